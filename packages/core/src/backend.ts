@@ -1,0 +1,210 @@
+import type { DType, TypedArray } from './dtype.js';
+import type { Shape } from './shape.js';
+
+/** The version of the {@link Backend} contract this copy of core speaks. */
+export const BACKEND_API_VERSION = 1;
+
+/** A block of device memory holding `length` elements of `dtype`. Each backend extends it with its own handle. */
+export interface BackendBuffer {
+  readonly dtype: DType;
+  readonly length: number;
+}
+
+/**
+ * A strided window on a buffer: element `[i0, i1, …]` lives at
+ * `offset + i0*strides[0] + i1*strides[1] + …`. A stride of 0 repeats an
+ * element, which is how broadcast operands reach kernels without copies.
+ */
+export interface View {
+  readonly buffer: BackendBuffer;
+  readonly shape: Shape;
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
+/** Elementwise functions of one operand. */
+export type UnaryOp =
+  | 'neg' | 'abs' | 'sign' | 'exp' | 'expm1' | 'log' | 'log1p' | 'sqrt' | 'rsqrt' | 'reciprocal' | 'square'
+  | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'relu' | 'gelu' | 'softplus' | 'silu' | 'erf'
+  | 'floor' | 'ceil' | 'round' | 'logicalNot' | 'leakyRelu' | 'elu' | 'clamp';
+
+/** Scalars some unary ops take: `alpha` for leakyRelu (negative slope) and elu, `min`/`max` for clamp (±Infinity when absent). */
+export interface UnaryParams {
+  readonly alpha: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** Elementwise functions of two broadcast operands. Comparisons and logical ops write `bool`. */
+export type BinaryOp =
+  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
+  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'logicalAnd' | 'logicalOr' | 'logicalXor';
+
+/** Reductions over a set of dimensions. */
+export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'all' | 'any';
+
+/** Reductions that return the index of the extreme element along one dimension (first one on ties, as PyTorch on CPU). */
+export type ArgReduceOp = 'argmax' | 'argmin';
+
+/** Geometry of a 2-D convolution over NCHW input and OIHW weights (O = outChannels, I = inChannels / groups). */
+export interface Conv2dParams {
+  readonly batch: number;
+  readonly inChannels: number;
+  readonly inHeight: number;
+  readonly inWidth: number;
+  readonly outChannels: number;
+  readonly outHeight: number;
+  readonly outWidth: number;
+  readonly kernelHeight: number;
+  readonly kernelWidth: number;
+  readonly strideHeight: number;
+  readonly strideWidth: number;
+  readonly padHeight: number;
+  readonly padWidth: number;
+  readonly dilationHeight: number;
+  readonly dilationWidth: number;
+  readonly groups: number;
+}
+
+/** Geometry of a 2-D pooling window over NCHW input (`channels` counts N·C planes pooled independently). */
+export interface Pool2dParams {
+  readonly planes: number;
+  readonly inHeight: number;
+  readonly inWidth: number;
+  readonly outHeight: number;
+  readonly outWidth: number;
+  readonly kernelHeight: number;
+  readonly kernelWidth: number;
+  readonly strideHeight: number;
+  readonly strideWidth: number;
+  readonly padHeight: number;
+  readonly padWidth: number;
+  readonly dilationHeight: number;
+  readonly dilationWidth: number;
+  /** avgPool2d only: divide by the whole window, padding included, instead of the in-image part. */
+  readonly countIncludePad: boolean;
+}
+
+/** Geometry of adaptive average pooling: output cell (i, j) averages rows ⌊i·H/OH⌋…⌈(i+1)·H/OH⌉ and likewise columns. */
+export interface AdaptivePool2dParams {
+  readonly planes: number;
+  readonly inHeight: number;
+  readonly inWidth: number;
+  readonly outHeight: number;
+  readonly outWidth: number;
+}
+
+/**
+ * What {@link Kernels.randomFill} draws. Element `i` of the output is a pure
+ * function of `(seed, offset + i)` through Philox-4x32-10, so every backend
+ * produces the same stream (see `random/philox.ts` for the exact recipe).
+ */
+export interface RandomSpec {
+  readonly distribution: 'uniform' | 'normal';
+  /** Low and high 32 bits of the 64-bit Philox key. */
+  readonly seed: readonly [number, number];
+  /** Counter of the first element. */
+  readonly offset: number;
+  /** uniform: [a, b); normal: mean a, standard deviation b. */
+  readonly a: number;
+  readonly b: number;
+}
+
+/**
+ * One kernel per primitive op. Outputs are fresh contiguous buffers sized by
+ * core; inputs are views (possibly strided or broadcast) unless a kernel says
+ * it takes contiguous input. Adding a member here makes every backend fail to
+ * type-check until it implements it — on purpose.
+ */
+export interface Kernels {
+  /** Sets every element of `out` to `value`. */
+  fill(out: BackendBuffer, value: number): void;
+  /** Copies `src` into the same-shaped `dst` (any strides, non-overlapping), converting dtype. */
+  copy(src: View, dst: View): void;
+  /** `out = op(x)` elementwise; `out` is contiguous of `x.shape`. */
+  unary(op: UnaryOp, x: View, out: BackendBuffer, params: UnaryParams): void;
+  /** `out = op(a, b)`; `a` and `b` are already broadcast to `out`'s shape (zero strides). */
+  binary(op: BinaryOp, a: View, b: View, out: BackendBuffer): void;
+  /** `out = cond ? a : b`; all three broadcast to `out`'s shape. */
+  where(cond: View, a: View, b: View, out: BackendBuffer): void;
+  /** Reduces `dims` (sorted) of `x`; `out` holds the remaining dims in order. An empty reduction gives the op's identity. */
+  reduce(op: ReduceOp, x: View, dims: readonly number[], out: BackendBuffer): void;
+  /** Index (int32) of the extreme element along `dim`; `out` holds the remaining dims. */
+  argReduce(op: ArgReduceOp, x: View, dim: number, out: BackendBuffer): void;
+  /** Batched matrix product: `a` `[...B, M, K]`, `b` `[...B, K, N]` with the same (broadcast) batch dims, `out` `[...B, M, N]`. */
+  matmul(a: View, b: View, out: BackendBuffer): void;
+  /** NCHW convolution; `x` and `w` contiguous. */
+  conv2d(x: View, weight: View, out: BackendBuffer, params: Conv2dParams): void;
+  /** Gradient of conv2d with respect to its input, from `gradOut` (N, O, OH, OW) and `w`; contiguous inputs. */
+  conv2dInputGrad(gradOut: View, weight: View, out: BackendBuffer, params: Conv2dParams): void;
+  /** Gradient of conv2d with respect to its weight, from `x` and `gradOut`; contiguous inputs. */
+  conv2dWeightGrad(x: View, gradOut: View, out: BackendBuffer, params: Conv2dParams): void;
+  /** Max pooling of contiguous `x`; writes the max to `out` and its flat in-plane index (int32, PyTorch's convention) to `indices`. */
+  maxPool2d(x: View, out: BackendBuffer, indices: BackendBuffer, params: Pool2dParams): void;
+  /** Routes `gradOut` to the input positions in `indices`; `out` is zero-filled by the kernel. */
+  maxPool2dGrad(gradOut: View, indices: View, out: BackendBuffer, params: Pool2dParams): void;
+  /** Average pooling of contiguous `x`. */
+  avgPool2d(x: View, out: BackendBuffer, params: Pool2dParams): void;
+  /** Gradient of avgPool2d; `out` is zero-filled by the kernel. */
+  avgPool2dGrad(gradOut: View, out: BackendBuffer, params: Pool2dParams): void;
+  /** Adaptive average pooling of contiguous `x`. */
+  adaptiveAvgPool2d(x: View, out: BackendBuffer, params: AdaptivePool2dParams): void;
+  /** Gradient of adaptiveAvgPool2d; `out` is zero-filled by the kernel. */
+  adaptiveAvgPool2dGrad(gradOut: View, out: BackendBuffer, params: AdaptivePool2dParams): void;
+  /** `out[…i…] = x[…index[…i…]…]` along `dim`; `index` (int32) has `out`'s shape and is in range. */
+  gather(x: View, dim: number, index: View, out: BackendBuffer): void;
+  /** `out[…index[…i…]…] += src[…i…]` along `dim`; `out` (contiguous) already holds the base values. */
+  scatterAdd(out: BackendBuffer, outShape: Shape, dim: number, index: View, src: View): void;
+  /** Fills a float buffer with random numbers. */
+  randomFill(out: BackendBuffer, spec: RandomSpec): void;
+}
+
+/** What a backend can do; core checks requests against it before calling a kernel. */
+export interface BackendCapabilities {
+  /** The dtypes its buffers hold. */
+  readonly dtypes: readonly DType[];
+  /** The most elements one buffer may hold. */
+  readonly maxBufferElements: number;
+  /** Whether {@link Backend.readSync} exists (lets `toString()` print values). */
+  readonly syncRead: boolean;
+}
+
+/** Memory a backend holds right now. */
+export interface BackendMemoryStats {
+  /** Buffers allocated and not released. */
+  readonly buffers: number;
+  /** Bytes in those buffers. */
+  readonly bytes: number;
+}
+
+/**
+ * The contract a device implements: memory management plus {@link Kernels}.
+ * Composite ops (softmax, layerNorm, crossEntropy…) are built in core from
+ * these primitives, so a backend that implements this interface runs all of
+ * Fathom. Check one with `runConformance` from `@fathom/core/testing`.
+ */
+export interface Backend {
+  /** Device name tensors report, e.g. `'cpu'`, `'webgpu'`. */
+  readonly name: string;
+  /** Must equal {@link BACKEND_API_VERSION} of the core it registers with. */
+  readonly apiVersion: number;
+  readonly capabilities: BackendCapabilities;
+  readonly kernels: Kernels;
+  /** A zeroed buffer of `length` elements. */
+  allocate(dtype: DType, length: number): BackendBuffer;
+  /** Writes `data` (same dtype and length) into `buffer`. */
+  upload(buffer: BackendBuffer, data: TypedArray): void;
+  /** Resolves with a copy of the buffer's elements once queued work has finished. */
+  read(buffer: BackendBuffer): Promise<TypedArray>;
+  /** Synchronous read, only where `capabilities.syncRead`. */
+  readSync?(buffer: BackendBuffer): TypedArray;
+  /** Returns the buffer's memory to the backend; the buffer must not be used again. */
+  release(buffer: BackendBuffer): void;
+  /** Submits queued work without waiting. */
+  flush(): void;
+  /** Resolves when all queued work has finished. */
+  sync(): Promise<void>;
+  memory(): BackendMemoryStats;
+  /** Releases the device itself (Dawn keeps the process alive until then). */
+  destroy(): Promise<void>;
+}

@@ -1,0 +1,87 @@
+import type { Tensor } from './tensor.js';
+
+// Stack of open scopes; each collects the tensors created while it is on top.
+const open: Set<Tensor>[] = [];
+const kept = new WeakSet<Tensor>();
+
+/** Called by every new tensor: the innermost open scope takes charge of it. */
+export function adoptIntoScope(tensor: Tensor): void {
+  if (open.length > 0) open[open.length - 1].add(tensor);
+}
+
+/** Exempts `tensor` from every scope's clean-up (for parameters and state made inside a step). */
+export function keep<T extends Tensor>(tensor: T): T {
+  kept.add(tensor);
+  for (const tensors of open) tensors.delete(tensor);
+  return tensor;
+}
+
+function collectTensors(value: unknown, found: Set<Tensor>, depth = 0): void {
+  if (depth > 4 || value === null || typeof value !== 'object') return;
+  if (isTensorLike(value)) {
+    found.add(value);
+    return;
+  }
+  const items = Array.isArray(value) ? value : value instanceof Map ? [...value.values()] : Object.values(value);
+  for (const item of items) collectTensors(item, found, depth + 1);
+}
+
+function close<T>(tensors: Set<Tensor>, result: T): T {
+  open.pop();
+  const survivors = new Set<Tensor>();
+  collectTensors(result, survivors);
+  const parent = open.length > 0 ? open[open.length - 1] : undefined;
+  for (const tensor of tensors) {
+    if (survivors.has(tensor)) parent?.add(tensor);
+    else if (!kept.has(tensor)) tensor.release('at the end of the scope() that created it');
+  }
+  return result;
+}
+
+/**
+ * Runs `fn` and releases every tensor it created except those it returns (in
+ * a Tensor, an array, a Map or a plain object) and those passed to {@link keep}.
+ * One scope per training step keeps device memory flat without per-tensor
+ * `dispose()` calls. For an async body use {@link scopeAsync}.
+ *
+ * ```ts
+ * const y = scope(() => x.mul(2).add(1).relu()); // the intermediates are freed
+ * ```
+ */
+export function scope<T>(fn: () => T): T {
+  const tensors = new Set<Tensor>();
+  open.push(tensors);
+  try {
+    return close(tensors, fn());
+  } catch (error) {
+    close(tensors, undefined);
+    throw error;
+  }
+}
+
+/**
+ * {@link scope} for an async body. Scopes form one stack, so do not run two
+ * async scopes concurrently: awaited work from one would be charged to the other.
+ */
+export async function scopeAsync<T>(fn: () => Promise<T>): Promise<T> {
+  const tensors = new Set<Tensor>();
+  open.push(tensors);
+  try {
+    return close(tensors, await fn());
+  } catch (error) {
+    close(tensors, undefined);
+    throw error;
+  }
+}
+
+const TENSOR_BRAND = Symbol.for('@fathom/core/tensor');
+
+/** Marks an object as a tensor so it is recognised across two copies of core. */
+export function brandTensor(tensor: Tensor): void {
+  Object.defineProperty(tensor, TENSOR_BRAND, { value: true });
+}
+
+/** Whether `value` is a tensor made by any copy of @fathom/core. */
+export function isTensorLike(value: unknown): value is Tensor {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[TENSOR_BRAND] === true;
+}

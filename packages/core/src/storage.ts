@@ -1,0 +1,54 @@
+import type { Backend, BackendBuffer } from './backend.js';
+import { bytesPerElement } from './dtype.js';
+
+/**
+ * One buffer on a backend, shared by every tensor that views it. Counted
+ * references decide when the buffer goes back to the backend: tensors drop
+ * theirs on `dispose()`, at the end of a `scope()`, or when the garbage
+ * collector finalizes them, whichever comes first.
+ */
+export class Storage {
+  private references = 0;
+  /** Why the buffer was returned; null while it is live. */
+  releasedBecause: string | null = null;
+
+  constructor(readonly backend: Backend, readonly buffer: BackendBuffer) {
+    const counts = statsFor(backend.name);
+    counts.storages++;
+    counts.bytes += buffer.length * bytesPerElement(buffer.dtype);
+  }
+
+  retain(): void {
+    this.references++;
+  }
+
+  /** Drops one reference; the last one returns the buffer to the backend. */
+  drop(reason: string): void {
+    if (this.releasedBecause !== null) return;
+    if (--this.references > 0) return;
+    this.releasedBecause = reason;
+    const counts = statsFor(this.backend.name);
+    counts.storages--;
+    counts.bytes -= this.buffer.length * bytesPerElement(this.buffer.dtype);
+    this.backend.release(this.buffer);
+  }
+}
+
+/** What core holds on one device: live tensor objects, live storages and their bytes. */
+export interface DeviceMemoryCounts {
+  tensors: number;
+  storages: number;
+  bytes: number;
+}
+
+const countsByDevice = new Map<string, DeviceMemoryCounts>();
+
+/** The live counters of `device` (created at zero on first use). */
+export function statsFor(device: string): DeviceMemoryCounts {
+  let counts = countsByDevice.get(device);
+  if (!counts) {
+    counts = { tensors: 0, storages: 0, bytes: 0 };
+    countsByDevice.set(device, counts);
+  }
+  return counts;
+}

@@ -1,0 +1,152 @@
+# shellcheck shell=bash
+# System (apt) setup for CI and fresh Debian bookworm machines.
+#
+# Sourced by .ci/run, which then calls install_system_packages. It can also be
+# run directly to try one function:
+#   bash tools/setup-system.sh add_backports_source --dry-run
+#
+# Nothing here names a mirror: apt sources are derived from the ones the
+# machine already has, so CI uses whatever mirror (or snapshot) it is given.
+
+# Where apt's configuration lives; overridable so the functions can be tried
+# against a copy.
+APT_ETC="${APT_ETC:-/etc/apt}"
+
+# ---------------------------------------------------------------------------
+# install_system_packages: the one place CI installs Debian packages.
+#
+# Empty for now. Planned: Mesa's software Vulkan driver (lavapipe) from
+# bookworm-backports, so the WebGPU backend gets a real adapter on a machine
+# without a GPU (ARCHITECTURE.md, "Devices and how they start"). That work
+# will call add_backports_source, then apt-get update and install here.
+install_system_packages() {
+  echo "setup-system: no system packages needed yet"
+}
+
+# ---------------------------------------------------------------------------
+# add_backports_source [--dry-run]
+#
+# Adds <codename>-backports with the same mirror, components and signing key
+# as the machine's main Debian entry, unless some enabled source already has
+# it. Reads both formats apt accepts: one-line *.list and deb822 *.sources.
+# With --dry-run (or DRY_RUN=1) it prints the file it would write instead.
+add_backports_source() {
+  local dry_run="${DRY_RUN:-0}"
+  [[ "${1:-}" == "--dry-run" ]] && dry_run=1
+
+  local codename
+  codename="$(. /etc/os-release && echo "${VERSION_CODENAME:-}")"
+  if [[ -z "$codename" ]]; then
+    echo "add_backports_source: cannot tell the Debian codename from /etc/os-release" >&2
+    return 1
+  fi
+  local suite="${codename}-backports"
+
+  # apt reads only these names; files renamed to disable them are skipped too.
+  local files=()
+  [[ -f "$APT_ETC/sources.list" ]] && files+=("$APT_ETC/sources.list")
+  local f
+  for f in "$APT_ETC"/sources.list.d/*.list "$APT_ETC"/sources.list.d/*.sources; do
+    [[ -f "$f" ]] && files+=("$f")
+  done
+  if [[ ${#files[@]} -eq 0 ]]; then
+    echo "add_backports_source: no apt sources under $APT_ETC" >&2
+    return 1
+  fi
+
+  # Already there? The suite as a whole word on a line that is not a comment.
+  if grep -Eq "^[^#]*(^|[[:space:]])${suite}([[:space:]]|\$)" "${files[@]}"; then
+    echo "add_backports_source: $suite is already configured"
+    return 0
+  fi
+
+  local target content
+  local main_sources
+  main_sources="$(_deb822_stanza_for_suite "$codename" "${files[@]}")"
+  if [[ -n "$main_sources" ]]; then
+    target="$APT_ETC/sources.list.d/${suite}.sources"
+    # Keep URIs, Components, Signed-By, Architectures…; binary packages only.
+    content="$(printf '%s\n' "$main_sources" | sed -E -e "s/^[Ss]uites:.*/Suites: ${suite}/" -e "s/^[Tt]ypes:.*/Types: deb/")"
+  else
+    local main_line
+    main_line="$(_one_line_entry_for_suite "$codename" "${files[@]}")"
+    if [[ -z "$main_line" ]]; then
+      echo "add_backports_source: found no 'deb' entry for suite $codename to copy the mirror from" >&2
+      return 1
+    fi
+    target="$APT_ETC/sources.list.d/${suite}.list"
+    content="$(awk -v old="$codename" -v new="$suite" '{ for (i = 1; i <= NF; i++) if ($i == old) { $i = new; break } print }' <<<"$main_line")"
+  fi
+
+  if [[ "$dry_run" == 1 ]]; then
+    echo "add_backports_source: would write $target:"
+    printf '%s\n' "$content" | sed 's/^/    /'
+    return 0
+  fi
+  printf '%s\n' "$content" >"$target"
+  echo "add_backports_source: wrote $target (run apt-get update next)"
+}
+
+# The first enabled deb822 stanza of Types "deb" whose Suites include exactly
+# $1, without comment lines; prints nothing when there is none. Both helpers
+# always succeed, because callers use them in $(...) under `set -e`.
+_deb822_stanza_for_suite() {
+  local suite="$1" f stanza
+  shift
+  for f in "$@"; do
+    [[ "$f" == *.sources ]] || continue
+    stanza="$(awk -v suite="$suite" '
+      function flush() {
+        if (stanza != "" && enabled && has(types, "deb") && has(suites, suite)) { printf "%s", stanza; found = 1; exit }
+        stanza = ""; types = ""; suites = ""; enabled = 1
+      }
+      function has(list, word,   n, i, item) {
+        n = split(list, item, /[ \t]+/)
+        for (i = 1; i <= n; i++) if (item[i] == word) return 1
+        return 0
+      }
+      function value(line) { sub(/^[^:]*:/, "", line); return line }
+      BEGIN { enabled = 1 }
+      /^[ \t]*#/ { next }
+      /^[ \t]*$/ { flush(); next }
+      {
+        stanza = stanza $0 "\n"
+        key = tolower($1)
+        if (key == "types:") types = value($0)
+        if (key == "suites:") suites = value($0)
+        if (key == "enabled:" && tolower($2) == "no") enabled = 0
+      }
+      END { if (!found) flush() }
+    ' "$f")"
+    if [[ -n "$stanza" ]]; then
+      printf '%s\n' "$stanza"
+      return 0
+    fi
+  done
+  return 0
+}
+
+# The first one-line "deb [options] uri suite components" entry for suite $1.
+_one_line_entry_for_suite() {
+  local suite="$1" f line
+  shift
+  for f in "$@"; do
+    [[ "$f" == *.sources ]] && continue
+    # Drop the [options] block before counting fields, so the suite is field 3.
+    line="$(awk -v suite="$suite" '
+      $1 == "deb" { rest = $0; sub(/\[[^]]*\][ \t]*/, "", rest); split(rest, field, /[ \t]+/)
+                    if (field[3] == suite) { print; exit } }
+    ' "$f")"
+    if [[ -n "$line" ]]; then
+      printf '%s\n' "$line"
+      return 0
+    fi
+  done
+  return 0
+}
+
+# Run directly: call the named function with the remaining arguments.
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  set -euo pipefail
+  "${1:?usage: bash tools/setup-system.sh FUNCTION [ARGS...]}" "${@:2}"
+fi
