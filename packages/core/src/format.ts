@@ -27,7 +27,8 @@ export function formatTensor(values: TypedArray, shape: Shape, dtype: DType, dev
   const formatOne = dtype === 'bool' ? (v: number) => (v ? 'True' : 'False') : dtype === 'int32' ? String : floatFormatter(values);
   const summarize = values.length > SUMMARIZE_ABOVE;
   const strings = Array.from(values, (v) => formatOne(v));
-  const width = strings.reduce((w, s) => Math.max(w, s.length), 0);
+  // PyTorch pads to the widest finite value; nan and inf may stick out.
+  const width = strings.reduce((w, text, i) => (Number.isFinite(values[i]) ? Math.max(w, text.length) : w), 0);
   const strides: number[] = [];
   let s = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
@@ -39,7 +40,7 @@ export function formatTensor(values: TypedArray, shape: Shape, dtype: DType, dev
     if (dim === shape.length) return strings[base].padStart(width);
     const size = shape[dim];
     const shown = summarize && size > 2 * EDGE_ITEMS ? [...range(0, EDGE_ITEMS), -1, ...range(size - EDGE_ITEMS, size)] : range(0, size);
-    const parts = shown.map((i) => (i < 0 ? '...' : render(dim + 1, base + i * strides[dim])));
+    const parts = shown.map((i) => (i < 0 ? ' ...' : render(dim + 1, base + i * strides[dim])));
     if (dim === shape.length - 1) return `[${parts.join(', ')}]`;
     const separator = `,${'\n'.repeat(shape.length - dim - 1)}${' '.repeat(indent + dim + 1)}`;
     return `[${parts.join(separator)}]`;
