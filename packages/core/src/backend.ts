@@ -204,6 +204,7 @@ export interface Backend {
   flush(): void;
   /** Resolves when all queued work has finished. */
   sync(): Promise<void>;
+  /** Buffers and bytes the backend holds now. */
   memory(): BackendMemoryStats;
   /** Releases the device itself (Dawn keeps the process alive until then). */
   destroy(): Promise<void>;

@@ -18,6 +18,7 @@ export class Storage {
     counts.bytes += buffer.length * bytesPerElement(buffer.dtype);
   }
 
+  /** Adds one reference (a new tensor viewing this storage). */
   retain(): void {
     this.references++;
   }

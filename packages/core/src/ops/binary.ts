@@ -54,7 +54,7 @@ export function binary(op: BinaryOp, left: Tensor, right: Tensor | Scalar): Tens
   return out;
 }
 
-/** `a + b` with broadcasting. */
+/** `a + b` with broadcasting (bool + bool counts in int32, where PyTorch gives bool). */
 export const add = (a: Tensor, b: Tensor | Scalar): Tensor => binary('add', a, b);
 /** `a - b` with broadcasting. */
 export const sub = (a: Tensor, b: Tensor | Scalar): Tensor => binary('sub', a, b);

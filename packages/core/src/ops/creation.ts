@@ -73,6 +73,8 @@ export function tensor(data: TensorData | ArrayLike<number>, options: CreationOp
   const values: number[] = [];
   const state = { sawNumber: false };
   inferData(data as TensorData, shape, values, 0, state);
+  // A number met before a sibling array (tensor([1, [2, 3]])) passes the depth checks; the count does not.
+  if (sizeOf(shape) !== values.length) throw new ShapeError(`tensor: ragged nested array: shape ${formatShape(shape)} does not hold ${values.length} values`);
   if (options.shape && sizeOf(options.shape) !== values.length) {
     throw new ShapeError(`tensor: ${values.length} values do not fill shape ${formatShape(options.shape)}`);
   }

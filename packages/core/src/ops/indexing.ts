@@ -99,7 +99,7 @@ function triangle(op: 'triu' | 'tril', x: Tensor, diagonal: number): Tensor {
     for (let i = 0; i < rows; i++) {
       for (let j = 0; j < cols; j++) mask[i * cols + j] = Number(op === 'triu' ? j - i >= diagonal : j - i <= diagonal);
     }
-    return where(x.newTensor(mask, [rows, cols], 'bool'), x, 0);
+    return where(x.newTensor(mask, [rows, cols], 'bool'), x, x.newZeros([]));
   });
 }
 

@@ -26,7 +26,8 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
       throw new ShapeError(`cat: shapes ${formatShape(first.shape)} and ${formatShape(t.shape)} differ outside dimension ${dim}`);
     }
   }
-  const dtype = parts.map((t) => t.dtype).reduce(promoteTypes);
+  // Skipped empties still take part in type promotion, as in PyTorch.
+  const dtype = tensors.map((t) => t.dtype).reduce(promoteTypes);
   const shape = [...first.shape];
   shape[d] = parts.reduce((total, t) => total + t.shape[d], 0);
   const out = first.newZeros(shape, dtype);

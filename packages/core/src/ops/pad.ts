@@ -2,7 +2,7 @@ import { ShapeError, ValueError } from '../errors.js';
 import { formatShape } from '../shape.js';
 import { scope } from '../scope.js';
 import type { Tensor } from '../tensor.js';
-import { slice } from './view.js';
+import { narrow } from './view.js';
 
 /**
  * Constant padding in `torch.nn.functional.pad`'s order: `[left, right]` pads
@@ -34,8 +34,13 @@ export function pad(x: Tensor, padding: readonly number[], value = 0): Tensor {
       const d = x.ndim - 1 - k;
       const before = padding[2 * k];
       const after = padding[2 * k + 1];
-      source = slice(source, d, Math.max(-before, 0), x.shape[d] - Math.max(-after, 0));
-      target = slice(target, d, Math.max(before, 0), Math.max(before, 0) + source.shape[d]);
+      const from = Math.max(-before, 0);
+      const to = x.shape[d] - Math.max(-after, 0);
+      if (to < from) {
+        throw new ShapeError(`pad: padding ${formatShape(padding)} crops more than the ${x.shape[d]} elements of dimension ${d}`);
+      }
+      source = narrow(source, d, from, to - from);
+      target = narrow(target, d, Math.max(before, 0), to - from);
     }
     if (source.numel > 0) x.backend.kernels.copy(source.layout(), target.layout());
   });

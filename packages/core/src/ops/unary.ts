@@ -101,5 +101,10 @@ export function elu(x: Tensor, alpha = 1): Tensor {
  */
 export function clamp(x: Tensor, min?: number, max?: number): Tensor {
   if (min === undefined && max === undefined) throw new ValueError('clamp: give at least one of min and max');
-  return unary('clamp', x, { alpha: 0, min: min ?? -Infinity, max: max ?? Infinity });
+  // Like torch.clamp, fractional bounds promote an integer tensor to float32.
+  const fractional = [min, max].some((bound) => bound !== undefined && Number.isFinite(bound) && !Number.isInteger(bound));
+  const input = fractional && !isFloating(x.dtype) ? cast(x, 'float32') : x;
+  const out = unary('clamp', input, { alpha: 0, min: min ?? -Infinity, max: max ?? Infinity });
+  if (input !== x) input.dispose();
+  return out;
 }

@@ -39,7 +39,7 @@ function inferShape(op: string, x: Tensor, requested: readonly number[]): number
 // Strides that present `x`'s elements in `shape` without copying, or null when
 // its layout does not allow it (PyTorch's computeStride, THTensor_compute_stride).
 function viewStrides(x: Tensor, shape: readonly number[]): number[] | null {
-  if (x.numel === 0) return contiguousStrides(shape);
+  if (x.numel === 0 || x.ndim === 0) return contiguousStrides(shape);
   const strides = new Array<number>(shape.length);
   let viewDim = shape.length - 1;
   let chunkBase = x.strides[x.ndim - 1] ?? 1;
@@ -199,6 +199,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
 
 /** The slice at `index` of `dim`, with that dim removed (a view). */
 export function select(x: Tensor, dim: number, index: number): Tensor {
+  if (x.ndim === 0) throw new IndexError('select: cannot be applied to a 0-d tensor');
   const d = normalizeDim('select', dim, x.ndim);
   const size = x.shape[d];
   const i = index < 0 ? index + size : index;

@@ -57,7 +57,8 @@ const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
   sub: (a, b) => a - b,
   mul: (a, b) => a * b,
   div: (a, b) => a / b,
-  pow: Math.pow,
+  // C99 and PyTorch: 1^y = 1 for any y, and (-1)^±∞ = 1; Math.pow gives NaN for both.
+  pow: (a, b) => (a === 1 || (a === -1 && (b === Infinity || b === -Infinity)) ? 1 : Math.pow(a, b)),
   maximum: (a, b) => (a > b || a !== a ? a : b),
   minimum: (a, b) => (a < b || a !== a ? a : b),
   eq: (a, b) => Number(a === b),
