@@ -28,9 +28,13 @@ export { view, reshape, flatten, squeeze, unsqueeze, permute, transpose, t, expa
 export { cat, stack } from './ops/join.js';
 export { gather, scatterAdd, indexSelect, embedding, oneHot, triu, tril } from './ops/indexing.js';
 export { pad } from './ops/pad.js';
+export { sliceScatter, selectScatter } from './ops/scatter-view.js';
 export { eigh, type Eigh } from './ops/eigh.js';
 export { symmetricEigen } from './linalg/symmetric-eigen.js';
 export {
   tensor, full, zeros, ones, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, uniform, normal, randint, randperm, bernoulli,
   type CreationOptions, type RandomOptions, type TensorData,
 } from './ops/creation.js';
+export {
+  type GradientEngine, type GradNode, type GradHook, type BackwardOptions, installGradientEngine, gradientEngine, recordOp, withoutRecording,
+} from './gradient-hook.js';

@@ -1,7 +1,8 @@
 import type { Backend, View } from './backend.js';
 import { getBackend, type Device } from './device.js';
-import { allocateArray, isDType, type DType, type TypedArray } from './dtype.js';
-import { DeviceError, ReleasedTensorError, ValueError } from './errors.js';
+import { allocateArray, isDType, isFloating, type DType, type TypedArray } from './dtype.js';
+import { DeviceError, DTypeError, ReleasedTensorError, ValueError } from './errors.js';
+import { gradientEngine, type BackwardOptions, type GradHook, type GradientEngine, type GradNode } from './gradient-hook.js';
 import { formatTensor } from './format.js';
 import { adoptIntoScope, brandTensor, keep } from './scope.js';
 import { checkShape, contiguousStrides, formatShape, isContiguous, sizeOf, type Shape } from './shape.js';
@@ -44,7 +45,11 @@ export class Tensor {
   readonly madeBy: string;
   /** The shared buffer this tensor views. */
   readonly storage: Storage;
+  /** The gradient accumulated by `backward()` (leaves, and tensors that called {@link retainGrad}). */
+  grad: Tensor | null = null;
   private releasedBecause: string | null = null;
+  private requiresGradFlag = false;
+  private node: GradNode | null = null;
 
   /** @internal Use the creation functions (`tensor`, `zeros`, …) or ops; this wraps an existing storage. */
   constructor(storage: Storage, shape: Shape, strides: readonly number[], offset: number, madeBy: string) {
@@ -144,6 +149,69 @@ export class Tensor {
   /** Exempts this tensor from the clean-up of enclosing scopes. */
   keep(): this {
     return keep(this);
+  }
+
+  // ── Gradients (recorded by @fathom/autograd through core's gradient hook) ──
+
+  /** Whether gradients flow to this tensor. Setting it needs the autograd engine (`useAutograd()` from @fathom/autograd). */
+  get requiresGrad(): boolean {
+    return this.requiresGradFlag;
+  }
+
+  set requiresGrad(flag: boolean) {
+    if (flag === this.requiresGradFlag) return;
+    if (this.node !== null) {
+      throw new ValueError(`requiresGrad: can only be changed on leaf tensors; this one was made by '${this.madeBy}' (use detach())`);
+    }
+    if (flag && !isFloating(this.dtype)) {
+      throw new DTypeError(`requiresGrad: only float tensors can require gradients, this one is ${this.dtype}`);
+    }
+    if (flag && gradientEngine() === null) {
+      throw new ValueError('requiresGrad: no gradient engine is installed; call useAutograd() from @fathom/autograd once at start-up');
+    }
+    this.requiresGradFlag = flag;
+  }
+
+  /** Sets {@link requiresGrad} and returns this tensor (PyTorch `requires_grad_`). */
+  setRequiresGrad(flag = true): this {
+    this.requiresGrad = flag;
+    return this;
+  }
+
+  /** The graph node that made this tensor, or null for a leaf. */
+  get gradFn(): GradNode | null {
+    return this.node;
+  }
+
+  /** Whether this tensor was made by the user rather than by a recorded op. */
+  get isLeaf(): boolean {
+    return this.node === null;
+  }
+
+  /** @internal Called by the gradient engine when it records the op that made this tensor. */
+  attachGradNode(node: GradNode | null): void {
+    this.node = node;
+    this.requiresGradFlag = node !== null;
+  }
+
+  /** Computes gradients of this tensor (a scalar, or pass `gradient` of its shape) with respect to the leaves that require grad. */
+  backward(gradient?: Tensor, options: BackwardOptions = {}): void {
+    requireEngine('backward').backward(this, gradient, options);
+  }
+
+  /** Keeps this non-leaf tensor's gradient in `.grad` after backward. */
+  retainGrad(): void {
+    requireEngine('retainGrad').retainGrad(this);
+  }
+
+  /** Runs `hook` with this tensor's gradient during backward; a returned tensor replaces it. Returns a remover. */
+  registerHook(hook: GradHook): () => void {
+    return requireEngine('registerHook').registerHook(this, hook);
+  }
+
+  /** A tensor sharing this one's storage that is cut from the graph (no gradient flows through it). */
+  detach(): Tensor {
+    return this.asStrided(this.shape, this.strides, this.offset, 'detach');
   }
 
   // ── Reading ──────────────────────────────────────────────────────────────
@@ -453,6 +521,12 @@ export class Tensor {
   triu(diagonal = 0): Tensor { return ops.triu(this, diagonal); }
   /** Lower triangle of the last two dims; the rest zeroed. */
   tril(diagonal = 0): Tensor { return ops.tril(this, diagonal); }
+}
+
+function requireEngine(op: string): GradientEngine {
+  const engine = gradientEngine();
+  if (engine === null) throw new ValueError(`${op}: no gradient engine is installed; call useAutograd() from @fathom/autograd once at start-up`);
+  return engine;
 }
 
 function flattenArgs(args: number[] | [readonly number[]] | readonly unknown[]): number[] {

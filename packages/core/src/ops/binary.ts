@@ -3,6 +3,7 @@ import { isFloating, promoteTypes, type DType } from '../dtype.js';
 import { DTypeError } from '../errors.js';
 import { broadcastShapes } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { recordOp, withoutRecording } from '../gradient-hook.js';
 import { cast } from './copy.js';
 import { commonBackend, scalarResultType, scalarTensor, type Scalar } from './operand.js';
 import { broadcastView } from './view.js';
@@ -45,11 +46,14 @@ export function binary(op: BinaryOp, left: Tensor, right: Tensor | Scalar): Tens
     throw new DTypeError('pow: integers to negative integer powers are not allowed (as in PyTorch); cast to float first');
   }
   const shape = broadcastShapes(op, a.shape, b.shape);
-  const ac = cast(a, compute);
-  const bc = cast(b, compute);
   const out = a.newZeros(shape, resultDType(op, compute));
-  backend.kernels.binary(op, broadcastView(ac, shape), broadcastView(bc, shape), out.layout().buffer);
-  for (const temporary of [ac, bc]) if (temporary !== left && temporary !== right) temporary.dispose();
+  withoutRecording(() => {
+    const ac = cast(a, compute);
+    const bc = cast(b, compute);
+    backend.kernels.binary(op, broadcastView(ac, shape), broadcastView(bc, shape), out.layout().buffer);
+    for (const temporary of [ac, bc]) if (temporary !== a && temporary !== b) temporary.dispose();
+  });
+  recordOp(op, [a, b], out);
   if (b !== right) b.dispose();
   return out;
 }

@@ -2,6 +2,7 @@ import type { Conv2dParams } from '../backend.js';
 import { isFloating } from '../dtype.js';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import { formatShape, type Shape } from '../shape.js';
+import { recordOp, withoutRecording } from '../gradient-hook.js';
 import { scope } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 import { contiguous } from './copy.js';
@@ -95,11 +96,14 @@ export function conv2d(x: Tensor, weight: Tensor, options: Conv2dOptions = {}): 
   if (options.bias && (options.bias.ndim !== 1 || options.bias.shape[0] !== params.outChannels)) {
     throw new ShapeError(`conv2d: bias must have shape [${params.outChannels}], got ${formatShape(options.bias.shape)}`);
   }
-  return scope(() => {
-    const out = x.newZeros([params.batch, params.outChannels, params.outHeight, params.outWidth]);
+  const out = x.newZeros([params.batch, params.outChannels, params.outHeight, params.outWidth]);
+  withoutRecording(() => scope(() => {
     backend.kernels.conv2d(contiguous(x).layout(), contiguous(weight).layout(), out.layout().buffer, params);
-    return options.bias ? out.add(reshape(options.bias, [params.outChannels, 1, 1])) : out;
-  });
+  }));
+  const { bias, ...geometry } = options;
+  recordOp('conv2d', [x, weight], out, { options: geometry });
+  if (!bias) return out;
+  return scope(() => out.add(reshape(bias, [params.outChannels, 1, 1])));
 }
 
 /** Gradient of {@link conv2d} with respect to its input of `inputShape`, given the output gradient. */

@@ -1,5 +1,6 @@
 import { DTypeError, IndexError, ShapeError, ValueError } from '../errors.js';
 import { formatShape, normalizeDim } from '../shape.js';
+import { recordOp, withoutRecording } from '../gradient-hook.js';
 import { scope } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 import { clone } from './copy.js';
@@ -38,7 +39,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   checkIndexRange('gather', index, x.shape[d] ?? 1, d);
   const out = x.newZeros(index.shape);
   backend.kernels.gather(x.layout(), d, index.layout(), out.layout().buffer);
-  return out;
+  return recordOp('gather', [x, index], out, { dim: d });
 }
 
 /** A copy of `x` with `src` added at `index` along `dim` (`torch.scatter_add`, out of place). */
@@ -51,9 +52,9 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   }
   if (src.dtype !== x.dtype) throw new DTypeError(`scatterAdd: src dtype ${src.dtype} differs from input dtype ${x.dtype}`);
   checkIndexRange('scatterAdd', index, x.shape[d] ?? 1, d);
-  const out = clone(x);
+  const out = withoutRecording(() => clone(x));
   backend.kernels.scatterAdd(out.layout().buffer, out.shape, d, index.layout(), src.layout());
-  return out;
+  return recordOp('scatterAdd', [x, index, src], out, { dim: d });
 }
 
 /** The entries of `x` at positions `index` (1-D int32) along `dim` (`torch.index_select`). */

@@ -4,6 +4,7 @@ import { formatShape, normalizeDim } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { commonBackend } from './operand.js';
 import { narrow, unsqueeze } from './view.js';
+import { recordOp } from '../gradient-hook.js';
 import { scope } from '../scope.js';
 
 /**
@@ -38,7 +39,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
       at += t.shape[d];
     }
   });
-  return out;
+  return recordOp('cat', tensors, out, { dim: d, sizes: tensors.map((t) => (parts.includes(t) ? t.shape[d] : 0)) });
 }
 
 /** Joins same-shaped tensors along a new dim `dim`. */

@@ -1,6 +1,7 @@
 import { isFloating } from '../dtype.js';
 import { DTypeError, ShapeError } from '../errors.js';
 import { broadcastShapes, formatShape } from '../shape.js';
+import { recordOp, withoutRecording } from '../gradient-hook.js';
 import { scope } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 import { commonBackend } from './operand.js';
@@ -23,7 +24,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 0 || b.ndim === 0) {
     throw new ShapeError(`matmul: both arguments need at least 1 dimension, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   }
-  return scope(() => {
+  const result = withoutRecording(() => scope(() => {
     const left = a.ndim === 1 ? unsqueeze(a, 0) : a; // (…, M, K)
     const right = b.ndim === 1 ? unsqueeze(b, 1) : b; // (…, K, N)
     const m = left.shape[left.ndim - 2];
@@ -41,5 +42,6 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     if (a.ndim === 1) shape = [...batch, n];
     if (b.ndim === 1) shape = a.ndim === 1 ? [...batch] : [...batch, m];
     return reshape(out, shape);
-  });
+  }));
+  return recordOp('matmul', [a, b], result);
 }

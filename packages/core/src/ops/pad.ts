@@ -1,5 +1,6 @@
 import { ShapeError, ValueError } from '../errors.js';
 import { formatShape } from '../shape.js';
+import { recordOp } from '../gradient-hook.js';
 import { scope } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 import { narrow } from './view.js';
@@ -44,5 +45,5 @@ export function pad(x: Tensor, padding: readonly number[], value = 0): Tensor {
     }
     if (source.numel > 0) x.backend.kernels.copy(source.layout(), target.layout());
   });
-  return out;
+  return recordOp('pad', [x], out, { padding: [...padding] });
 }

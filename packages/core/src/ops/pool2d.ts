@@ -2,6 +2,7 @@ import type { AdaptivePool2dParams, Pool2dParams } from '../backend.js';
 import { isFloating } from '../dtype.js';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import { formatShape, type Shape } from '../shape.js';
+import { recordOp, withoutRecording } from '../gradient-hook.js';
 import { scope } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 import { pair, type Pair } from './conv2d.js';
@@ -63,7 +64,8 @@ export function maxPool2dWithIndices(x: Tensor, kernelSize: Pair, options: Pool2
   const shape = [...x.shape.slice(0, -2), p.outHeight, p.outWidth];
   const output = x.newZeros(shape);
   const indices = x.newZeros(shape, 'int32');
-  scope(() => x.backend.kernels.maxPool2d(contiguous(x).layout(), output.layout().buffer, indices.layout().buffer, p));
+  withoutRecording(() => scope(() => x.backend.kernels.maxPool2d(contiguous(x).layout(), output.layout().buffer, indices.layout().buffer, p)));
+  recordOp('maxPool2d', [x], output, { indices, kernelSize, options });
   return { output, indices };
 }
 
@@ -95,8 +97,8 @@ export function avgPool2d(x: Tensor, kernelSize: Pair, options: Pool2dOptions = 
   checkFloat('avgPool2d', x);
   const p = pool2dParams('avgPool2d', x.shape, kernelSize, options);
   const out = x.newZeros([...x.shape.slice(0, -2), p.outHeight, p.outWidth]);
-  scope(() => x.backend.kernels.avgPool2d(contiguous(x).layout(), out.layout().buffer, p));
-  return out;
+  withoutRecording(() => scope(() => x.backend.kernels.avgPool2d(contiguous(x).layout(), out.layout().buffer, p)));
+  return recordOp('avgPool2d', [x], out, { kernelSize, options });
 }
 
 /** Gradient of average pooling with respect to its input of `inputShape`. */
@@ -132,8 +134,8 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
   checkFloat('adaptiveAvgPool2d', x);
   const p = adaptiveParams('adaptiveAvgPool2d', x.shape, outputSize);
   const out = x.newZeros([...x.shape.slice(0, -2), p.outHeight, p.outWidth]);
-  scope(() => x.backend.kernels.adaptiveAvgPool2d(contiguous(x).layout(), out.layout().buffer, p));
-  return out;
+  withoutRecording(() => scope(() => x.backend.kernels.adaptiveAvgPool2d(contiguous(x).layout(), out.layout().buffer, p)));
+  return recordOp('adaptiveAvgPool2d', [x], out, { outputSize });
 }
 
 /** Gradient of {@link adaptiveAvgPool2d} with respect to its input of `inputShape`. */

@@ -4,6 +4,7 @@ import { ValueError } from '../errors.js';
 import { formatShape, normalizeDim, normalizeDims } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { add, div, eq, sub } from './binary.js';
+import { recordOp, withoutRecording } from '../gradient-hook.js';
 import { cast } from './copy.js';
 import { abs, exp, log, square, sqrt } from './unary.js';
 import { reshape, unsqueeze } from './view.js';
@@ -22,11 +23,13 @@ export function reduce(op: ReduceOp, x: Tensor, dim: number | readonly number[] 
   let dtype: DType = x.dtype;
   if (op === 'all' || op === 'any') dtype = 'bool';
   else if ((op === 'sum' || op === 'prod') && dtype === 'bool') dtype = 'int32';
-  const input = op === 'all' || op === 'any' ? x : cast(x, dtype);
   const out = x.newZeros(keptShape(x, dims, keepdim), dtype);
-  x.backend.kernels.reduce(op, input.layout(), dims, out.layout().buffer);
-  if (input !== x) input.dispose();
-  return out;
+  withoutRecording(() => {
+    const input = op === 'all' || op === 'any' ? x : cast(x, dtype);
+    x.backend.kernels.reduce(op, input.layout(), dims, out.layout().buffer);
+    if (input !== x) input.dispose();
+  });
+  return recordOp(op, [x], out, { dims, keepdim });
 }
 
 /** Sum over `dim` (one, several, or all); bool sums count as int32. */
@@ -118,11 +121,14 @@ export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = 
     if (input !== x) input.dispose();
     return out;
   }
-  const peak = reduce('max', input, dims, true);
-  // An all −∞ (or +∞) slice would give ∞ − ∞ = NaN; shifting by 0 there keeps the answer ±∞.
-  const magnitude = abs(peak);
-  const infinite = eq(magnitude, Infinity);
-  const shift = where(infinite, 0, peak);
+  // The shift is a constant for differentiation: its terms cancel exactly, so it is not recorded.
+  const [peak, magnitude, infinite, shift] = withoutRecording(() => {
+    const largest = reduce('max', input, dims, true);
+    // An all −∞ (or +∞) slice would give ∞ − ∞ = NaN; shifting by 0 there keeps the answer ±∞.
+    const size = abs(largest);
+    const isInfinite = eq(size, Infinity);
+    return [largest, size, isInfinite, where(isInfinite, 0, largest)];
+  });
   const shifted = sub(input, shift);
   const exps = exp(shifted);
   const total = reduce('sum', exps, dims, true);

@@ -2,6 +2,7 @@ import type { UnaryOp, UnaryParams } from '../backend.js';
 import { isFloating, type DType } from '../dtype.js';
 import { DTypeError, ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
+import { recordOp } from '../gradient-hook.js';
 import { cast } from './copy.js';
 
 // Ops whose results are only meaningful as floats: integer inputs are promoted
@@ -30,7 +31,7 @@ export function unary(op: UnaryOp, x: Tensor, params: UnaryParams = NO_PARAMS): 
   const out = x.newZeros(x.shape, dtype);
   x.backend.kernels.unary(op, input.layout(), out.layout().buffer, params);
   if (input !== x) input.dispose();
-  return out;
+  return recordOp(op, [x], out, { params });
 }
 
 /** `-x`. */

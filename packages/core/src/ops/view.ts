@@ -2,6 +2,7 @@ import type { View } from '../backend.js';
 import { IndexError, ShapeError, ValueError } from '../errors.js';
 import { broadcastShapes, contiguousStrides, formatShape, normalizeDim, normalizeDims, sizeOf, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { recordOp, withoutRecording } from '../gradient-hook.js';
 import { contiguous } from './copy.js';
 
 /** The kernel view of `x` broadcast to `shape` (size-1 and missing leading dims get stride 0); no copy. */
@@ -72,7 +73,7 @@ export function view(x: Tensor, shape: readonly number[]): Tensor {
   if (!strides) {
     throw new ShapeError(`view: size ${formatShape(target)} is not compatible with the strides ${formatShape(x.strides)} of input ${formatShape(x.shape)}; use reshape() (which copies)`);
   }
-  return x.asStrided(target, strides, x.offset, 'view');
+  return recordOp('reshape', [x], x.asStrided(target, strides, x.offset, 'view'));
 }
 
 /**
@@ -86,11 +87,14 @@ export function view(x: Tensor, shape: readonly number[]): Tensor {
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const target = inferShape('reshape', x, shape);
   const strides = viewStrides(x, target);
-  if (strides) return x.asStrided(target, strides, x.offset, 'reshape');
-  const copy = contiguous(x);
-  const out = copy.asStrided(target, contiguousStrides(target), copy.offset, 'reshape');
-  copy.dispose();
-  return out;
+  if (strides) return recordOp('reshape', [x], x.asStrided(target, strides, x.offset, 'reshape'));
+  const out = withoutRecording(() => {
+    const copy = contiguous(x);
+    const result = copy.asStrided(target, contiguousStrides(target), copy.offset, 'reshape');
+    copy.dispose();
+    return result;
+  });
+  return recordOp('reshape', [x], out);
 }
 
 /** Merges dims `startDim..endDim` (inclusive) into one. */
@@ -107,7 +111,7 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
   const dims = dim === undefined ? x.shape.map((_, i) => i) : normalizeDims('squeeze', dim, x.ndim);
   const keep = x.shape.map((size, i) => !(size === 1 && dims.includes(i)));
-  return x.asStrided(x.shape.filter((_, i) => keep[i]), x.strides.filter((_, i) => keep[i]), x.offset, 'squeeze');
+  return recordOp('reshape', [x], x.asStrided(x.shape.filter((_, i) => keep[i]), x.strides.filter((_, i) => keep[i]), x.offset, 'squeeze'));
 }
 
 /** Inserts a size-1 dim at `dim` (which may be `ndim`, or negative). */
@@ -117,7 +121,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   const strides = [...x.strides];
   shape.splice(d, 0, 1);
   strides.splice(d, 0, d < x.ndim ? x.strides[d] * x.shape[d] : 1);
-  return x.asStrided(shape, strides, x.offset, 'unsqueeze');
+  return recordOp('reshape', [x], x.asStrided(shape, strides, x.offset, 'unsqueeze'));
 }
 
 /** Reorders the dims of `x` (a view). */
@@ -127,7 +131,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   }
   const order = dims.map((d) => normalizeDim('permute', d, x.ndim));
   if (new Set(order).size !== order.length) throw new ValueError(`permute: dims ${formatShape(dims)} repeat a dimension`);
-  return x.asStrided(order.map((d) => x.shape[d]), order.map((d) => x.strides[d]), x.offset, 'permute');
+  return recordOp('permute', [x], x.asStrided(order.map((d) => x.shape[d]), order.map((d) => x.strides[d]), x.offset, 'permute'), { dims: order });
 }
 
 /** Swaps dims `dim0` and `dim1` (a view). */
@@ -135,15 +139,14 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   const order = x.shape.map((_, i) => i);
   const a = normalizeDim('transpose', dim0, x.ndim);
   const b = normalizeDim('transpose', dim1, x.ndim);
-  if (x.ndim === 0) return x.asStrided([], [], x.offset, 'transpose');
-  [order[a], order[b]] = [order[b], order[a]];
-  return x.asStrided(order.map((d) => x.shape[d]), order.map((d) => x.strides[d]), x.offset, 'transpose');
+  if (x.ndim > 0) [order[a], order[b]] = [order[b], order[a]];
+  return permute(x, order);
 }
 
 /** Transpose of a tensor with at most two dims (PyTorch `t()`). */
 export function t(x: Tensor): Tensor {
   if (x.ndim > 2) throw new ShapeError(`t: expects a tensor with at most 2 dimensions, got ${formatShape(x.shape)}; use transpose(dim0, dim1)`);
-  return x.ndim < 2 ? x.asStrided(x.shape, x.strides, x.offset, 't') : transpose(x, 0, 1);
+  return x.ndim < 2 ? recordOp('reshape', [x], x.asStrided(x.shape, x.strides, x.offset, 't')) : transpose(x, 0, 1);
 }
 
 /** Broadcasts `x` to `shape` without copying; -1 keeps a size; new dims go in front. */
@@ -161,7 +164,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   });
   broadcastShapes('expand', x.shape, target);
   const strides = target.map((size, i) => (i < lead || (x.shape[i - lead] === 1 && size !== 1) ? 0 : x.strides[i - lead]));
-  return x.asStrided(target, strides, x.offset, 'expand');
+  return recordOp('expand', [x], x.asStrided(target, strides, x.offset, 'expand'));
 }
 
 /**
@@ -183,7 +186,8 @@ export function slice(x: Tensor, dim: number, start?: number, end?: number, step
   const strides = [...x.strides];
   shape[d] = Math.ceil((to - from) / step);
   strides[d] = x.strides[d] * step;
-  return x.asStrided(shape, strides, x.offset + (shape[d] > 0 ? from * x.strides[d] : 0), 'slice');
+  const out = x.asStrided(shape, strides, x.offset + (shape[d] > 0 ? from * x.strides[d] : 0), 'slice');
+  return recordOp('slice', [x], out, { dim: d, start: from, step });
 }
 
 /** `length` elements from `start` along `dim` (a view); unlike slice, out-of-range bounds are an error. */
@@ -206,12 +210,8 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   if (!Number.isInteger(i) || i < 0 || i >= size) {
     throw new IndexError(`select: index ${index} is out of range for dimension ${dim} of size ${size} (shape ${formatShape(x.shape)})`);
   }
-  return x.asStrided(
-    x.shape.filter((_, k) => k !== d),
-    x.strides.filter((_, k) => k !== d),
-    x.offset + i * x.strides[d],
-    'select',
-  );
+  const out = x.asStrided(x.shape.filter((_, k) => k !== d), x.strides.filter((_, k) => k !== d), x.offset + i * x.strides[d], 'select');
+  return recordOp('select', [x], out, { dim: d, index: i });
 }
 
 /** Pieces of `splitSize` elements along `dim` (the last may be smaller), or pieces of the given sizes (views). */

@@ -1,6 +1,7 @@
 import { promoteTypes } from '../dtype.js';
 import { broadcastShapes } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { recordOp, withoutRecording } from '../gradient-hook.js';
 import { cast } from './copy.js';
 import { commonBackend, scalarResultType, scalarTensor, type Scalar } from './operand.js';
 import { broadcastView } from './view.js';
@@ -23,13 +24,17 @@ export function where(condition: Tensor, a: Tensor | Scalar, b: Tensor | Scalar)
   const right = typeof b === 'object' ? b : scalarTensor(like, b, dtype);
   const backend = commonBackend('where', [condition, left, right]);
   const shape = broadcastShapes('where', broadcastShapes('where', condition.shape, left.shape), right.shape);
-  const mask = cast(condition, 'bool');
-  const lc = cast(left, dtype);
-  const rc = cast(right, dtype);
   const out = like.newZeros(shape, dtype);
-  backend.kernels.where(broadcastView(mask, shape), broadcastView(lc, shape), broadcastView(rc, shape), out.layout().buffer);
-  for (const temporary of [mask, lc, rc, left, right]) {
-    if (temporary !== condition && temporary !== a && temporary !== b) temporary.dispose();
-  }
+  withoutRecording(() => {
+    const mask = cast(condition, 'bool');
+    const lc = cast(left, dtype);
+    const rc = cast(right, dtype);
+    backend.kernels.where(broadcastView(mask, shape), broadcastView(lc, shape), broadcastView(rc, shape), out.layout().buffer);
+    for (const temporary of [mask, lc, rc]) {
+      if (temporary !== condition && temporary !== left && temporary !== right) temporary.dispose();
+    }
+  });
+  recordOp('where', [condition, left, right], out);
+  for (const temporary of [left, right]) if (temporary !== a && temporary !== b) temporary.dispose();
   return out;
 }

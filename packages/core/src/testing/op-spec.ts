@@ -50,6 +50,7 @@ export interface OpSample {
 export interface OpErrorCase {
   readonly name: string;
   readonly inputs: readonly SampleInput[];
+  /** Runs the misuse; it must throw. */
   run(inputs: readonly Tensor[]): unknown;
   readonly kind: FathomErrorKind;
   readonly message: string;
@@ -62,5 +63,6 @@ export interface OpSpec {
   readonly tier: ToleranceTier;
   /** Cases built from a seeded source of numbers so every run checks the same values. */
   samples(random: () => number): readonly OpSample[];
+  /** Misuses that must throw typed errors. */
   errors?(random: () => number): readonly OpErrorCase[];
 }

@@ -10,9 +10,13 @@ import { allSpecs } from './specs/index.js';
 
 /** The few functions of a test runner the kit needs; vitest's, jest's and mocha's fit. */
 export interface ConformanceHarness {
+  /** Groups the cases of one op. */
   describe(name: string, fn: () => void): void;
+  /** Registers one case. */
   it(name: string, fn: () => Promise<void> | void): void;
+  /** Runs once before the cases (registers the backend). */
   beforeAll?(fn: () => Promise<void> | void): void;
+  /** Runs once after the cases (restores the registry, destroys a backend the kit created). */
   afterAll?(fn: () => Promise<void> | void): void;
 }
 
