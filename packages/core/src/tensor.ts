@@ -1,7 +1,7 @@
 import type { Backend, View } from './backend.js';
 import { getBackend, type Device } from './device.js';
 import { allocateArray, isDType, isFloating, type DType, type TypedArray } from './dtype.js';
-import { DeviceError, DTypeError, ReleasedTensorError, ValueError } from './errors.js';
+import { DeviceError, DTypeError, ReleasedTensorError, ShapeError, ValueError } from './errors.js';
 import { gradientEngine, type BackwardOptions, type GradHook, type GradientEngine, type GradNode } from './gradient-hook.js';
 import { formatTensor } from './format.js';
 import { adoptIntoScope, brandTensor, keep } from './scope.js';
@@ -207,6 +207,25 @@ export class Tensor {
   /** Runs `hook` with this tensor's gradient during backward; a returned tensor replaces it. Returns a remover. */
   registerHook(hook: GradHook): () => void {
     return requireEngine('registerHook').registerHook(this, hook);
+  }
+
+  /**
+   * Writes `src` (broadcast to this shape, converted to this dtype) into this
+   * tensor's memory in place (PyTorch `copy_`): how optimizers update
+   * parameters. Not recorded; refused on a tensor that requires grad while
+   * gradients are being recorded (wrap the update in `noGrad`).
+   */
+  copy_(src: Tensor): this {
+    if (this.requiresGradFlag && gradientEngine()?.isRecording()) {
+      throw new ValueError('copy_: a tensor that requires grad cannot be changed in place while gradients are recorded; wrap the update in noGrad()');
+    }
+    ops.commonBackend('copy_', [this, src]);
+    ops.broadcastShapes('copy_', src.shape, this.shape);
+    if (src.ndim > this.ndim || src.shape.some((size, i) => size !== 1 && size !== this.shape[i - src.ndim + this.ndim])) {
+      throw new ShapeError(`copy_: source ${formatShape(src.shape)} does not broadcast to ${formatShape(this.shape)}`);
+    }
+    this.backend.kernels.copy(ops.broadcastView(src, this.shape), this.layout());
+    return this;
   }
 
   /** A tensor sharing this one's storage that is cut from the graph (no gradient flows through it). */

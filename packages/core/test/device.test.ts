@@ -70,3 +70,15 @@ describe('devices', () => {
     expect(isFathomError(new Error('plain'))).toBe(false);
   });
 });
+
+describe('copy_', () => {
+  it('writes broadcast, converted values in place and keeps views in sync', async () => {
+    const x = zeros([2, 3]);
+    const row = x.select(0, 1);
+    x.copy_(tensor([1, 2, 3], { dtype: 'int32' }));
+    expect(await x.toArray()).toEqual([[1, 2, 3], [1, 2, 3]]);
+    row.copy_(tensor(7));
+    expect(await x.toArray()).toEqual([[1, 2, 3], [7, 7, 7]]);
+    expect(() => x.copy_(zeros([4]))).toThrow(/cannot be broadcast|does not broadcast/);
+  });
+});

@@ -1,0 +1,159 @@
+import {
+  add, formatShape, isFloating, keep, onesLike, scope, ShapeError, ValueError,
+  type BackwardOptions, type GradHook, type GradientEngine, type Tensor,
+} from '@fathom/core';
+import { reportAnomaly } from './anomaly.js';
+import { formulas } from './gradients/index.js';
+import { isGradEnabled, noGrad } from './grad-mode.js';
+import { GraphNode } from './graph-node.js';
+
+const leafHooks = new WeakMap<Tensor, GradHook[]>();
+
+function nodeOf(tensor: Tensor): GraphNode | null {
+  return tensor.gradFn instanceof GraphNode ? tensor.gradFn : null;
+}
+
+// Adds `grad` into a tensor's `.grad`, which outlives every scope.
+function accumulateInto(tensor: Tensor, grad: Tensor): void {
+  const previous = tensor.grad;
+  // A fresh tensor every time: the incoming gradient may be a view or be shared with other inputs.
+  const next = previous ? add(previous, grad) : grad.clone();
+  tensor.grad = keep(next);
+  previous?.dispose();
+}
+
+function runHooks(hooks: readonly GradHook[] | undefined, grad: Tensor): Tensor {
+  let current = grad;
+  for (const hook of hooks ?? []) current = hook(current) ?? current;
+  return current;
+}
+
+// Reverse post-order of the nodes reachable from `root`: each node comes before its inputs.
+function topologicalOrder(root: GraphNode): GraphNode[] {
+  const visited = new Set<GraphNode>();
+  const order: GraphNode[] = [];
+  const stack: [GraphNode, number][] = [[root, 0]];
+  visited.add(root);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const [node, next] = top;
+    if (next < node.inputNodes.length) {
+      top[1]++;
+      const input = node.inputNodes[next];
+      if (input && !visited.has(input)) {
+        visited.add(input);
+        stack.push([input, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(node);
+    }
+  }
+  return order.reverse();
+}
+
+function checkGradient(node: GraphNode, index: number, grad: Tensor): Tensor {
+  const expected = node.inputShapes[index];
+  if (grad.ndim !== expected.length || grad.shape.some((size, i) => size !== expected[i])) {
+    throw new ShapeError(`backward of '${node.op}': gradient for input ${index} has shape ${formatShape(grad.shape)}, expected ${formatShape(expected)}`);
+  }
+  const dtype = node.inputs[index].dtype;
+  return grad.dtype === dtype ? grad : grad.cast(dtype);
+}
+
+/** The engine `useAutograd()` installs into core: records a node per op and runs reverse mode. */
+export const engine: GradientEngine = {
+  isRecording: isGradEnabled,
+
+  record(op, inputs, output, attrs) {
+    if (!isFloating(output.dtype)) return;
+    const formula = formulas.get(op);
+    const saved = noGrad(() => (formula?.save?.({ inputs, output, attrs }) ?? []).map((t) => keep(t.detach())));
+    const node = new GraphNode(
+      op,
+      formula,
+      inputs,
+      inputs.map((t) => (t.requiresGrad ? nodeOf(t) : null)),
+      inputs.map((t) => t.requiresGrad),
+      saved,
+      attrs,
+      output.shape,
+      output.dtype,
+    );
+    output.attachGradNode(node);
+    reportAnomaly('forward', op, inputs, [output]);
+  },
+
+  backward(root: Tensor, gradient: Tensor | undefined, options: BackwardOptions) {
+    if (!root.requiresGrad) {
+      throw new ValueError(`backward: the tensor (made by '${root.madeBy}') does not require grad and has no grad node`);
+    }
+    if (!gradient && root.numel !== 1) {
+      throw new ShapeError(`backward: a gradient can be created implicitly only for one-element outputs, this one is ${formatShape(root.shape)}; pass backward(gradient)`);
+    }
+    if (gradient && (gradient.ndim !== root.ndim || gradient.shape.some((s, i) => s !== root.shape[i]))) {
+      throw new ShapeError(`backward: gradient ${formatShape(gradient.shape)} does not match the output ${formatShape(root.shape)}`);
+    }
+    // One scope for the whole pass: intermediate gradients (which formulas may share between
+    // inputs) are released together at the end; leaf gradients are kept.
+    noGrad(() => scope(() => {
+      const seed = gradient ?? onesLike(root);
+      const rootNode = nodeOf(root);
+      if (rootNode === null) {
+        accumulateInto(root, runHooks(leafHooks.get(root), seed));
+        return;
+      }
+      const pending = new Map<GraphNode, Tensor>([[rootNode, seed]]);
+      for (const node of topologicalOrder(rootNode)) {
+        const incoming = pending.get(node);
+        if (!incoming) continue;
+        pending.delete(node);
+        if (node.freed) {
+          throw new ValueError(`backward: trying to go through the graph of '${node.op}' a second time, after its saved tensors were freed; pass { retainGraph: true } to the first backward()`);
+        }
+        if (!node.formula) throw new ValueError(`backward: no gradient formula for op '${node.op}'`);
+        const grad = runHooks(node.hooks, incoming);
+        if (node.retainedOn) accumulateInto(node.retainedOn, grad);
+        const inputGrads = node.formula.backward(grad, {
+          inputShapes: node.inputShapes,
+          inputDTypes: node.inputs.map((t) => t.dtype),
+          outputShape: node.outputShape,
+          attrs: node.attrs,
+          saved: node.saved,
+          needsGrad: node.needsGrad,
+        });
+        reportAnomaly('backward', node.op, [grad], inputGrads.filter((g): g is Tensor => g !== null));
+        inputGrads.forEach((raw, i) => {
+          if (!node.needsGrad[i] || raw === null) return;
+          const g = checkGradient(node, i, raw);
+          const inputNode = node.inputNodes[i];
+          if (inputNode === null) accumulateInto(node.inputs[i], runHooks(leafHooks.get(node.inputs[i]), g));
+          else {
+            const existing = pending.get(inputNode);
+            pending.set(inputNode, existing ? add(existing, g) : g);
+          }
+        });
+        if (!options.retainGraph) node.free();
+      }
+    }));
+  },
+
+  retainGrad(tensor: Tensor) {
+    const node = nodeOf(tensor);
+    if (node) node.retainedOn = tensor;
+    else if (!tensor.requiresGrad) throw new ValueError('retainGrad: the tensor does not require grad');
+  },
+
+  registerHook(tensor: Tensor, hook: GradHook) {
+    if (!tensor.requiresGrad) throw new ValueError('registerHook: the tensor does not require grad');
+    const node = nodeOf(tensor);
+    const hooks = node ? node.hooks : leafHooks.get(tensor) ?? [];
+    if (!node) leafHooks.set(tensor, hooks);
+    hooks.push(hook);
+    return () => {
+      const at = hooks.indexOf(hook);
+      if (at >= 0) hooks.splice(at, 1);
+    };
+  },
+};
+

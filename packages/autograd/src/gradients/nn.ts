@@ -1,0 +1,38 @@
+import {
+  adaptiveAvgPool2dGrad, avgPool2dGrad, conv2dInputGrad, conv2dWeightGrad, gather, maxPool2dGrad, scatterAdd,
+  type Conv2dOptions, type Pair, type Pool2dOptions, type Tensor,
+} from '@fathom/core';
+import type { GradientFormula } from '../formula.js';
+
+/** Gradients of convolution, pooling and the gather/scatter pair, through the backward kernels core declares. */
+export const nnFormulas: Record<string, GradientFormula> = {
+  conv2d: {
+    save: ({ inputs }) => [inputs[0], inputs[1]],
+    backward: (grad, { saved, attrs, needsGrad }) => {
+      const [x, weight] = saved;
+      const options = attrs.options as Conv2dOptions;
+      return [
+        needsGrad[0] ? conv2dInputGrad(grad, weight, x.shape, options) : null,
+        needsGrad[1] ? conv2dWeightGrad(x, grad, weight.shape, options) : null,
+      ];
+    },
+  },
+  maxPool2d: {
+    save: ({ attrs }) => [attrs.indices as Tensor],
+    backward: (grad, { saved, attrs, inputShapes }) => [
+      maxPool2dGrad(grad, saved[0], inputShapes[0], attrs.kernelSize as Pair, attrs.options as Pool2dOptions),
+    ],
+  },
+  avgPool2d: {
+    backward: (grad, { attrs, inputShapes }) => [avgPool2dGrad(grad, inputShapes[0], attrs.kernelSize as Pair, attrs.options as Pool2dOptions)],
+  },
+  adaptiveAvgPool2d: { backward: (grad, { inputShapes }) => [adaptiveAvgPool2dGrad(grad, inputShapes[0])] },
+  gather: {
+    save: ({ inputs }) => [inputs[1]],
+    backward: (grad, { saved, attrs, inputShapes }) => [scatterAdd(grad.newZeros(inputShapes[0]), attrs.dim as number, saved[0], grad), null],
+  },
+  scatterAdd: {
+    save: ({ inputs }) => [inputs[1]],
+    backward: (grad, { saved, attrs }) => [grad, null, gather(grad, attrs.dim as number, saved[0])],
+  },
+};

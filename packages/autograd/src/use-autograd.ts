@@ -1,0 +1,18 @@
+import { gradientEngine, installGradientEngine, type GradientEngine } from '@fathom/core';
+import { engine } from './engine.js';
+
+/**
+ * Installs the gradient engine into @fathom/core so that tensors with
+ * `requiresGrad` record the ops applied to them and `backward()` works. Call
+ * once at start-up (calling again is harmless); nothing is installed on import.
+ *
+ * ```ts
+ * useAutograd();
+ * const x = tensor([1, 2, 3]).setRequiresGrad();
+ * x.square().sum().backward(); // x.grad = [2, 4, 6]
+ * ```
+ */
+export function useAutograd(): GradientEngine {
+  if (gradientEngine() !== engine) installGradientEngine(engine);
+  return engine;
+}
