@@ -13,6 +13,7 @@ import { engine } from './engine.js';
  * ```
  */
 export function useAutograd(): GradientEngine {
-  if (gradientEngine() !== engine) installGradientEngine(engine);
+  // An engine already installed (this one, another copy's, or a wrapper around it) is left in place.
+  if (gradientEngine() === null) installGradientEngine(engine);
   return engine;
 }

@@ -1,5 +1,5 @@
 import {
-  adaptiveAvgPool2dGrad, avgPool2dGrad, conv2dInputGrad, conv2dWeightGrad, gather, maxPool2dGrad, scatterAdd,
+  adaptiveAvgPool2dGrad, avgPool2dGrad, conv2dInputGrad, conv2dWeightGrad, gather, maxPool2dGrad, pad, scatterAdd,
   type Conv2dOptions, type Pair, type Pool2dOptions, type Tensor,
 } from '@fathom/core';
 import type { GradientFormula } from '../formula.js';
@@ -33,6 +33,11 @@ export const nnFormulas: Record<string, GradientFormula> = {
   },
   scatterAdd: {
     save: ({ inputs }) => [inputs[1]],
-    backward: (grad, { saved, attrs }) => [grad, null, gather(grad, attrs.dim as number, saved[0])],
+    backward: (grad, { saved, attrs, inputShapes }) => {
+      // src positions beyond the index's extent were never added: their gradient is zero.
+      const picked = gather(grad, attrs.dim as number, saved[0]);
+      const padding = [...inputShapes[2]].reverse().flatMap((size, k) => [0, size - picked.shape[picked.ndim - 1 - k]]);
+      return [grad, null, padding.some((p) => p > 0) ? pad(picked, padding) : picked];
+    },
   },
 };

@@ -9,6 +9,7 @@ import { padSpecs } from './pad.spec.js';
 import { pool2dSpecs } from './pool2d.spec.js';
 import { randomSpecs } from './random.spec.js';
 import { reduceSpecs } from './reduce.spec.js';
+import { scatterViewSpecs } from './scatter-view.spec.js';
 import { softmaxSpecs } from './softmax.spec.js';
 import { unarySpecs } from './unary.spec.js';
 import { viewSpecs } from './view.spec.js';
@@ -26,6 +27,7 @@ export const allSpecs: readonly OpSpec[] = [
   ...softmaxSpecs,
   ...matmulSpecs,
   ...viewSpecs,
+  ...scatterViewSpecs,
   ...indexingSpecs,
   ...joinSpecs,
   ...padSpecs,
