@@ -6,3 +6,4 @@ export { detectAnomaly } from './anomaly.js';
 export { sumToShape } from './reduce-to-shape.js';
 export { formulas } from './gradients/index.js';
 export type { GradientFormula, ForwardContext, BackwardContext } from './formula.js';
+export { toDot, toSvg, type DotOptions } from './graph-dot.js';
