@@ -1,0 +1,2 @@
+export { runGradientConformance, type GradientConformanceOptions } from './run-gradient-conformance.js';
+export { differentiableSamples, gradientSkipReason } from './differentiable-samples.js';
