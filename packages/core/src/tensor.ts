@@ -158,6 +158,7 @@ export class Tensor {
     return this.requiresGradFlag;
   }
 
+  /** Turns gradient tracking on or off for a leaf (float tensors only; needs the autograd engine). */
   set requiresGrad(flag: boolean) {
     if (flag === this.requiresGradFlag) return;
     if (this.node !== null) {

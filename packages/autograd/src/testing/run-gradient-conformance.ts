@@ -6,9 +6,13 @@ import { differentiableSamples } from './differentiable-samples.js';
 
 /** Options of {@link runGradientConformance}; tolerances default to TESTING.md's (atol 1e-4, rtol 1e-3). */
 export interface GradientConformanceOptions {
+  /** The backend under test, or a factory for it (called once, before the cases). */
   readonly backend: Backend | (() => Backend | Promise<Backend>);
+  /** The test runner's describe/it (and optionally beforeAll/afterAll). */
   readonly harness: ConformanceHarness;
+  /** Absolute tolerance (default 1e-4). */
   readonly atol?: number;
+  /** Relative tolerance (default 1e-3). */
   readonly rtol?: number;
 }
 

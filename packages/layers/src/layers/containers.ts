@@ -63,6 +63,7 @@ export class ModuleList<M extends Module = Module> extends Module implements Ite
     return this.items.length;
   }
 
+  /** Iterates over the modules in order. */
   [Symbol.iterator](): Iterator<M> {
     return this.items[Symbol.iterator]();
   }
