@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { expectClose, random } from '../../../test/support/arrays.js';
 import { gemm } from './gemm.js';
 
 // A tiny seeded LCG so failures reproduce.
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32 - 0.5;
-  };
-}
 
 function randomArray(make: typeof Float32Array | typeof Float64Array, length: number, seed: number): Float32Array | Float64Array {
   const next = random(seed);
@@ -17,18 +11,6 @@ function randomArray(make: typeof Float32Array | typeof Float64Array, length: nu
   return out;
 }
 
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol = 1e-5, atol = 1e-5): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i], e = expected[i];
-    if (!Number.isFinite(e)) {
-      if (Number.isNaN(e)) expect(Number.isNaN(a), `element ${i}: ${a} vs NaN`).toBe(true);
-      else expect(a, `element ${i}`).toBe(e);
-      continue;
-    }
-    if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) expect.fail(`element ${i}: ${a} vs ${e}`);
-  }
-}
 
 interface Operand {
   data: Float32Array | Float64Array;

@@ -1,25 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { expectClose, random } from '../../../test/support/arrays.js';
 import type { View } from '../../backend.js';
 import { contiguousStrides, sizeOf, type Shape } from '../../shape.js';
 import { matmulKernel } from './matmul.js';
 
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32 - 0.5;
-  };
-}
 
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol = 1e-5, atol = 1e-5): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i], e = expected[i];
-    if (Number.isNaN(e)) expect(Number.isNaN(a), `element ${i}: ${a} vs NaN`).toBe(true);
-    else if (!Number.isFinite(e)) expect(a, `element ${i}`).toBe(e);
-    else if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) expect.fail(`element ${i}: ${a} vs ${e}`);
-  }
-}
 
 function buffer(data: Float32Array | Float64Array) {
   return { dtype: data instanceof Float32Array ? 'float32' as const : 'float64' as const, length: data.length, data };

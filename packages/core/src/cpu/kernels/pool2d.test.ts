@@ -1,26 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { expectClose, random } from '../../../test/support/arrays.js';
 import type { AdaptivePool2dParams, Pool2dParams, View } from '../../backend.js';
 import {
   adaptiveAvgPool2dGradKernel, adaptiveAvgPool2dKernel, avgPool2dGradKernel, avgPool2dKernel, maxPool2dGradKernel, maxPool2dKernel,
 } from './pool2d.js';
 
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32 - 0.5;
-  };
-}
 
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol = 1e-5, atol = 1e-5): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i], e = expected[i];
-    if (Number.isNaN(e)) expect(Number.isNaN(a), `element ${i}: ${a} vs NaN`).toBe(true);
-    else if (!Number.isFinite(e)) expect(a, `element ${i}`).toBe(e);
-    else if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) expect.fail(`element ${i}: ${a} vs ${e}`);
-  }
-}
 
 type Data = Float32Array | Float64Array | Int32Array;
 
