@@ -69,3 +69,17 @@ describe('mnistDigitsFromArrays', () => {
     }
   });
 });
+
+describe('mnistDigitsFromArrays as a Dataset', () => {
+  it('gets { x: (1, 28, 28) view, y } by index and checks the index', async () => {
+    const counts = [2, 2, 2, 2, 2, 2, 2, 2, 2, 2];
+    const digits = mnistDigitsFromArrays(counts.map((count, digit) => fakeDigit(digit, count)));
+    expect(digits.length).toBe(20);
+    const { x, y } = digits.get(13); // round 1, digit 3
+    expect(y).toBe(3);
+    expect(x.shape).toEqual([1, 28, 28]);
+    expect((await x.data())[100]).toBe(Math.fround(301 / 10_000));
+    expect(digits.label(13)).toBe(3);
+    expect(isFathomError(thrown(() => digits.get(20)), 'IndexError')).toBe(true);
+  });
+});

@@ -1,4 +1,5 @@
-import { DataError, ValueError, tensor, type Device, type Tensor } from '@fathom/core';
+import { DataError, ValueError, tensor, type Device } from '@fathom/core';
+import { LabeledTensorDataset } from './labeled-tensor-dataset.js';
 
 /** Height and width of an MNIST digit, in pixels. */
 export const MNIST_IMAGE_SIZE = 28;
@@ -6,13 +7,15 @@ export const MNIST_IMAGE_SIZE = 28;
 const PIXELS_PER_IMAGE = MNIST_IMAGE_SIZE * MNIST_IMAGE_SIZE;
 const DIGIT_CLASSES = 10;
 
-/** MNIST digits as tensors. */
-export interface MnistDigits {
-  /** The images, `(N, 1, 28, 28)` float32 in `[0, 1]` (0 is the background, 1 the ink). */
-  readonly images: Tensor;
-  /** The digit each image shows, `(N)` int32 in `0 … 9`. */
-  readonly labels: Tensor;
-}
+/**
+ * MNIST digits as a {@link LabeledTensorDataset}: `images` `(N, 1, 28, 28)`
+ * float32 in `[0, 1]` (0 is the background, 1 the ink), `labels` `(N)` int32 in
+ * `0 … 9`, and `get(i)` → `{ x: (1, 28, 28), y }` for a {@link DataLoader}.
+ */
+export type MnistDigits = LabeledTensorDataset;
+
+/** The class names of MNIST: the digits `'0'` … `'9'`. */
+export const MNIST_CLASSES: readonly string[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
 /** Options of {@link mnistDigitsFromArrays} and of `loadMnistDigits` in `@fathom/datasets/node`. */
 export interface MnistDigitsOptions {
@@ -41,8 +44,9 @@ export interface MnistDigitsOptions {
  * value that is not a number in `[0, 1]`, and {@link ValueError} for a bad `limit`.
  *
  * ```ts
- * const { images, labels } = mnistDigitsFromArrays(arrays, { limit: 1000 });
- * console.log(images.shape, labels.shape); // [1000, 1, 28, 28] [1000]
+ * const digits = mnistDigitsFromArrays(arrays, { limit: 1000 });
+ * console.log(digits.images.shape, digits.labels.shape); // [1000, 1, 28, 28] [1000]
+ * const loader = new DataLoader(digits, { batchSize: 100, shuffle: true, seed: 0 });
  * ```
  */
 export function mnistDigitsFromArrays(
@@ -74,10 +78,11 @@ export function mnistDigitsFromArrays(
       labels[taken++] = digit;
     }
   }
-  return {
-    images: tensor(images, { shape: [limit, 1, MNIST_IMAGE_SIZE, MNIST_IMAGE_SIZE], device: options.device }),
-    labels: tensor(labels, { shape: [limit], device: options.device }),
-  };
+  return new LabeledTensorDataset(
+    tensor(images, { shape: [limit, 1, MNIST_IMAGE_SIZE, MNIST_IMAGE_SIZE], device: options.device }),
+    tensor(labels, { shape: [limit], device: options.device }),
+    { classes: MNIST_CLASSES, labelValues: labels },
+  );
 }
 
 /** The number of images in one digit's pixel array, after checking every value. */

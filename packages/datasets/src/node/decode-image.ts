@@ -1,0 +1,58 @@
+import { DataError } from '@fathom/core';
+import type { RawImage } from '../transforms/raw-image.js';
+
+/** The colour mode images are decoded to: 3-channel RGB (alpha dropped, as PIL's `convert('RGB')`) or 1-channel grayscale. */
+export type ImageMode = 'rgb' | 'grayscale';
+
+type Sharp = typeof import('sharp').default;
+let sharpModule: Promise<Sharp> | undefined;
+
+/**
+ * sharp, loaded on first use so that importing `@fathom/datasets/node` does
+ * not load libvips. The main thread must load it before any worker does:
+ * otherwise glibc may unload libvips when a worker exits (sharp's
+ * documentation on worker threads). @internal
+ */
+export function loadSharp(): Promise<Sharp> {
+  sharpModule ??= import('sharp').then((module) => module.default);
+  return sharpModule;
+}
+
+/** Options of {@link decodeImage}. */
+export interface DecodeImageOptions {
+  /** Default `'rgb'`. */
+  readonly mode?: ImageMode;
+  /** The name in error messages (default: the path, or `'image'` for bytes). */
+  readonly source?: string;
+}
+
+/**
+ * Decodes an image file (JPEG, PNG, WebP, TIFF, GIF — whatever sharp reads)
+ * into a {@link RawImage}: `'rgb'` gives 3 channels (grayscale is expanded,
+ * alpha dropped), `'grayscale'` 1. The pixels are as stored: no EXIF
+ * rotation, as PIL. A file that is missing, truncated, corrupt or not an image
+ * raises {@link DataError} naming it; sharp's pixel limit (268 megapixels)
+ * stops decompression bombs.
+ *
+ * ```ts
+ * const image = await decodeImage('train/n01440764/n01440764_10026.JPEG');
+ * image.channels; // 3
+ * ```
+ */
+export async function decodeImage(input: string | Uint8Array, options: DecodeImageOptions = {}): Promise<RawImage> {
+  const source = options.source ?? (typeof input === 'string' ? input : 'image');
+  const mode = options.mode ?? 'rgb';
+  const sharp = await loadSharp();
+  try {
+    let pipeline = sharp(input, { failOn: 'warning', sequentialRead: true }).removeAlpha();
+    pipeline = mode === 'grayscale' ? pipeline.grayscale() : pipeline.toColourspace('srgb');
+    const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
+    const channels = mode === 'grayscale' ? 1 : 3;
+    if (info.channels !== channels || data.length !== info.width * info.height * channels) {
+      throw new Error(`the decoder returned ${info.channels} channels of ${info.width}×${info.height}, expected ${channels}`);
+    }
+    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels };
+  } catch (error) {
+    throw new DataError(`${source}: cannot decode the image: ${(error as Error).message}`);
+  }
+}
