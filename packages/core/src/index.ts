@@ -12,6 +12,7 @@ export { scope, scopeAsync, keep, isTensorLike } from './scope.js';
 export { Generator, type GeneratorState, defaultGenerator, manualSeed } from './random/generator.js';
 export { philox, randomAt } from './random/philox.js';
 export { createCpuBackend } from './cpu/cpu-backend.js';
+export { collapseDims } from './cpu/strided.js';
 export { type Scalar } from './ops/operand.js';
 export { cast, clone, contiguous } from './ops/copy.js';
 export * from './ops/unary.js';

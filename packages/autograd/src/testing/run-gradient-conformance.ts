@@ -1,6 +1,5 @@
 import { isFloating, registerBackend, scope, tensor, unregisterBackend, type Backend, type Tensor } from '@fathom/core';
 import type { ConformanceHarness, OpSample, SampleInput } from '@fathom/core/testing';
-import { noGrad } from '../grad-mode.js';
 import { useAutograd } from '../use-autograd.js';
 import { differentiableSamples } from './differentiable-samples.js';
 
@@ -21,9 +20,9 @@ function build(input: SampleInput, device: string, floatDType: 'float32' | 'floa
   return tensor(value.data, { shape: value.shape, dtype: isFloating(value.dtype) ? floatDType : value.dtype, device });
 }
 
-// Gradients of Σ out·r (r fixed, from the output's own values' positions) for each float input.
+// Gradients of Σ out·r (r a fixed, uneven weighting) for each float input, read back as float64.
 async function gradients(sample: OpSample, device: string, dtype: 'float32' | 'float64'): Promise<Float64Array[] | null> {
-  const values = scope(() => {
+  const grads = scope(() => {
     const inputs = sample.inputs.map((input) => {
       const t = build(input, device, dtype);
       return isFloating(t.dtype) ? t.setRequiresGrad(true) : t;
@@ -31,18 +30,17 @@ async function gradients(sample: OpSample, device: string, dtype: 'float32' | 'f
     const result = sample.run(inputs);
     const outputs = (Array.isArray(result) ? result : [result as Tensor]).filter((t) => isFloating(t.dtype) && t.requiresGrad);
     if (outputs.length === 0) return null;
-    // A fixed, uneven projection so every output element matters differently.
     const total = outputs.reduce<Tensor>((sum, out) => {
       const weights = Float64Array.from({ length: out.numel }, (_, i) => Math.sin(i + 1));
       return sum.add(out.mul(tensor(weights, { shape: out.shape, dtype: out.dtype, device })).sum());
     }, tensor(0, { dtype, device }));
     total.backward();
-    const grads = inputs.filter((t) => isFloating(t.dtype)).map((t) => t.grad ?? t.newZeros(t.shape));
-    return noGrad(() => grads.map((g) => g.cast('float64').to('cpu')));
+    // Returned from the scope, so they survive it; read asynchronously (a GPU cannot read synchronously).
+    return inputs.filter((t) => isFloating(t.dtype)).map((t) => t.grad ?? t.newZeros(t.shape));
   });
-  if (!values) return null;
-  const arrays = await Promise.all(values.map(async (g) => Float64Array.from(await g.data())));
-  values.forEach((g) => g.dispose());
+  if (!grads) return null;
+  const arrays = await Promise.all(grads.map(async (g) => Float64Array.from(await g.data())));
+  grads.forEach((g) => g.dispose());
   return arrays;
 }
 

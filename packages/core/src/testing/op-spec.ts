@@ -54,6 +54,13 @@ export interface OpErrorCase {
   run(inputs: readonly Tensor[]): unknown;
   readonly kind: FathomErrorKind;
   readonly message: string;
+  /**
+   * The check reads tensor values (index ranges, label ranges), which core does
+   * only where the device reads synchronously: an async device (WebGPU) would
+   * need a read-back in the middle of the op. There the case must only run
+   * without crashing or leaking.
+   */
+  readonly needsSyncRead?: boolean;
 }
 
 /** Everything the conformance kit knows about one op. */
