@@ -1,0 +1,68 @@
+/**
+ * The size a request of `bytes` is rounded up to: 256 bytes at least, then
+ * powers of two and the midpoints between them (256, 384, 512, 768, 1024…),
+ * so a freed buffer serves later requests of similar size and no class wastes
+ * more than a third of its bytes.
+ */
+export function sizeClass(bytes: number): number {
+  if (bytes <= 256) return 256;
+  const power = 2 ** Math.ceil(Math.log2(bytes));
+  const midpoint = (power / 4) * 3;
+  return bytes <= midpoint ? midpoint : power;
+}
+
+/**
+ * Reuses GPU buffers by size class. WebGPU buffer creation is slow (and on
+ * some drivers zero-fills), and training allocates the same shapes every
+ * step, so freed buffers wait here for the next request of their class.
+ * At most `maxPooledBytes` wait; beyond that a freed buffer is destroyed.
+ */
+export class BufferPool {
+  private readonly free = new Map<number, GPUBuffer[]>();
+  private pooledBytes = 0;
+  private pooledCount = 0;
+
+  constructor(
+    private readonly create: (size: number) => GPUBuffer,
+    private readonly maxPooledBytes: number,
+  ) {}
+
+  /** A buffer of at least `bytes` (its class size); `reused` when it held earlier data. */
+  acquire(bytes: number): { buffer: GPUBuffer; size: number; reused: boolean } {
+    const size = sizeClass(bytes);
+    const list = this.free.get(size);
+    const pooled = list?.pop();
+    if (pooled) {
+      this.pooledBytes -= size;
+      this.pooledCount--;
+      return { buffer: pooled, size, reused: true };
+    }
+    return { buffer: this.create(size), size, reused: false };
+  }
+
+  /** Returns a buffer of class `size` for reuse. */
+  release(buffer: GPUBuffer, size: number): void {
+    if (this.pooledBytes + size > this.maxPooledBytes) {
+      buffer.destroy();
+      return;
+    }
+    let list = this.free.get(size);
+    if (!list) this.free.set(size, (list = []));
+    list.push(buffer);
+    this.pooledBytes += size;
+    this.pooledCount++;
+  }
+
+  /** Buffers and bytes waiting for reuse. */
+  stats(): { buffers: number; bytes: number } {
+    return { buffers: this.pooledCount, bytes: this.pooledBytes };
+  }
+
+  /** Destroys every waiting buffer. */
+  clear(): void {
+    for (const list of this.free.values()) for (const buffer of list) buffer.destroy();
+    this.free.clear();
+    this.pooledBytes = 0;
+    this.pooledCount = 0;
+  }
+}

@@ -1,0 +1,16 @@
+// The numeric values of GPUBufferUsage and GPUMapMode, fixed by the WebGPU
+// specification. Spelled out here because Dawn's Node bindings only define the
+// globals when a program copies them onto globalThis, which a library must not do.
+
+/** GPUBufferUsage flags. */
+export const BufferUsage = {
+  MAP_READ: 0x0001,
+  COPY_SRC: 0x0004,
+  COPY_DST: 0x0008,
+  STORAGE: 0x0080,
+} as const;
+
+/** GPUMapMode flags. */
+export const MapMode = {
+  READ: 0x0001,
+} as const;

@@ -1,0 +1,360 @@
+import { DTypeError, type BackendBuffer, type Conv2dParams, type View } from '@fathom/core';
+import { ParamLayout } from '../params.js';
+import { bindingDeclarations, gridFor, linearEntry, linearGrid, type KernelRunner } from './launch.js';
+import { reduceKernel } from './reduce.js';
+import { gemmGrid, tiledGemmSource, tileFor, type GemmTile } from './tiled-gemm.js';
+
+// Direct convolution loops, one invocation per element of the result (the
+// weight gradient: one workgroup per weight, as each sums over the whole
+// batch). Every index below is NCHW / OIHW row-major.
+
+const GEOMETRY = new ParamLayout([
+  { name: 'total', type: 'u32' },
+  { name: 'batch', type: 'u32' },
+  { name: 'inChannels', type: 'u32' },
+  { name: 'inHeight', type: 'i32' },
+  { name: 'inWidth', type: 'i32' },
+  { name: 'outChannels', type: 'u32' },
+  { name: 'outHeight', type: 'i32' },
+  { name: 'outWidth', type: 'i32' },
+  { name: 'kernelHeight', type: 'i32' },
+  { name: 'kernelWidth', type: 'i32' },
+  { name: 'strideHeight', type: 'i32' },
+  { name: 'strideWidth', type: 'i32' },
+  { name: 'padHeight', type: 'i32' },
+  { name: 'padWidth', type: 'i32' },
+  { name: 'dilationHeight', type: 'i32' },
+  { name: 'dilationWidth', type: 'i32' },
+  { name: 'groupIn', type: 'u32' },
+  { name: 'groupOut', type: 'u32' },
+  { name: 'firstOffset', type: 'u32' },
+  { name: 'secondOffset', type: 'u32' },
+]);
+
+function geometry(p: Conv2dParams, total: number, first: View, second: View): Record<string, number> {
+  return {
+    total,
+    batch: p.batch, inChannels: p.inChannels, inHeight: p.inHeight, inWidth: p.inWidth,
+    outChannels: p.outChannels, outHeight: p.outHeight, outWidth: p.outWidth,
+    kernelHeight: p.kernelHeight, kernelWidth: p.kernelWidth, strideHeight: p.strideHeight, strideWidth: p.strideWidth,
+    padHeight: p.padHeight, padWidth: p.padWidth, dilationHeight: p.dilationHeight, dilationWidth: p.dilationWidth,
+    groupIn: p.inChannels / p.groups, groupOut: p.outChannels / p.groups,
+    firstOffset: first.offset, secondOffset: second.offset,
+  };
+}
+
+function pack(p: Conv2dParams, total: number, first: View, second: View): Uint32Array {
+  return GEOMETRY.pack(geometry(p, total, first, second));
+}
+
+function declarations(first: string, second: string, layout: ParamLayout = GEOMETRY): string {
+  return bindingDeclarations([
+    { name: first, type: 'f32', access: 'read' },
+    { name: second, type: 'f32', access: 'read' },
+    { name: 'out', type: 'f32', access: 'read_write' },
+  ], layout.wgsl());
+}
+
+// ── as implicit GEMMs ───────────────────────────────────────────────────────
+// Per group g, conv2d is out_g (Og × N·OH·OW) = W_g (Og × Cg·KH·KW) · cols_g,
+// and its input gradient is dx_g (Cg × N·H·W) = W_gᵀ-by-tap · gradOut taps;
+// the B operand is read straight from the image (im2col without the matrix).
+
+const GEMM_GEOMETRY = new ParamLayout([...GEOMETRY.fields, { name: 'm', type: 'u32' }, { name: 'n', type: 'u32' }, { name: 'k', type: 'u32' }]);
+
+
+function packGemm(p: Conv2dParams, first: View, second: View, m: number, n: number, k: number): Uint32Array {
+  return GEMM_GEOMETRY.pack({ ...geometry(p, m * n, first, second), m, n, k });
+}
+
+// Tap k of a kernel window: (channel, kh, kw) with k = (channel·KH + kh)·KW + kw.
+const TAP = `let taps = u32(p.kernelHeight * p.kernelWidth);
+  let channel = k / taps;
+  let kh = i32((k % taps) / u32(p.kernelWidth));
+  let kw = i32(k % u32(p.kernelWidth));`;
+
+/** WGSL of conv2d as a GEMM per group: rows are output channels, columns (n, oh, ow), K the taps (c, kh, kw). */
+export function conv2dGemmSource(tile: GemmTile): string {
+  return tiledGemmSource({
+    declarations: declarations('x', 'weight', GEMM_GEOMETRY),
+    loadA: 'return weight[p.secondOffset + (batch * p.groupOut + row) * p.k + k];',
+    loadB: `${TAP}
+  let plane = u32(p.outHeight * p.outWidth);
+  let n = col / plane;
+  let oh = i32((col % plane) / u32(p.outWidth));
+  let ow = i32(col % u32(p.outWidth));
+  let ih = oh * p.strideHeight - p.padHeight + kh * p.dilationHeight;
+  let iw = ow * p.strideWidth - p.padWidth + kw * p.dilationWidth;
+  if (ih < 0 || ih >= p.inHeight || iw < 0 || iw >= p.inWidth) { return 0.0; }
+  return x[p.firstOffset + ((n * p.inChannels + batch * p.groupIn + channel) * u32(p.inHeight) + u32(ih)) * u32(p.inWidth) + u32(iw)];`,
+    store: `let plane = u32(p.outHeight * p.outWidth);
+  let n = col / plane;
+  out[(n * p.outChannels + batch * p.groupOut + row) * plane + col % plane] = value;`,
+  }, tile);
+}
+
+/** WGSL of conv2d's input gradient as a GEMM per group: rows are input channels, columns (n, ih, iw), K the taps (o, kh, kw). */
+export function conv2dInputGradGemmSource(tile: GemmTile): string {
+  return tiledGemmSource({
+    declarations: declarations('gradOut', 'weight', GEMM_GEOMETRY),
+    loadA: `let taps = u32(p.kernelHeight * p.kernelWidth);
+  let o = k / taps;
+  return weight[p.secondOffset + ((batch * p.groupOut + o) * p.groupIn + row) * taps + k % taps];`,
+    loadB: `${TAP}
+  let plane = u32(p.inHeight * p.inWidth);
+  let n = col / plane;
+  let ih = i32((col % plane) / u32(p.inWidth));
+  let iw = i32(col % u32(p.inWidth));
+  let th = ih + p.padHeight - kh * p.dilationHeight;
+  let tw = iw + p.padWidth - kw * p.dilationWidth;
+  if (th < 0 || tw < 0 || th % p.strideHeight != 0 || tw % p.strideWidth != 0) { return 0.0; }
+  let oh = th / p.strideHeight;
+  let ow = tw / p.strideWidth;
+  if (oh >= p.outHeight || ow >= p.outWidth) { return 0.0; }
+  return gradOut[p.firstOffset + ((n * p.outChannels + batch * p.groupOut + channel) * u32(p.outHeight) + u32(oh)) * u32(p.outWidth) + u32(ow)];`,
+    store: `let plane = u32(p.inHeight * p.inWidth);
+  let n = col / plane;
+  out[(n * p.inChannels + batch * p.groupIn + row) * plane + col % plane] = value;`,
+  }, tile);
+}
+
+// The weight gradient is a GEMM with a long K (N·OH·OW) and a small M × N
+// (the weights): too few tiles to fill a device. K is split into slices,
+// each a z index of the dispatch writing its partial product to a scratch
+// (slices, O, Cg·KH·KW); the backend's reduce kernel then sums the slices.
+const WEIGHT_GEMM = new ParamLayout([...GEMM_GEOMETRY.fields, { name: 'slices', type: 'u32' }, { name: 'kTotal', type: 'u32' }]);
+
+/** WGSL of conv2d's weight gradient as split-K GEMMs: rows are output channels, columns the taps (c, kh, kw), K the (n, oh, ow) of one slice. */
+export function conv2dWeightGradGemmSource(tile: GemmTile): string {
+  // One (n, oh, ow) position of the slice; 0 past the end of K.
+  const position = `let kk = kBase + k;
+  if (kk >= p.kTotal) { return 0.0; }
+  let plane = u32(p.outHeight * p.outWidth);
+  let n = kk / plane;
+  let q = kk % plane;`;
+  return tiledGemmSource({
+    declarations: `${declarations('x', 'gradOut', WEIGHT_GEMM)}
+var<private> group: u32;
+var<private> slice: u32;
+var<private> kBase: u32;`,
+    prelude: `group = batch / p.slices;
+  slice = batch % p.slices;
+  kBase = slice * p.k;`,
+    loadA: `${position}
+  return gradOut[p.secondOffset + (n * p.outChannels + group * p.groupOut + row) * plane + q];`,
+    loadB: `${position}
+  let taps = u32(p.kernelHeight * p.kernelWidth);
+  let channel = col / taps;
+  let kh = i32((col % taps) / u32(p.kernelWidth));
+  let kw = i32(col % u32(p.kernelWidth));
+  let ih = i32(q / u32(p.outWidth)) * p.strideHeight - p.padHeight + kh * p.dilationHeight;
+  let iw = i32(q % u32(p.outWidth)) * p.strideWidth - p.padWidth + kw * p.dilationWidth;
+  if (ih < 0 || ih >= p.inHeight || iw < 0 || iw >= p.inWidth) { return 0.0; }
+  return x[p.firstOffset + ((n * p.inChannels + group * p.groupIn + channel) * u32(p.inHeight) + u32(ih)) * u32(p.inWidth) + u32(iw)];`,
+    store: 'out[(slice * p.outChannels + group * p.groupOut + row) * p.n + col] = value;',
+  }, tile);
+}
+
+/** When the convolutions take the GEMM kernels: `auto` above a size where a tile is well used. */
+export type ConvStrategy = 'auto' | 'gemm' | 'direct';
+let convStrategy: ConvStrategy = 'auto';
+
+/** Forces a convolution strategy (for tests and benchmarks comparing the variants); no argument restores `auto`. */
+export function setConvStrategy(strategy: ConvStrategy = 'auto'): void {
+  convStrategy = strategy;
+}
+
+function useGemm(m: number, n: number, k: number, groups: number, runner: KernelRunner): boolean {
+  const grid = gemmGrid(m, n, groups, tileFor(m));
+  if (grid.some((g) => g > runner.maxWorkgroupsPerDimension)) return false;
+  if (convStrategy !== 'auto') return convStrategy === 'gemm';
+  // Staging a K-slice costs more than it saves when the window is small (LeNet's first layer, K = 25).
+  return m * n >= 4096 && k >= 48;
+}
+
+/** WGSL of conv2d: out (N, O, OH, OW) from x (N, C, H, W) and weight (O, C/groups, KH, KW). */
+export function conv2dSource(): string {
+  return `${declarations('x', 'weight')}
+${linearEntry(`let ow = i32(i % u32(p.outWidth));
+  let oh = i32((i / u32(p.outWidth)) % u32(p.outHeight));
+  let oc = (i / u32(p.outWidth * p.outHeight)) % p.outChannels;
+  let n = i / (u32(p.outWidth * p.outHeight) * p.outChannels);
+  let group = oc / p.groupOut;
+  var acc = 0.0;
+  for (var c = 0u; c < p.groupIn; c++) {
+    let plane = p.firstOffset + ((n * p.inChannels + group * p.groupIn + c) * u32(p.inHeight)) * u32(p.inWidth);
+    let taps = p.secondOffset + (oc * p.groupIn + c) * u32(p.kernelHeight * p.kernelWidth);
+    for (var kh = 0; kh < p.kernelHeight; kh++) {
+      let ih = oh * p.strideHeight - p.padHeight + kh * p.dilationHeight;
+      if (ih < 0 || ih >= p.inHeight) { continue; }
+      for (var kw = 0; kw < p.kernelWidth; kw++) {
+        let iw = ow * p.strideWidth - p.padWidth + kw * p.dilationWidth;
+        if (iw < 0 || iw >= p.inWidth) { continue; }
+        acc += x[plane + u32(ih * p.inWidth + iw)] * weight[taps + u32(kh * p.kernelWidth + kw)];
+      }
+    }
+  }
+  out[i] = acc;`)}`;
+}
+
+/** WGSL of conv2d's input gradient: each input element gathers the output gradients its taps fed. */
+export function conv2dInputGradSource(): string {
+  return `${declarations('gradOut', 'weight')}
+${linearEntry(`let iw = i32(i % u32(p.inWidth));
+  let ih = i32((i / u32(p.inWidth)) % u32(p.inHeight));
+  let c = (i / u32(p.inWidth * p.inHeight)) % p.inChannels;
+  let n = i / (u32(p.inWidth * p.inHeight) * p.inChannels);
+  let group = c / p.groupIn;
+  let local = c % p.groupIn;
+  var acc = 0.0;
+  for (var j = 0u; j < p.groupOut; j++) {
+    let oc = group * p.groupOut + j;
+    let plane = p.firstOffset + (n * p.outChannels + oc) * u32(p.outHeight * p.outWidth);
+    let taps = p.secondOffset + (oc * p.groupIn + local) * u32(p.kernelHeight * p.kernelWidth);
+    for (var kh = 0; kh < p.kernelHeight; kh++) {
+      let th = ih + p.padHeight - kh * p.dilationHeight;
+      if (th < 0 || th % p.strideHeight != 0) { continue; }
+      let oh = th / p.strideHeight;
+      if (oh >= p.outHeight) { continue; }
+      for (var kw = 0; kw < p.kernelWidth; kw++) {
+        let tw = iw + p.padWidth - kw * p.dilationWidth;
+        if (tw < 0 || tw % p.strideWidth != 0) { continue; }
+        let ow = tw / p.strideWidth;
+        if (ow >= p.outWidth) { continue; }
+        acc += gradOut[plane + u32(oh * p.outWidth + ow)] * weight[taps + u32(kh * p.kernelWidth + kw)];
+      }
+    }
+  }
+  out[i] = acc;`)}`;
+}
+
+const WEIGHT_GRAD_WORKGROUP = 64;
+
+/** WGSL of conv2d's weight gradient: one workgroup per weight, splitting the sum over (n, oh, ow) and adding the parts in a tree. */
+export function conv2dWeightGradSource(): string {
+  return `${declarations('x', 'gradOut')}
+var<workgroup> partial: array<f32, ${WEIGHT_GRAD_WORKGROUP}>;
+@compute @workgroup_size(${WEIGHT_GRAD_WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let i = wid.y * nwg.x + wid.x;
+  var acc = 0.0;
+  if (i < p.total) {
+    let kw = i32(i % u32(p.kernelWidth));
+    let kh = i32((i / u32(p.kernelWidth)) % u32(p.kernelHeight));
+    let local = (i / u32(p.kernelWidth * p.kernelHeight)) % p.groupIn;
+    let oc = i / (u32(p.kernelWidth * p.kernelHeight) * p.groupIn);
+    let group = oc / p.groupOut;
+    let outPlane = u32(p.outHeight * p.outWidth);
+    let count = p.batch * outPlane;
+    for (var q = lid; q < count; q += ${WEIGHT_GRAD_WORKGROUP}u) {
+      let n = q / outPlane;
+      let oh = i32((q % outPlane) / u32(p.outWidth));
+      let ow = i32(q % u32(p.outWidth));
+      let ih = oh * p.strideHeight - p.padHeight + kh * p.dilationHeight;
+      let iw = ow * p.strideWidth - p.padWidth + kw * p.dilationWidth;
+      if (ih < 0 || ih >= p.inHeight || iw < 0 || iw >= p.inWidth) { continue; }
+      let xAt = p.firstOffset + ((n * p.inChannels + group * p.groupIn + local) * u32(p.inHeight) + u32(ih)) * u32(p.inWidth) + u32(iw);
+      let gAt = p.secondOffset + (n * p.outChannels + oc) * outPlane + q % outPlane;
+      acc += x[xAt] * gradOut[gAt];
+    }
+  }
+  partial[lid] = acc;
+  workgroupBarrier();
+  for (var step = ${WEIGHT_GRAD_WORKGROUP / 2}u; step > 0u; step = step >> 1u) {
+    if (lid < step) { partial[lid] += partial[lid + step]; }
+    workgroupBarrier();
+  }
+  if (lid == 0u && i < p.total) { out[i] = partial[0]; }
+}`;
+}
+
+function checkFloat32(op: string, ...views: View[]): void {
+  for (const v of views) if (v.buffer.dtype !== 'float32') throw new DTypeError(`webgpu: ${op} has float32 kernels only, got ${v.buffer.dtype}`);
+}
+
+/** Kernels.conv2d. */
+export function conv2dKernel(runner: KernelRunner, x: View, weight: View, out: BackendBuffer, p: Conv2dParams): void {
+  checkFloat32('conv2d', x, weight);
+  const total = p.batch * p.outChannels * p.outHeight * p.outWidth;
+  if (total === 0) return;
+  const m = p.outChannels / p.groups;
+  const n = p.batch * p.outHeight * p.outWidth;
+  const k = (p.inChannels / p.groups) * p.kernelHeight * p.kernelWidth;
+  if (useGemm(m, n, k, p.groups, runner)) {
+    const tile = tileFor(m);
+    runner.launch({
+      kernel: 'conv2dGemm', key: { ...tile, vector: Boolean(tile.vector) }, source: () => conv2dGemmSource(tile),
+      reads: [x.buffer, weight.buffer], writes: [{ buffer: out, whole: true }],
+      params: packGemm(p, x, weight, m, n, k),
+      workgroups: gemmGrid(m, n, p.groups, tile),
+    });
+    return;
+  }
+  runner.launch({
+    kernel: 'conv2d', key: {}, source: conv2dSource,
+    reads: [x.buffer, weight.buffer], writes: [{ buffer: out, whole: true }],
+    params: pack(p, total, x, weight), workgroups: linearGrid(total, runner),
+  });
+}
+
+/** Kernels.conv2dInputGrad. */
+export function conv2dInputGradKernel(runner: KernelRunner, gradOut: View, weight: View, out: BackendBuffer, p: Conv2dParams): void {
+  checkFloat32('conv2dInputGrad', gradOut, weight);
+  const total = p.batch * p.inChannels * p.inHeight * p.inWidth;
+  if (total === 0) return;
+  const m = p.inChannels / p.groups;
+  const n = p.batch * p.inHeight * p.inWidth;
+  const k = (p.outChannels / p.groups) * p.kernelHeight * p.kernelWidth;
+  if (useGemm(m, n, k, p.groups, runner)) {
+    const tile = tileFor(m);
+    runner.launch({
+      kernel: 'conv2dInputGradGemm', key: { ...tile, vector: Boolean(tile.vector) }, source: () => conv2dInputGradGemmSource(tile),
+      reads: [gradOut.buffer, weight.buffer], writes: [{ buffer: out, whole: true }],
+      params: packGemm(p, gradOut, weight, m, n, k),
+      workgroups: gemmGrid(m, n, p.groups, tile),
+    });
+    return;
+  }
+  runner.launch({
+    kernel: 'conv2dInputGrad', key: {}, source: conv2dInputGradSource,
+    reads: [gradOut.buffer, weight.buffer], writes: [{ buffer: out, whole: true }],
+    params: pack(p, total, gradOut, weight), workgroups: linearGrid(total, runner),
+  });
+}
+
+/** Kernels.conv2dWeightGrad. */
+export function conv2dWeightGradKernel(runner: KernelRunner, x: View, gradOut: View, out: BackendBuffer, p: Conv2dParams): void {
+  checkFloat32('conv2dWeightGrad', x, gradOut);
+  const total = p.outChannels * (p.inChannels / p.groups) * p.kernelHeight * p.kernelWidth;
+  if (total === 0) return;
+  const m = p.outChannels / p.groups;
+  const n = (p.inChannels / p.groups) * p.kernelHeight * p.kernelWidth;
+  const k = p.batch * p.outHeight * p.outWidth;
+  const strategy = convStrategy === 'auto' ? (m * n * k >= 1 << 20 ? 'gemm' : 'direct') : convStrategy;
+  if (strategy === 'gemm' && k > 0) {
+    const tile = tileFor(m, n);
+    const [tilesX, tilesY] = gemmGrid(m, n, 1, tile);
+    // Enough slices for about 64 workgroups, each slice at least 256 positions long.
+    const slices = Math.max(1, Math.min(Math.ceil(64 / (tilesX * tilesY * p.groups)), Math.ceil(k / 256)));
+    const sliceLength = Math.ceil(k / slices);
+    if (p.groups * slices <= runner.maxWorkgroupsPerDimension) {
+      const scratch = slices > 1 ? runner.allocate('float32', slices * total) : out;
+      runner.launch({
+        kernel: 'conv2dWeightGradGemm', key: { ...tile, vector: Boolean(tile.vector) }, source: () => conv2dWeightGradGemmSource(tile),
+        reads: [x.buffer, gradOut.buffer], writes: [{ buffer: scratch, whole: true }],
+        params: WEIGHT_GEMM.pack({ ...geometry(p, total, x, gradOut), m, n, k: sliceLength, slices, kTotal: k }),
+        workgroups: gemmGrid(m, n, p.groups * slices, tile),
+      });
+      if (scratch !== out) {
+        reduceKernel(runner, 'sum', { buffer: scratch, shape: [slices, total], strides: [total, 1], offset: 0 }, [0], out);
+        runner.release(scratch);
+      }
+      return;
+    }
+  }
+  runner.launch({
+    kernel: 'conv2dWeightGrad', key: {}, source: conv2dWeightGradSource,
+    reads: [x.buffer, gradOut.buffer], writes: [{ buffer: out, whole: true }],
+    params: pack(p, total, x, gradOut), workgroups: gridFor(total, runner.maxWorkgroupsPerDimension),
+  });
+}

@@ -1,0 +1,118 @@
+import { DTypeError, ShapeError, type BackendBuffer, type View } from '@fathom/core';
+import { ParamLayout } from '../params.js';
+import { collapseDims, MAX_RANK, stridedFields, stridedOffsets } from '../wgsl/strided.js';
+import { bindingDeclarations, linearEntry, linearGrid, type KernelRunner } from './launch.js';
+import { gemmGrid, tiledGemmSource, tileFor, type GemmTile } from './tiled-gemm.js';
+
+// Below this many outputs per matrix, the per-element kernel (tests and benchmarks may lower it).
+let SMALL_PRODUCT = 4096;
+let tileOverride: GemmTile | undefined;
+
+/** Sets the tile and the size threshold of the tiled kernel (for benchmarks comparing variants); no arguments restore the defaults. */
+export function setMatmulTuning(tile?: GemmTile, smallProduct = 4096): void {
+  tileOverride = tile;
+  SMALL_PRODUCT = smallProduct;
+}
+
+function matmulLayout(batchRank: number): ParamLayout {
+  return new ParamLayout([
+    { name: 'total', type: 'u32' },
+    { name: 'm', type: 'u32' },
+    { name: 'n', type: 'u32' },
+    { name: 'k', type: 'u32' },
+    { name: 'aRow', type: 'i32' },
+    { name: 'aCol', type: 'i32' },
+    { name: 'bRow', type: 'i32' },
+    { name: 'bCol', type: 'i32' },
+    ...stridedFields(batchRank, ['a', 'b'], 'batchShape'),
+  ]);
+}
+
+/** WGSL of a batched matrix product, one invocation per output element, both operands read through their strides. */
+export function matmulSource(batchRank: number): string {
+  return `${bindingDeclarations([
+    { name: 'left', type: 'f32', access: 'read' },
+    { name: 'right', type: 'f32', access: 'read' },
+    { name: 'out', type: 'f32', access: 'read_write' },
+  ], matmulLayout(batchRank).wgsl())}
+${linearEntry(`let col = i % p.n;
+  let row = (i / p.n) % p.m;
+  let batch = i / (p.n * p.m);
+  ${stridedOffsets(batchRank, ['a', 'b'], 'batch', 'batchShape')}
+  var ai = i32(aAt) + i32(row) * p.aRow;
+  var bi = i32(bAt) + i32(col) * p.bCol;
+  var acc = 0.0;
+  for (var k = 0u; k < p.k; k++) {
+    acc += left[u32(ai)] * right[u32(bi)];
+    ai += p.aCol;
+    bi += p.bRow;
+  }
+  out[i] = acc;`)}`;
+}
+
+/** WGSL of the tiled batched matmul: {@link tiledGemmSource} reading both operands through their strides. */
+export function tiledMatmulSource(batchRank: number, tile: GemmTile): string {
+  return tiledGemmSource({
+    declarations: `${bindingDeclarations([
+      { name: 'left', type: 'f32', access: 'read' },
+      { name: 'right', type: 'f32', access: 'read' },
+      { name: 'out', type: 'f32', access: 'read_write' },
+    ], matmulLayout(batchRank).wgsl())}
+var<private> aBase: i32;
+var<private> bBase: i32;`,
+    prelude: `${stridedOffsets(batchRank, ['a', 'b'], 'batch', 'batchShape')}
+  aBase = i32(aAt);
+  bBase = i32(bAt);`,
+    loadA: 'return left[u32(aBase + i32(row) * p.aRow + i32(k) * p.aCol)];',
+    loadB: 'return right[u32(bBase + i32(k) * p.bRow + i32(col) * p.bCol)];',
+    store: 'out[(batch * p.m + row) * p.n + col] = value;',
+  }, tile);
+}
+
+/** Kernels.matmul. */
+export function matmulKernel(runner: KernelRunner, a: View, b: View, out: BackendBuffer): void {
+  if (a.buffer.dtype !== 'float32' || b.buffer.dtype !== 'float32') {
+    throw new DTypeError(`webgpu: matmul has float32 kernels only, got ${a.buffer.dtype} and ${b.buffer.dtype}`);
+  }
+  const rank = a.shape.length;
+  const m = a.shape[rank - 2];
+  const k = a.shape[rank - 1];
+  const n = b.shape[rank - 1];
+  const batchShape = a.shape.slice(0, rank - 2);
+  const batches = batchShape.reduce((p, d) => p * d, 1);
+  const total = batches * m * n;
+  if (total === 0) return;
+  const collapsed = collapseDims(batchShape, [a.strides.slice(0, rank - 2), b.strides.slice(0, rank - 2)]);
+  const batchRank = collapsed.shape.length;
+  if (batchRank > MAX_RANK) throw new ShapeError(`webgpu: matmul handles at most ${MAX_RANK} non-mergeable batch dims, got [${batchShape.join(',')}]`);
+  const params = matmulLayout(batchRank).pack({
+    total, m, n, k,
+    aRow: a.strides[rank - 2], aCol: a.strides[rank - 1], bRow: b.strides[rank - 2], bCol: b.strides[rank - 1],
+    batchShape: collapsed.shape, aStrides: collapsed.strides[0], aOffset: a.offset, bStrides: collapsed.strides[1], bOffset: b.offset,
+  });
+  const tile = tileOverride ?? tileFor(m);
+  const max = runner.maxWorkgroupsPerDimension;
+  const groups = gemmGrid(m, n, batches, tile);
+  // Small products leave a tile mostly idle; the per-element kernel serves them (and any grid too big for one dispatch).
+  if (m * n >= SMALL_PRODUCT && groups.every((g) => g <= max)) {
+    runner.launch({
+      kernel: 'matmulTiled',
+      key: { batchRank, x: tile.x, y: tile.y, rows: tile.rows, cols: tile.cols, depth: tile.depth, vector: Boolean(tile.vector) },
+      source: () => tiledMatmulSource(batchRank, tile),
+      reads: [a.buffer, b.buffer],
+      writes: [{ buffer: out, whole: true }],
+      params,
+      workgroups: groups,
+    });
+    return;
+  }
+  runner.launch({
+    kernel: 'matmul',
+    key: { batchRank },
+    source: () => matmulSource(batchRank),
+    reads: [a.buffer, b.buffer],
+    writes: [{ buffer: out, whole: true }],
+    params,
+    workgroups: linearGrid(total, runner),
+  });
+}

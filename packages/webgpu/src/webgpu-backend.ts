@@ -1,0 +1,337 @@
+import {
+  BACKEND_API_VERSION, DeviceError, ValueError,
+  type Backend, type BackendBuffer, type BackendCapabilities, type BackendMemoryStats, type DType, type Kernels, type TypedArray,
+} from '@fathom/core';
+import { BufferPool } from './buffer-pool.js';
+import { CommandBatch } from './command-batch.js';
+import { BufferUsage, MapMode } from './gpu-constants.js';
+import { conv2dInputGradKernel, conv2dKernel, conv2dWeightGradKernel } from './kernels/conv2d.js';
+import { binaryKernel, copyKernel, fillKernel, unaryKernel, whereKernel } from './kernels/elementwise.js';
+import { gatherKernel, scatterAddKernel } from './kernels/indexing.js';
+import type { KernelLaunch, KernelRunner } from './kernels/launch.js';
+import { matmulKernel } from './kernels/matmul.js';
+import {
+  adaptiveAvgPool2dGradKernel, adaptiveAvgPool2dKernel, avgPool2dGradKernel, avgPool2dKernel, maxPool2dGradKernel, maxPool2dKernel,
+} from './kernels/pool2d.js';
+import { randomFillKernel } from './kernels/random.js';
+import { argReduceKernel, reduceKernel } from './kernels/reduce.js';
+import { PipelineCache } from './pipeline-cache.js';
+
+/** A buffer of the WebGPU backend. Every element is one 4-byte word (bool as a u32 holding 0 or 1). */
+export interface WebGpuBuffer extends BackendBuffer {
+  /** The GPU buffer (of a pooled size class, so possibly longer than `length` elements). */
+  readonly gpuBuffer: GPUBuffer;
+  /** Its size in bytes. */
+  readonly byteSize: number;
+}
+
+// The backend's own record of a buffer it handed out.
+interface BufferRecord extends WebGpuBuffer {
+  readonly owner: WebGpuBackend;
+  /** A pooled buffer may hold old data; it is zeroed lazily, only if something reads it before a kernel overwrites it all. */
+  needsZero: boolean;
+  released: boolean;
+}
+
+/** Memory the WebGPU backend holds: live buffers, plus those its pool keeps for reuse. */
+export interface WebGpuMemoryStats extends BackendMemoryStats {
+  /** Freed buffers the pool keeps for reuse. */
+  readonly pooledBuffers: number;
+  /** Bytes in those. */
+  readonly pooledBytes: number;
+  /** Compute pipelines compiled so far. */
+  readonly pipelines: number;
+}
+
+/** What the adapter under a {@link WebGpuBackend} says about itself. */
+export interface WebGpuAdapterInfo {
+  readonly vendor: string;
+  readonly architecture: string;
+  readonly device: string;
+  readonly description: string;
+  /** A software or otherwise limited adapter (Mesa's lavapipe, SwiftShader): correct, not fast. */
+  readonly isFallbackAdapter: boolean;
+}
+
+/** How errors and logs name an adapter: its description, else vendor and architecture. */
+export function adapterName(info: WebGpuAdapterInfo): string {
+  return info.description || [info.vendor, info.architecture, info.device].filter(Boolean).join(' ') || 'unnamed adapter';
+}
+
+/** Tuning of a {@link WebGpuBackend}. */
+export interface WebGpuBackendOptions {
+  /** Bytes of freed buffers kept for reuse (default 512 MiB, or a quarter of the device's largest buffer if smaller). */
+  readonly maxPooledBytes?: number;
+  /** Dispatches recorded before a batch submits on its own (default 1024). */
+  readonly maxDispatchesPerBatch?: number;
+}
+
+const ELEMENT_BYTES = 4;
+
+/**
+ * The WebGPU backend over an already created GPUDevice. Use {@link webgpu} to
+ * get one: it finds the adapter and turns a missing one into an error that
+ * says what to install.
+ */
+export class WebGpuBackend implements Backend, KernelRunner {
+  readonly name = 'webgpu';
+  readonly apiVersion = BACKEND_API_VERSION;
+  readonly capabilities: BackendCapabilities;
+  readonly kernels: Kernels;
+  /** The adapter this backend's device came from. */
+  readonly adapter: WebGpuAdapterInfo;
+  /** The adapter's description, as errors name it. */
+  readonly adapterName: string;
+  readonly maxWorkgroupsPerDimension: number;
+
+  private device: GPUDevice | null;
+  private readonly batch: CommandBatch;
+  private readonly pool: BufferPool;
+  private readonly staging: BufferPool;
+  private readonly pipelines: PipelineCache;
+  private failure: DeviceError | null = null;
+  // The GPU object the device came from (Dawn's instance in Node), released with the device.
+  private keepAlive: unknown;
+  private destroyed = false;
+  private liveBuffers = 0;
+  private liveBytes = 0;
+
+  constructor(device: GPUDevice, adapter: WebGpuAdapterInfo, options: WebGpuBackendOptions = {}, keepAlive?: unknown) {
+    this.device = device;
+    this.adapter = adapter;
+    const name = adapterName(adapter);
+    this.adapterName = name;
+    this.keepAlive = keepAlive;
+    const limits = device.limits;
+    this.maxWorkgroupsPerDimension = limits.maxComputeWorkgroupsPerDimension;
+    const maxBytes = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+    this.capabilities = {
+      dtypes: ['float32', 'int32', 'bool'],
+      maxBufferElements: Math.floor(maxBytes / ELEMENT_BYTES),
+      syncRead: false,
+    };
+    const maxPooled = options.maxPooledBytes ?? Math.min(512 * 2 ** 20, Math.max(maxBytes / 4, 64 * 2 ** 20));
+    this.pool = new BufferPool(
+      (size) => device.createBuffer({ size, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST }),
+      maxPooled,
+    );
+    this.staging = new BufferPool((size) => device.createBuffer({ size, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST }), 64 * 2 ** 20);
+    this.batch = new CommandBatch(device, Math.max(limits.minStorageBufferOffsetAlignment, 4), options.maxDispatchesPerBatch);
+    this.pipelines = new PipelineCache(device, name, (error) => this.fail(error, true));
+
+    device.lost.then((info) => {
+      if (!this.destroyed) this.fail(new DeviceError(`webgpu: the device on adapter '${name}' was lost (${info.reason}): ${info.message}`));
+    }, () => undefined);
+    device.addEventListener('uncapturederror', (event) => {
+      const error = (event as GPUUncapturedErrorEvent).error;
+      const kind = error.constructor?.name === 'GPUOutOfMemoryError' ? 'out of memory' : error.constructor?.name === 'GPUInternalError' ? 'internal error' : 'validation error';
+      this.fail(new DeviceError(`webgpu: ${kind} on adapter '${name}': ${error.message}`));
+    });
+
+    const run = this as KernelRunner;
+    this.kernels = {
+      fill: (out, value) => fillKernel(run, out, value),
+      copy: (src, dst) => copyKernel(run, src, dst),
+      unary: (op, x, out, params) => unaryKernel(run, op, x, out, params),
+      binary: (op, a, b, out) => binaryKernel(run, op, a, b, out),
+      where: (cond, a, b, out) => whereKernel(run, cond, a, b, out),
+      reduce: (op, x, dims, out) => reduceKernel(run, op, x, dims, out),
+      argReduce: (op, x, dim, out) => argReduceKernel(run, op, x, dim, out),
+      matmul: (a, b, out) => matmulKernel(run, a, b, out),
+      conv2d: (x, weight, out, params) => conv2dKernel(run, x, weight, out, params),
+      conv2dInputGrad: (gradOut, weight, out, params) => conv2dInputGradKernel(run, gradOut, weight, out, params),
+      conv2dWeightGrad: (x, gradOut, out, params) => conv2dWeightGradKernel(run, x, gradOut, out, params),
+      maxPool2d: (x, out, indices, params) => maxPool2dKernel(run, x, out, indices, params),
+      maxPool2dGrad: (gradOut, indices, out, params) => maxPool2dGradKernel(run, gradOut, indices, out, params),
+      avgPool2d: (x, out, params) => avgPool2dKernel(run, x, out, params),
+      avgPool2dGrad: (gradOut, out, params) => avgPool2dGradKernel(run, gradOut, out, params),
+      adaptiveAvgPool2d: (x, out, params) => adaptiveAvgPool2dKernel(run, x, out, params),
+      adaptiveAvgPool2dGrad: (gradOut, out, params) => adaptiveAvgPool2dGradKernel(run, gradOut, out, params),
+      gather: (x, dim, index, out) => gatherKernel(run, x, dim, index, out),
+      scatterAdd: (out, outShape, dim, index, src) => scatterAddKernel(run, out, outShape, dim, index, src),
+      randomFill: (out, spec) => randomFillKernel(run, out, spec),
+    };
+  }
+
+  // The first failure sticks: every later call reports it. A shader's compile
+  // error arrives after the "invalid pipeline" errors its first use raised,
+  // and says more, so it takes their place.
+  private fail(error: DeviceError, isCompileError = false): void {
+    if (isCompileError && this.failure?.message.includes('is invalid due to a previous error')) this.failure = error;
+    this.failure ??= error;
+  }
+
+  private live(op: string): GPUDevice {
+    if (this.failure) throw this.failure;
+    if (this.destroyed || !this.device) throw new DeviceError(`webgpu.${op}: the device on adapter '${this.adapterName}' was destroyed`);
+    return this.device;
+  }
+
+  private record(buffer: BackendBuffer, op: string): BufferRecord {
+    const record = buffer as BufferRecord;
+    if (record.owner !== this) throw new DeviceError(`webgpu.${op}: the buffer does not belong to this webgpu backend`);
+    if (record.released) throw new DeviceError(`webgpu.${op}: the buffer was already released`);
+    return record;
+  }
+
+  allocate(dtype: DType, length: number): BackendBuffer {
+    this.live('allocate');
+    if (dtype === 'float64') {
+      throw new DeviceError(`webgpu: cannot hold float64 tensors (WGSL has no 64-bit floats); use float32, or the cpu device for float64`);
+    }
+    if (!Number.isInteger(length) || length < 0 || length > this.capabilities.maxBufferElements) {
+      throw new ValueError(`webgpu: cannot allocate ${length} elements of ${dtype} (at most ${this.capabilities.maxBufferElements} per buffer on adapter '${this.adapterName}')`);
+    }
+    const { buffer, size, reused } = this.pool.acquire(Math.max(length, 1) * ELEMENT_BYTES);
+    this.liveBuffers++;
+    this.liveBytes += size;
+    const record: BufferRecord = { dtype, length, gpuBuffer: buffer, byteSize: size, owner: this, needsZero: reused, released: false };
+    return record;
+  }
+
+  upload(buffer: BackendBuffer, data: TypedArray): void {
+    const device = this.live('upload');
+    const record = this.record(buffer, 'upload');
+    if (data.length !== record.length) {
+      throw new ValueError(`webgpu.upload: ${data.length} values for a buffer of ${record.length} ${record.dtype} elements`);
+    }
+    if (record.length === 0) return;
+    // queue.writeBuffer runs before the unsubmitted batch: if that batch uses
+    // this memory (an earlier owner's last reads), submit it first.
+    if (this.lastBatch.get(record.gpuBuffer) === this.batch.id && this.batch.pending) this.batch.submit();
+    const words = toWords(record.dtype, data);
+    device.queue.writeBuffer(record.gpuBuffer, 0, words.buffer, words.byteOffset, words.byteLength);
+    record.needsZero = false;
+  }
+
+  async read(buffer: BackendBuffer): Promise<TypedArray> {
+    if (this.failure) await this.pipelines.settled();
+    this.live('read');
+    const record = this.record(buffer, 'read');
+    const { dtype, length } = record;
+    if (length === 0 || record.needsZero) return fromWords(dtype, new Uint32Array(length));
+    const bytes = length * ELEMENT_BYTES;
+    const staging = this.staging.acquire(bytes);
+    this.batch.copyBuffer(record.gpuBuffer, staging.buffer, bytes);
+    this.batch.submit();
+    try {
+      await staging.buffer.mapAsync(MapMode.READ, 0, bytes);
+    } catch (error) {
+      await this.pipelines.settled();
+      this.live('read');
+      throw new DeviceError(`webgpu.read: mapping the result on adapter '${this.adapterName}' failed: ${(error as Error).message}`);
+    }
+    const words = new Uint32Array(staging.buffer.getMappedRange(0, bytes).slice(0));
+    staging.buffer.unmap();
+    if (!this.destroyed) this.staging.release(staging.buffer, staging.size);
+    await this.pipelines.settled();
+    this.live('read');
+    return fromWords(dtype, words);
+  }
+
+  release(buffer: BackendBuffer): void {
+    const record = this.record(buffer, 'release');
+    record.released = true;
+    this.liveBuffers--;
+    this.liveBytes -= record.byteSize;
+    // Reuse inside the unsubmitted batch is safe: its commands run in order.
+    if (!this.destroyed) this.pool.release(record.gpuBuffer, record.byteSize);
+  }
+
+  flush(): void {
+    this.live('flush');
+    this.batch.submit();
+  }
+
+  async sync(): Promise<void> {
+    if (this.failure) await this.pipelines.settled();
+    const device = this.live('sync');
+    this.batch.submit();
+    await device.queue.onSubmittedWorkDone();
+    await this.pipelines.settled();
+    this.live('sync');
+  }
+
+  memory(): WebGpuMemoryStats {
+    const pooled = this.pool.stats();
+    return { buffers: this.liveBuffers, bytes: this.liveBytes, pooledBuffers: pooled.buffers, pooledBytes: pooled.bytes, pipelines: this.pipelines.size };
+  }
+
+  /** Work recorded and submitted so far: dispatches are recorded per op, submits happen per read, flush or full batch. */
+  activity(): { readonly dispatches: number; readonly submits: number } {
+    return { dispatches: this.batch.totalDispatches, submits: this.batch.id };
+  }
+
+  async destroy(): Promise<void> {
+    if (this.destroyed || !this.device) return;
+    const device = this.device;
+    // Let submitted work finish, so nothing reads a destroyed buffer.
+    if (!this.failure) {
+      this.batch.submit();
+      await device.queue.onSubmittedWorkDone().catch(() => undefined);
+    }
+    this.destroyed = true;
+    this.pool.clear();
+    this.staging.clear();
+    this.batch.dispose();
+    device.destroy();
+    // Dawn keeps the process alive while its objects are reachable.
+    this.device = null;
+    this.keepAlive = undefined;
+  }
+
+  // The batch that last recorded a command on each GPU buffer (see upload).
+  private readonly lastBatch = new WeakMap<GPUBuffer, number>();
+
+  /** KernelRunner.launch: records one dispatch of a generated kernel. */
+  launch(launch: KernelLaunch): void {
+    this.live(launch.kernel);
+    const pipeline = this.pipelines.get(launch.kernel, launch.key, launch.source);
+    const writes = launch.writes.map(({ buffer, whole }) => ({ record: this.record(buffer, launch.kernel), whole }));
+    const written = new Set(writes.map((w) => w.record.gpuBuffer));
+    const temporaries: { buffer: GPUBuffer; size: number }[] = [];
+    const bound: GPUBuffer[] = [];
+    for (const buffer of launch.reads) {
+      const record = this.record(buffer, launch.kernel);
+      this.zeroIfNeeded(record);
+      if (written.has(record.gpuBuffer)) {
+        // WebGPU forbids binding one buffer both read-only and writable in a
+        // dispatch; read a copy (the views do not overlap, so it is the same data).
+        const copy = this.pool.acquire(record.byteSize);
+        this.batch.copyBuffer(record.gpuBuffer, copy.buffer, record.byteSize);
+        temporaries.push(copy);
+        bound.push(copy.buffer);
+      } else bound.push(record.gpuBuffer);
+    }
+    for (const { record, whole } of writes) {
+      if (whole) record.needsZero = false;
+      else this.zeroIfNeeded(record);
+      bound.push(record.gpuBuffer);
+    }
+    this.batch.dispatch(pipeline, bound, launch.params, launch.workgroups);
+    for (const buffer of bound) this.lastBatch.set(buffer, this.batch.id);
+    for (const { buffer, size } of temporaries) this.pool.release(buffer, size);
+  }
+
+  private zeroIfNeeded(record: BufferRecord): void {
+    if (!record.needsZero) return;
+    this.batch.clearBuffer(record.gpuBuffer, record.byteSize);
+    this.lastBatch.set(record.gpuBuffer, this.batch.id);
+    record.needsZero = false;
+  }
+}
+
+// Elements as 4-byte words for the GPU: bool becomes one u32 per element.
+function toWords(dtype: DType, data: TypedArray): Uint32Array | Float32Array | Int32Array {
+  if (dtype === 'float32') return data instanceof Float32Array ? data : Float32Array.from(data);
+  if (dtype === 'int32') return data instanceof Int32Array ? data : Int32Array.from(data);
+  const words = new Uint32Array(data.length);
+  for (let i = 0; i < data.length; i++) words[i] = data[i] !== 0 ? 1 : 0;
+  return words;
+}
+
+function fromWords(dtype: DType, words: Uint32Array): TypedArray {
+  if (dtype === 'float32') return new Float32Array(words.buffer, words.byteOffset, words.length);
+  if (dtype === 'int32') return new Int32Array(words.buffer, words.byteOffset, words.length);
+  return Uint8Array.from(words, (w) => (w !== 0 ? 1 : 0));
+}
