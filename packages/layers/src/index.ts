@@ -1,4 +1,4 @@
-export { Module, type LoadResult } from './module.js';
+export { Module, type LoadResult, type TensorModule } from './module.js';
 export * as init from './init.js';
 export { Linear, linear, type LinearOptions } from './layers/linear.js';
 export { Conv2d, type Conv2dLayerOptions } from './layers/conv2d.js';
@@ -8,6 +8,12 @@ export { Dropout, Dropout2d, dropout } from './layers/dropout.js';
 export { BatchNorm1d, BatchNorm2d, batchNorm, LayerNorm, layerNorm, type BatchNormOptions } from './layers/normalization.js';
 export { Embedding } from './layers/embedding.js';
 export { Sequential, ModuleList, ModuleDict } from './layers/containers.js';
+export { RNNBase, RNN, LSTM, GRU, type RNNOptions, type RNNOutput, type LSTMOutput } from './layers/recurrent.js';
+export {
+  RNNCellBase, RNNCell, LSTMCell, GRUCell, rnnCell, lstmCell, gruCell, type RNNCellOptions, type LSTMState, type RNNNonlinearity,
+} from './layers/rnn-cells.js';
+export { summary, type SummaryOptions } from './summary.js';
+export { gradientNorms, GradientNormRecorder, type GradientNormOptions, type GradientNormGrouping } from './diagnostics.js';
 export { type Reduction } from './losses/reduction.js';
 export {
   crossEntropy, nllLoss, binaryCrossEntropy, bceWithLogits, type ClassificationLossOptions, type CrossEntropyOptions, type BinaryLossOptions,

@@ -1,6 +1,12 @@
 import { formatShape, isDType, keep, ShapeError, ValueError, type Device, type DType, type Tensor } from '@fathom/core';
 import { noGrad, useAutograd } from '@fathom/autograd';
 
+/** A module whose forward maps one tensor to one tensor: what {@link Sequential} chains. */
+export interface TensorModule extends Module {
+  /** Maps the input tensor to the output tensor. */
+  forward(input: Tensor): Tensor;
+}
+
 /** What {@link Module.loadStateDict} found missing or extra (strict loading throws on either). */
 export interface LoadResult {
   readonly missingKeys: string[];
@@ -28,8 +34,12 @@ export abstract class Module {
   private readonly ownBuffers = new Map<string, Tensor | null>();
   private readonly ownModules = new Map<string, Module>();
 
-  /** Computes the module's output. */
-  abstract forward(...inputs: Tensor[]): Tensor;
+  /**
+   * Computes the module's output. Each layer declares its own signature:
+   * most map one tensor to one tensor ({@link TensorModule}); recurrent
+   * layers take initial states and return an object of tensors.
+   */
+  abstract forward(...inputs: never[]): unknown;
 
   /** Registers `tensor` as parameter `name` (it is made to require grad and kept out of every scope), or a null placeholder. */
   protected registerParameter(name: string, tensor: Tensor | null): Tensor | null {

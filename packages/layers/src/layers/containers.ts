@@ -1,5 +1,5 @@
 import { IndexError, ValueError, type Tensor } from '@fathom/core';
-import { Module } from '../module.js';
+import { Module, type TensorModule } from '../module.js';
 
 /**
  * Applies modules in order; children are named '0', '1', … as in PyTorch, so
@@ -10,16 +10,16 @@ import { Module } from '../module.js';
  * ```
  */
 export class Sequential extends Module {
-  private readonly layers: Module[];
+  private readonly layers: TensorModule[];
 
-  constructor(...layers: Module[]) {
+  constructor(...layers: TensorModule[]) {
     super();
     this.layers = layers;
     layers.forEach((layer, i) => this.registerModule(String(i), layer));
   }
 
   /** The layer at `index` (negative counts from the end). */
-  at(index: number): Module {
+  at(index: number): TensorModule {
     const layer = this.layers.at(index);
     if (!layer) throw new IndexError(`Sequential: index ${index} is out of range for ${this.layers.length} layers`);
     return layer;

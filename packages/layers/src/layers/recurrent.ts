@@ -1,0 +1,222 @@
+import { formatShape, ShapeError, stack, ValueError, type Tensor } from '@fathom/core';
+import { Module } from '../module.js';
+import { dropout } from './dropout.js';
+import { linear } from './linear.js';
+import { checkSize, gruStep, lstmStep, registerRecurrentWeights, rnnStep, type LSTMState, type RNNNonlinearity } from './rnn-cells.js';
+
+/** Options of {@link RNN}, {@link LSTM} and {@link GRU}, PyTorch's defaults. */
+export interface RNNOptions {
+  /** Stacked layers; layer k > 0 reads layer k − 1's output (default 1). */
+  readonly numLayers?: number;
+  /** Learn `bias_ih_l{k}` and `bias_hh_l{k}` (default true). */
+  readonly bias?: boolean;
+  /** Input and output are (N, T, ·) instead of (T, N, ·); states stay (numLayers, N, H) (default false). */
+  readonly batchFirst?: boolean;
+  /** Dropout probability on each layer's output except the last, in training mode only (default 0). */
+  readonly dropout?: number;
+  /** Not supported yet: passing true throws a ValueError. */
+  readonly bidirectional?: boolean;
+}
+
+/** What {@link RNN} and {@link GRU} return. */
+export interface RNNOutput {
+  /** The last layer's hidden state at every step: (T, N, H), (N, T, H) with batchFirst, or (T, H) unbatched. */
+  readonly output: Tensor;
+  /** Every layer's hidden state after the last step: (numLayers, N, H), or (numLayers, H) unbatched. */
+  readonly h: Tensor;
+}
+
+/** What {@link LSTM} returns: {@link RNNOutput} and the final cell states `c`, shaped as `h`. */
+export interface LSTMOutput extends RNNOutput {
+  /** Every layer's cell state after the last step: (numLayers, N, H), or (numLayers, H) unbatched. */
+  readonly c: Tensor;
+}
+
+/** Recurrent state carried through one layer's time loop: h, and c for an LSTM, each (N, H). */
+interface LayerState {
+  readonly h: Tensor;
+  readonly c?: Tensor;
+}
+
+/**
+ * Layer stacking, parameters and shape handling shared by {@link RNN},
+ * {@link LSTM} and {@link GRU} (PyTorch's `RNNBase`). Layer k owns
+ * `weight_ih_l{k}` (gates·H, in for k = 0 else H), `weight_hh_l{k}`
+ * (gates·H, H), `bias_ih_l{k}` and `bias_hh_l{k}` (gates·H), all U(−1/√H, 1/√H).
+ *
+ * Each layer projects the input of every time step at once (one matmul with
+ * `weight_ih_l{k}` for all gates), then loops over time for the hidden part;
+ * everything is core ops, so autograd differentiates it (backpropagation
+ * through time). Unidirectional only: `bidirectional: true` throws.
+ */
+export abstract class RNNBase extends Module {
+  readonly numLayers: number;
+  readonly bias: boolean;
+  readonly batchFirst: boolean;
+  readonly dropout: number;
+
+  constructor(readonly inputSize: number, readonly hiddenSize: number, gates: number, options: RNNOptions = {}) {
+    super();
+    const op = this.constructor.name;
+    checkSize(op, 'inputSize', inputSize);
+    checkSize(op, 'hiddenSize', hiddenSize);
+    this.numLayers = options.numLayers ?? 1;
+    checkSize(op, 'numLayers', this.numLayers);
+    this.bias = options.bias ?? true;
+    this.batchFirst = options.batchFirst ?? false;
+    this.dropout = options.dropout ?? 0;
+    if (!(this.dropout >= 0 && this.dropout <= 1)) throw new ValueError(`${op}: dropout must be in [0, 1], got ${this.dropout}`);
+    if (options.bidirectional) throw new ValueError(`${op}: bidirectional is not supported yet`);
+    for (let k = 0; k < this.numLayers; k++) {
+      registerRecurrentWeights((name, t) => this.registerParameter(name, t), `_l${k}`, gates, k === 0 ? inputSize : hiddenSize, hiddenSize, this.bias);
+    }
+  }
+
+  /** Layer k's `[weight_ih, weight_hh, bias_ih, bias_hh]` (biases null without `bias`). */
+  layerWeights(k: number): [Tensor, Tensor, Tensor | null, Tensor | null] {
+    return [this.parameter(`weight_ih_l${k}`), this.parameter(`weight_hh_l${k}`), this.optionalParameter(`bias_ih_l${k}`), this.optionalParameter(`bias_hh_l${k}`)];
+  }
+
+  /** @internal One step of this kind of layer from projected input gates (N, gates·H). */
+  protected abstract step(inputGates: Tensor, state: LayerState, weightHh: Tensor, biasHh: Tensor | null): LayerState;
+
+  /**
+   * Runs every layer over the sequence. `initial` holds (numLayers, N, H)
+   * states (or (numLayers, H) unbatched), each defaulting to zeros; the
+   * result has the output and the stacked final states, in the caller's layout.
+   */
+  protected run(input: Tensor, initial: readonly (Tensor | undefined)[]): { output: Tensor; states: Tensor[] } {
+    const op = this.constructor.name;
+    const batched = input.ndim === 3;
+    if ((input.ndim !== 2 && input.ndim !== 3) || input.shape[input.ndim - 1] !== this.inputSize) {
+      const layout = this.batchFirst ? 'N, T' : 'T, N';
+      throw new ShapeError(`${op}: input must be (${layout}, ${this.inputSize}) or unbatched (T, ${this.inputSize}), got ${formatShape(input.shape)}`);
+    }
+    // PyTorch treats 2-D input as one unbatched sequence (T, in) whatever batchFirst says.
+    let sequence = batched ? (this.batchFirst ? input.transpose(0, 1) : input) : input.unsqueeze(1); // (T, N, in)
+    const [steps, batch] = sequence.shape;
+    if (steps === 0) throw new ShapeError(`${op}: input ${formatShape(input.shape)} has no time steps`);
+    const stateShape = batched ? [this.numLayers, batch, this.hiddenSize] : [this.numLayers, this.hiddenSize];
+    const states = initial.map((state) => {
+      if (!state) return input.newZeros([this.numLayers, batch, this.hiddenSize]);
+      if (state.ndim !== stateShape.length || state.shape.some((s, i) => s !== stateShape[i])) {
+        throw new ShapeError(`${op}: initial state must be ${formatShape(stateShape)} for input ${formatShape(input.shape)}, got ${formatShape(state.shape)}`);
+      }
+      return batched ? state : state.unsqueeze(1); // (L, N, H)
+    });
+
+    const finals: Tensor[][] = states.map(() => []);
+    for (let k = 0; k < this.numLayers; k++) {
+      const [weightIh, weightHh, biasIh, biasHh] = this.layerWeights(k);
+      const features = sequence.shape[2];
+      const inputGates = linear(sequence.reshape(steps * batch, features), weightIh, biasIh).reshape(steps, batch, -1); // (T, N, gates·H)
+      let state: LayerState = { h: states[0].select(0, k), c: states[1]?.select(0, k) }; // (N, H)
+      const outputs: Tensor[] = [];
+      for (let t = 0; t < steps; t++) {
+        state = this.step(inputGates.select(0, t), state, weightHh, biasHh);
+        outputs.push(state.h);
+      }
+      finals[0].push(state.h);
+      if (state.c) finals[1]?.push(state.c);
+      const last = k === this.numLayers - 1;
+      if (last && batched && this.batchFirst) sequence = stack(outputs, 1); // (N, T, H)
+      else sequence = stack(outputs, 0); // (T, N, H)
+      if (!last) sequence = dropout(sequence, this.dropout, this.training);
+    }
+    const output = batched ? sequence : sequence.squeeze(1); // (T, H) unbatched
+    return { output, states: finals.map((layers) => (batched ? stack(layers, 0) : stack(layers, 0).squeeze(1))) }; // (L, N, H) or (L, H)
+  }
+}
+
+/**
+ * Multi-layer Elman RNN (`nn.RNN`): h_t = act(x_t·W_ihᵀ + b_ih + h_{t−1}·W_hhᵀ + b_hh)
+ * with act tanh (default) or relu.
+ *
+ * Shapes: input (T, N, in), or (N, T, in) with `batchFirst`, or unbatched
+ * (T, in); optional h0 (numLayers, N, H) (unbatched (numLayers, H)),
+ * zeros by default. Returns `{ output, h }`: output (T, N, H) / (N, T, H) /
+ * (T, H) and h (numLayers, N, H) — `batchFirst` never changes h's layout.
+ *
+ * ```ts
+ * const rnn = new RNN(10, 20, { numLayers: 2, nonlinearity: 'relu' });
+ * const { output, h } = rnn.forward(randn([5, 3, 10])); // [5, 3, 20], [2, 3, 20]
+ * ```
+ */
+export class RNN extends RNNBase {
+  readonly nonlinearity: RNNNonlinearity;
+
+  constructor(inputSize: number, hiddenSize: number, options: RNNOptions & { readonly nonlinearity?: RNNNonlinearity } = {}) {
+    super(inputSize, hiddenSize, 1, options);
+    this.nonlinearity = options.nonlinearity ?? 'tanh';
+    if (this.nonlinearity !== 'tanh' && this.nonlinearity !== 'relu') throw new ValueError(`RNN: unknown nonlinearity '${String(this.nonlinearity)}'`);
+  }
+
+  /** @internal */
+  protected step(inputGates: Tensor, state: LayerState, weightHh: Tensor, biasHh: Tensor | null): LayerState {
+    return { h: rnnStep(inputGates, state.h, weightHh, biasHh, this.nonlinearity) };
+  }
+
+  forward(input: Tensor, h0?: Tensor): RNNOutput {
+    const { output, states } = this.run(input, [h0]);
+    return { output, h: states[0] };
+  }
+}
+
+/**
+ * Multi-layer LSTM (`nn.LSTM`), gates i, f, g, o stacked in that order in
+ * `weight_ih_l{k}` (4H, in) and `weight_hh_l{k}` (4H, H):
+ * c_t = σ(f) ⊙ c_{t−1} + σ(i) ⊙ tanh(g), h_t = σ(o) ⊙ tanh(c_t).
+ *
+ * Shapes: input (T, N, in), or (N, T, in) with `batchFirst`, or unbatched
+ * (T, in); optional h0 and c0 (numLayers, N, H) (unbatched (numLayers, H)),
+ * zeros by default. Returns `{ output, h, c }`: output (T, N, H) / (N, T, H)
+ * / (T, H); h and c (numLayers, N, H) whatever `batchFirst` says.
+ *
+ * ```ts
+ * const lstm = new LSTM(10, 20, { numLayers: 2, batchFirst: true });
+ * const { output, h, c } = lstm.forward(randn([3, 5, 10])); // [3, 5, 20], [2, 3, 20], [2, 3, 20]
+ * ```
+ */
+export class LSTM extends RNNBase {
+  constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}) {
+    super(inputSize, hiddenSize, 4, options);
+  }
+
+  /** @internal */
+  protected step(inputGates: Tensor, state: LayerState, weightHh: Tensor, biasHh: Tensor | null): LayerState {
+    return lstmStep(inputGates, state as LSTMState, weightHh, biasHh);
+  }
+
+  forward(input: Tensor, h0?: Tensor, c0?: Tensor): LSTMOutput {
+    const { output, states } = this.run(input, [h0, c0]);
+    return { output, h: states[0], c: states[1] };
+  }
+}
+
+/**
+ * Multi-layer GRU (`nn.GRU`), gates r, z, n stacked in that order in
+ * `weight_ih_l{k}` (3H, in) and `weight_hh_l{k}` (3H, H):
+ * n_t = tanh(W_in x_t + b_in + r ⊙ (W_hn h_{t−1} + b_hn)), h_t = (1 − z) ⊙ n_t + z ⊙ h_{t−1}.
+ *
+ * Shapes: as {@link RNN}: input (T, N, in) / (N, T, in) with `batchFirst` /
+ * (T, in); optional h0 (numLayers, N, H). Returns `{ output, h }`.
+ *
+ * ```ts
+ * const { output, h } = new GRU(10, 20).forward(randn([5, 3, 10])); // [5, 3, 20], [1, 3, 20]
+ * ```
+ */
+export class GRU extends RNNBase {
+  constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}) {
+    super(inputSize, hiddenSize, 3, options);
+  }
+
+  /** @internal */
+  protected step(inputGates: Tensor, state: LayerState, weightHh: Tensor, biasHh: Tensor | null): LayerState {
+    return { h: gruStep(inputGates, state.h, weightHh, biasHh) };
+  }
+
+  forward(input: Tensor, h0?: Tensor): RNNOutput {
+    const { output, states } = this.run(input, [h0]);
+    return { output, h: states[0] };
+  }
+}
