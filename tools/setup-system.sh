@@ -15,12 +15,46 @@ APT_ETC="${APT_ETC:-/etc/apt}"
 # ---------------------------------------------------------------------------
 # install_system_packages: the one place CI installs Debian packages.
 #
-# Empty for now. Planned: Mesa's software Vulkan driver (lavapipe) from
-# bookworm-backports, so the WebGPU backend gets a real adapter on a machine
-# without a GPU (ARCHITECTURE.md, "Devices and how they start"). That work
-# will call add_backports_source, then apt-get update and install here.
+# - clang and lld: @fathom/wasm compiles its kernels (packages/wasm/csrc) to
+#   WebAssembly with `clang --target=wasm32` and links them with wasm-ld;
+#   bookworm's clang 14 targets wasm32 with 128-bit SIMD. Skipped when a clang
+#   that can link for wasm32 is already there.
+#
+# Mesa's software Vulkan driver for the WebGPU tests comes from backports and
+# has its own script, tools/setup-mesa.sh, which uses add_backports_source.
 install_system_packages() {
-  echo "setup-system: no system packages needed yet"
+  local packages=()
+  if _clang_targets_wasm32; then
+    echo "setup-system: clang already targets wasm32 ($(clang --version | head -n 1))"
+  else
+    packages+=(clang lld)
+  fi
+  if [[ ${#packages[@]} -eq 0 ]]; then
+    echo "setup-system: no system packages needed"
+    return 0
+  fi
+  echo "setup-system: installing ${packages[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${packages[@]}"
+  if ! _clang_targets_wasm32; then
+    echo "setup-system: clang was installed but still cannot compile and link for wasm32" >&2
+    return 1
+  fi
+}
+
+# Whether clang can compile and link (wasm-ld, from lld) a wasm32 module.
+# Always returns 0 or 1, so callers may use it under `set -e`.
+_clang_targets_wasm32() {
+  command -v clang >/dev/null 2>&1 || return 1
+  local dir ok=1
+  dir="$(mktemp -d)" || return 1
+  printf 'int answer(void) { return 42; }\n' >"$dir/probe.c"
+  if clang --target=wasm32 -O2 -nostdlib -Wl,--no-entry -Wl,--export=answer \
+    -o "$dir/probe.wasm" "$dir/probe.c" >/dev/null 2>&1; then
+    ok=0
+  fi
+  rm -rf "$dir"
+  return "$ok"
 }
 
 # ---------------------------------------------------------------------------

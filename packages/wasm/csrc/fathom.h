@@ -1,0 +1,122 @@
+// Shared declarations of the Fathom WebAssembly kernels.
+//
+// Built with clang --target=wasm32 -nostdlib: there is no libc, so the few
+// library functions the kernels need (math, memcpy) are written here.
+// The JavaScript side owns all memory: it allocates tensors in the linear
+// memory and passes byte addresses; kernels never allocate, except through
+// fathom_scratch (a grow-only block JavaScript hands out for packing panels
+// and im2col columns).
+#ifndef FATHOM_H
+#define FATHOM_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+#define IMPORT(name) __attribute__((import_module("env"), import_name(#name)))
+#define INLINE static inline __attribute__((always_inline))
+
+typedef uint8_t u8;
+typedef int32_t i32;
+typedef uint32_t u32;
+typedef int64_t i64;
+typedef uint64_t u64;
+
+// dtype codes; JavaScript writes the same numbers (src/wasm-module.ts).
+enum { DT_F32 = 0, DT_I32 = 1, DT_BOOL = 2 };
+
+INLINE int dtype_size(int dt) { return dt == DT_BOOL ? 1 : 4; }
+
+// Error codes a kernel returns; JavaScript turns them into typed errors.
+enum { OK = 0, ERR_DTYPE = 1, ERR_OP = 2, ERR_RANK = 3 };
+
+// The most dims a strided view may have (JavaScript checks first).
+#define MAX_DIMS 32
+
+// ---------------------------------------------------------------------------
+// Parameters arrive as a stream of int32 words (and a parallel stream of
+// doubles) in a block JavaScript writes before each call; both sides agree on
+// the order only, so there is no struct layout to keep in sync.
+typedef struct {
+  const i32* ints;
+  const double* floats;
+} Params;
+
+INLINE i32 next_int(Params* p) { return *p->ints++; }
+INLINE u32 next_address(Params* p) { return (u32)*p->ints++; }
+INLINE double next_float(Params* p) { return *p->floats++; }
+
+// A strided view: element (i0, i1, …) lives at base + Σ ik·strides[k] elements.
+typedef struct {
+  u8* base;  // address of the view's first element (offset already applied)
+  int ndim;
+  int shape[MAX_DIMS];
+  int strides[MAX_DIMS];
+} View;
+
+// Reads [address, ndim, shape…, strides…].
+void read_view(Params* p, View* v);
+
+// ---------------------------------------------------------------------------
+// Strided iteration over up to 4 operands sharing one shape.
+#define MAX_OPERANDS 4
+typedef struct {
+  int ndim;
+  int shape[MAX_DIMS];
+  int strides[MAX_OPERANDS][MAX_DIMS];  // in bytes
+  int operands;
+} Walk;
+
+// Sets up a walk of `shape` over operands with element strides `strides[k]`
+// and element sizes `sizes[k]`; merges dims every operand walks contiguously
+// and drops size-1 dims. Returns the number of elements.
+i64 walk_init(Walk* w, int ndim, const int* shape, int operands, const int* const* strides, const int* sizes);
+
+// Calls row(ctx, pointers, length, strides-in-bytes) once per innermost row.
+typedef void (*RowFn)(void* ctx, u8* const* ptrs, int n, const int* strides);
+void walk_rows(const Walk* w, u8* const* bases, RowFn row, void* ctx);
+
+// ---------------------------------------------------------------------------
+// Threads (parallel.c). Tasks 0…count-1 run on the pool, each once; `thread`
+// is the index (0 = the calling thread) for per-thread scratch.
+typedef void (*TaskFn)(void* args, int task, int thread);
+void parallel_for(TaskFn fn, void* args, int count);
+int thread_count(void);
+
+// Grow-only scratch from JavaScript, valid until the exported kernel returns.
+// Only the calling (main) thread may ask for it.
+IMPORT(fathom_scratch) u8* fathom_scratch(u32 bytes);
+
+// ---------------------------------------------------------------------------
+// Library functions.
+void* memcpy(void* dst, const void* src, size_t n);
+void* memmove(void* dst, const void* src, size_t n);
+void* memset(void* dst, int c, size_t n);
+
+// JavaScript's ToInt32: what storing a double into an Int32Array does.
+INLINE i32 to_int32(double x) {
+  if (!(x == x) || x == __builtin_inf() || x == -__builtin_inf()) return 0;
+  if (x > -2147483649.0 && x < 2147483648.0) return (i32)x;
+  double t = __builtin_trunc(x);
+  double m = t - 4294967296.0 * __builtin_floor(t / 4294967296.0);  // in [0, 2^32)
+  return (i32)(u32)m;
+}
+
+// Loads and stores of one element of any dtype, as JavaScript typed arrays do.
+INLINE double load_as_double(const u8* p, int dt) {
+  switch (dt) {
+    case DT_F32: return *(const float*)p;
+    case DT_I32: return *(const i32*)p;
+    default: return *p;
+  }
+}
+INLINE void store_double(u8* p, int dt, double v) {
+  switch (dt) {
+    case DT_F32: *(float*)p = (float)v; break;
+    case DT_I32: *(i32*)p = to_int32(v); break;
+    default: *p = (u8)to_int32(v); break;
+  }
+}
+
+#endif

@@ -1,0 +1,295 @@
+// Pooling over NCHW planes, forward and gradients, with PyTorch's conventions
+// (as core's CPU kernels): max pooling never picks padding, reports the flat
+// in-plane index of the first in-image tap unless a larger value (or a NaN)
+// replaces it; average pooling divides as countIncludePad says.
+#include "fathom.h"
+
+typedef struct {
+  int planes, inHeight, inWidth, outHeight, outWidth, kernelHeight, kernelWidth;
+  int strideHeight, strideWidth, padHeight, padWidth, dilationHeight, dilationWidth, countIncludePad;
+} PoolGeometry;
+
+typedef struct {
+  PoolGeometry g;
+  const float* x;
+  float* out;
+  i32* indices;
+  const i32* indicesIn;
+  int planesPerTask;
+} PoolJob;
+
+static void read_pool(Params* p, PoolGeometry* g) {
+  i32* fields = (i32*)g;
+  for (int i = 0; i < 14; i++) fields[i] = next_int(p);
+}
+
+INLINE int ceil_div_pos(int a, int b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+// First and one-past-last taps t with start + t·dilation inside [0, size).
+INLINE int first_tap(int start, int dilation) { return start >= 0 ? 0 : ceil_div_pos(-start, dilation); }
+INLINE int end_tap(int start, int dilation, int kernel, int size) {
+  if (start >= size) return 0;
+  int t = ceil_div_pos(size - start, dilation);
+  return t < kernel ? t : kernel;
+}
+INLINE int window_count(int start, int dilation, int kernel, int size, int pad, int includePad) {
+  if (!includePad) return end_tap(start, dilation, kernel, size) - first_tap(start, dilation);
+  return end_tap(start + pad, dilation, kernel, size + 2 * pad) - first_tap(start + pad, dilation);
+}
+
+// Runs fn over planes in chunks on the pool when the work is big enough.
+static void over_planes(PoolJob* j, TaskFn fn, i64 workPerPlane) {
+  int planes = j->g.planes;
+  if (planes == 0) return;
+  int threads = thread_count();
+  int tasks = 1;
+  if (threads > 1 && (i64)planes * workPerPlane >= 32768) tasks = planes < threads * 4 ? planes : threads * 4;
+  j->planesPerTask = (planes + tasks - 1) / tasks;
+  tasks = (planes + j->planesPerTask - 1) / j->planesPerTask;
+  parallel_for(fn, j, tasks);
+}
+
+#define PLANE_RANGE(j, task, first, last)                                    \
+  int first = (task) * (j)->planesPerTask;                                   \
+  int last = first + (j)->planesPerTask < (j)->g.planes ? first + (j)->planesPerTask : (j)->g.planes;
+
+static void max_pool_task(void* args, int task, int thread) {
+  (void)thread;
+  const PoolJob* j = (const PoolJob*)args;
+  const PoolGeometry* g = &j->g;
+  PLANE_RANGE(j, task, first, last)
+  int inPlane = g->inHeight * g->inWidth, outPlane = g->outHeight * g->outWidth;
+  for (int plane = first; plane < last; plane++) {
+    const float* base = j->x + (i64)plane * inPlane;
+    float* out = j->out + (i64)plane * outPlane;
+    i32* indices = j->indices + (i64)plane * outPlane;
+    for (int oh = 0; oh < g->outHeight; oh++) {
+      int hStart = oh * g->strideHeight - g->padHeight;
+      int khFirst = first_tap(hStart, g->dilationHeight);
+      int khEnd = end_tap(hStart, g->dilationHeight, g->kernelHeight, g->inHeight);
+      for (int ow = 0; ow < g->outWidth; ow++) {
+        int wStart = ow * g->strideWidth - g->padWidth;
+        int kwFirst = first_tap(wStart, g->dilationWidth);
+        int kwEnd = end_tap(wStart, g->dilationWidth, g->kernelWidth, g->inWidth);
+        float max = -__builtin_inff();
+        int index = (hStart + khFirst * g->dilationHeight) * g->inWidth + wStart + kwFirst * g->dilationWidth;
+        for (int kh = khFirst; kh < khEnd; kh++) {
+          int row = (hStart + kh * g->dilationHeight) * g->inWidth;
+          for (int kw = kwFirst; kw < kwEnd; kw++) {
+            int at = row + wStart + kw * g->dilationWidth;
+            float v = base[at];
+            if (v > max || v != v) {
+              max = v;
+              index = at;
+            }
+          }
+        }
+        *out++ = max;
+        *indices++ = index;
+      }
+    }
+  }
+}
+
+// [geometry (14), x address, out address, indices address]
+EXPORT(fathom_max_pool2d) int fathom_max_pool2d(const i32* ints, const double* floats) {
+  Params p = {ints, floats};
+  PoolJob j;
+  read_pool(&p, &j.g);
+  j.x = (const float*)(uintptr_t)next_address(&p);
+  j.out = (float*)(uintptr_t)next_address(&p);
+  j.indices = (i32*)(uintptr_t)next_address(&p);
+  over_planes(&j, max_pool_task, (i64)j.g.outHeight * j.g.outWidth * j.g.kernelHeight * j.g.kernelWidth);
+  return OK;
+}
+
+static void max_pool_grad_task(void* args, int task, int thread) {
+  (void)thread;
+  const PoolJob* j = (const PoolJob*)args;
+  PLANE_RANGE(j, task, first, last)
+  int inPlane = j->g.inHeight * j->g.inWidth, outPlane = j->g.outHeight * j->g.outWidth;
+  for (int plane = first; plane < last; plane++) {
+    float* dx = j->out + (i64)plane * inPlane;
+    const float* gradOut = j->x + (i64)plane * outPlane;
+    const i32* indices = j->indicesIn + (i64)plane * outPlane;
+    memset(dx, 0, (size_t)inPlane * 4);
+    for (int o = 0; o < outPlane; o++) dx[indices[o]] += gradOut[o];
+  }
+}
+
+// [geometry, gradOut address, indices address, out address]
+EXPORT(fathom_max_pool2d_grad) int fathom_max_pool2d_grad(const i32* ints, const double* floats) {
+  Params p = {ints, floats};
+  PoolJob j;
+  read_pool(&p, &j.g);
+  j.x = (const float*)(uintptr_t)next_address(&p);
+  j.indicesIn = (const i32*)(uintptr_t)next_address(&p);
+  j.out = (float*)(uintptr_t)next_address(&p);
+  over_planes(&j, max_pool_grad_task, (i64)j.g.inHeight * j.g.inWidth + (i64)j.g.outHeight * j.g.outWidth);
+  return OK;
+}
+
+static void avg_pool_task(void* args, int task, int thread) {
+  (void)thread;
+  const PoolJob* j = (const PoolJob*)args;
+  const PoolGeometry* g = &j->g;
+  PLANE_RANGE(j, task, first, last)
+  int inPlane = g->inHeight * g->inWidth, outPlane = g->outHeight * g->outWidth;
+  for (int plane = first; plane < last; plane++) {
+    const float* base = j->x + (i64)plane * inPlane;
+    float* out = j->out + (i64)plane * outPlane;
+    for (int oh = 0; oh < g->outHeight; oh++) {
+      int hStart = oh * g->strideHeight - g->padHeight;
+      int khFirst = first_tap(hStart, g->dilationHeight);
+      int khEnd = end_tap(hStart, g->dilationHeight, g->kernelHeight, g->inHeight);
+      int rows = window_count(hStart, g->dilationHeight, g->kernelHeight, g->inHeight, g->padHeight, g->countIncludePad);
+      for (int ow = 0; ow < g->outWidth; ow++) {
+        int wStart = ow * g->strideWidth - g->padWidth;
+        int kwFirst = first_tap(wStart, g->dilationWidth);
+        int kwEnd = end_tap(wStart, g->dilationWidth, g->kernelWidth, g->inWidth);
+        int count = rows * window_count(wStart, g->dilationWidth, g->kernelWidth, g->inWidth, g->padWidth, g->countIncludePad);
+        double sum = 0;
+        for (int kh = khFirst; kh < khEnd; kh++) {
+          const float* row = base + (i64)(hStart + kh * g->dilationHeight) * g->inWidth + wStart;
+          for (int kw = kwFirst; kw < kwEnd; kw++) sum += row[kw * g->dilationWidth];
+        }
+        // A window wholly in the padding averages nothing; PyTorch writes 0.
+        *out++ = count > 0 ? (float)(sum / count) : 0.0f;
+      }
+    }
+  }
+}
+
+// [geometry, x address, out address]
+EXPORT(fathom_avg_pool2d) int fathom_avg_pool2d(const i32* ints, const double* floats) {
+  Params p = {ints, floats};
+  PoolJob j;
+  read_pool(&p, &j.g);
+  j.x = (const float*)(uintptr_t)next_address(&p);
+  j.out = (float*)(uintptr_t)next_address(&p);
+  over_planes(&j, avg_pool_task, (i64)j.g.outHeight * j.g.outWidth * j.g.kernelHeight * j.g.kernelWidth);
+  return OK;
+}
+
+static void avg_pool_grad_task(void* args, int task, int thread) {
+  (void)thread;
+  const PoolJob* j = (const PoolJob*)args;
+  const PoolGeometry* g = &j->g;
+  PLANE_RANGE(j, task, first, last)
+  int inPlane = g->inHeight * g->inWidth, outPlane = g->outHeight * g->outWidth;
+  for (int plane = first; plane < last; plane++) {
+    float* base = j->out + (i64)plane * inPlane;
+    const float* gradOut = j->x + (i64)plane * outPlane;
+    memset(base, 0, (size_t)inPlane * 4);
+    for (int oh = 0; oh < g->outHeight; oh++) {
+      int hStart = oh * g->strideHeight - g->padHeight;
+      int khFirst = first_tap(hStart, g->dilationHeight);
+      int khEnd = end_tap(hStart, g->dilationHeight, g->kernelHeight, g->inHeight);
+      int rows = window_count(hStart, g->dilationHeight, g->kernelHeight, g->inHeight, g->padHeight, g->countIncludePad);
+      for (int ow = 0; ow < g->outWidth; ow++) {
+        int wStart = ow * g->strideWidth - g->padWidth;
+        int kwFirst = first_tap(wStart, g->dilationWidth);
+        int kwEnd = end_tap(wStart, g->dilationWidth, g->kernelWidth, g->inWidth);
+        int count = rows * window_count(wStart, g->dilationWidth, g->kernelWidth, g->inWidth, g->padWidth, g->countIncludePad);
+        float grad = *gradOut++;
+        if (count == 0) continue;
+        float share = (float)((double)grad / count);
+        for (int kh = khFirst; kh < khEnd; kh++) {
+          float* row = base + (i64)(hStart + kh * g->dilationHeight) * g->inWidth + wStart;
+          for (int kw = kwFirst; kw < kwEnd; kw++) row[kw * g->dilationWidth] += share;
+        }
+      }
+    }
+  }
+}
+
+// [geometry, gradOut address, out address]
+EXPORT(fathom_avg_pool2d_grad) int fathom_avg_pool2d_grad(const i32* ints, const double* floats) {
+  Params p = {ints, floats};
+  PoolJob j;
+  read_pool(&p, &j.g);
+  j.x = (const float*)(uintptr_t)next_address(&p);
+  j.out = (float*)(uintptr_t)next_address(&p);
+  over_planes(&j, avg_pool_grad_task, (i64)j.g.outHeight * j.g.outWidth * j.g.kernelHeight * j.g.kernelWidth);
+  return OK;
+}
+
+// Adaptive bins: cell i covers [⌊i·size/out⌋, ⌈(i+1)·size/out⌉).
+INLINE int bin_start(int i, int size, int out) { return (int)(((i64)i * size) / out); }
+INLINE int bin_end(int i, int size, int out) { return (int)(((i64)(i + 1) * size + out - 1) / out); }
+
+static void adaptive_task(void* args, int task, int thread) {
+  (void)thread;
+  const PoolJob* j = (const PoolJob*)args;
+  const PoolGeometry* g = &j->g;
+  PLANE_RANGE(j, task, first, last)
+  int inPlane = g->inHeight * g->inWidth, outPlane = g->outHeight * g->outWidth;
+  for (int plane = first; plane < last; plane++) {
+    const float* base = j->x + (i64)plane * inPlane;
+    float* out = j->out + (i64)plane * outPlane;
+    for (int oh = 0; oh < g->outHeight; oh++) {
+      int h0 = bin_start(oh, g->inHeight, g->outHeight), h1 = bin_end(oh, g->inHeight, g->outHeight);
+      for (int ow = 0; ow < g->outWidth; ow++) {
+        int w0 = bin_start(ow, g->inWidth, g->outWidth), w1 = bin_end(ow, g->inWidth, g->outWidth);
+        double sum = 0;
+        for (int h = h0; h < h1; h++) {
+          const float* row = base + (i64)h * g->inWidth;
+          for (int w = w0; w < w1; w++) sum += row[w];
+        }
+        // An empty input gives empty bins; PyTorch's mean of nothing is NaN.
+        *out++ = (float)(sum / ((h1 - h0) * (w1 - w0)));
+      }
+    }
+  }
+}
+
+// [planes, inHeight, inWidth, outHeight, outWidth, x address, out address]
+static void read_adaptive(Params* p, PoolJob* j) {
+  PoolGeometry* g = &j->g;
+  g->planes = next_int(p);
+  g->inHeight = next_int(p);
+  g->inWidth = next_int(p);
+  g->outHeight = next_int(p);
+  g->outWidth = next_int(p);
+  j->x = (const float*)(uintptr_t)next_address(p);
+  j->out = (float*)(uintptr_t)next_address(p);
+}
+
+EXPORT(fathom_adaptive_avg_pool2d) int fathom_adaptive_avg_pool2d(const i32* ints, const double* floats) {
+  Params p = {ints, floats};
+  PoolJob j;
+  read_adaptive(&p, &j);
+  over_planes(&j, adaptive_task, (i64)j.g.inHeight * j.g.inWidth + (i64)j.g.outHeight * j.g.outWidth);
+  return OK;
+}
+
+static void adaptive_grad_task(void* args, int task, int thread) {
+  (void)thread;
+  const PoolJob* j = (const PoolJob*)args;
+  const PoolGeometry* g = &j->g;
+  PLANE_RANGE(j, task, first, last)
+  int inPlane = g->inHeight * g->inWidth, outPlane = g->outHeight * g->outWidth;
+  for (int plane = first; plane < last; plane++) {
+    float* base = j->out + (i64)plane * inPlane;
+    const float* gradOut = j->x + (i64)plane * outPlane;
+    memset(base, 0, (size_t)inPlane * 4);
+    for (int oh = 0; oh < g->outHeight; oh++) {
+      int h0 = bin_start(oh, g->inHeight, g->outHeight), h1 = bin_end(oh, g->inHeight, g->outHeight);
+      for (int ow = 0; ow < g->outWidth; ow++) {
+        int w0 = bin_start(ow, g->inWidth, g->outWidth), w1 = bin_end(ow, g->inWidth, g->outWidth);
+        float share = (float)((double)*gradOut++ / ((h1 - h0) * (w1 - w0)));
+        for (int h = h0; h < h1; h++) {
+          float* row = base + (i64)h * g->inWidth;
+          for (int w = w0; w < w1; w++) row[w] += share;
+        }
+      }
+    }
+  }
+}
+
+EXPORT(fathom_adaptive_avg_pool2d_grad) int fathom_adaptive_avg_pool2d_grad(const i32* ints, const double* floats) {
+  Params p = {ints, floats};
+  PoolJob j;
+  read_adaptive(&p, &j);
+  over_planes(&j, adaptive_grad_task, (i64)j.g.inHeight * j.g.inWidth + (i64)j.g.outHeight * j.g.outWidth);
+  return OK;
+}

@@ -1,0 +1,177 @@
+// Reductions. Every output accumulates in a double (as the CPU reference
+// does), in a scratch array laid out like the output: the input is walked in
+// its own memory order with the accumulator as a second operand whose
+// strides are 0 along the reduced dims, so summing over the last dim and over
+// the first (a bias gradient) both stream through memory.
+#include "fathom.h"
+
+// Codes in the order of core's ReduceOp and ArgReduceOp unions.
+enum { R_SUM, R_PROD, R_MAX, R_MIN, R_ALL, R_ANY };
+enum { A_ARGMAX, A_ARGMIN };
+
+typedef struct { int op, dtype; } ReduceCtx;
+
+INLINE double accumulate(int op, double acc, double v) {
+  switch (op) {
+    case R_SUM: return acc + v;
+    case R_PROD: return acc * v;
+    case R_MAX: return (v > acc || v != v) ? v : acc;
+    case R_MIN: return (v < acc || v != v) ? v : acc;
+    case R_ALL: return (acc != 0 && v != 0) ? 1 : 0;
+    default: return (acc != 0 || v != 0) ? 1 : 0;
+  }
+}
+
+// Σ of n contiguous floats in doubles, two lanes at a time.
+static double sum_f32(const float* x, int n) {
+  v128_t s0 = wasm_f64x2_splat(0), s1 = wasm_f64x2_splat(0);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t v = wasm_v128_load(x + i);
+    s0 = wasm_f64x2_add(s0, wasm_f64x2_promote_low_f32x4(v));
+    s1 = wasm_f64x2_add(s1, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 0, 1)));
+  }
+  v128_t s = wasm_f64x2_add(s0, s1);
+  double total = wasm_f64x2_extract_lane(s, 0) + wasm_f64x2_extract_lane(s, 1);
+  for (; i < n; i++) total += x[i];
+  return total;
+}
+
+static void reduce_row(void* c, u8* const* p, int n, const int* s) {
+  const ReduceCtx* ctx = (const ReduceCtx*)c;
+  const u8* x = p[0];
+  double* acc = (double*)p[1];
+  int sx = s[0], sa = s[1];
+  int op = ctx->op, dtype = ctx->dtype;
+  if (sa == 0) {
+    double a = *acc;
+    if (op == R_SUM && dtype == DT_F32 && sx == 4) {
+      a += sum_f32((const float*)x, n);
+    } else if (op == R_SUM) {
+      for (int i = 0; i < n; i++, x += sx) a += load_as_double(x, dtype);
+    } else {
+      for (int i = 0; i < n; i++, x += sx) a = accumulate(op, a, load_as_double(x, dtype));
+    }
+    *acc = a;
+    return;
+  }
+  int step = sa / 8;
+  if (op == R_SUM && dtype == DT_F32) {
+    for (int i = 0; i < n; i++, x += sx) acc[i * step] += *(const float*)x;
+  } else {
+    for (int i = 0; i < n; i++, x += sx) acc[i * step] = accumulate(op, acc[i * step], load_as_double(x, dtype));
+  }
+}
+
+// [op, x view, x dtype, reduced-dim count, dims…, out address, out dtype]
+EXPORT(fathom_reduce) int fathom_reduce(const i32* ints, const double* floats) {
+  Params p = {ints, floats};
+  ReduceCtx ctx;
+  ctx.op = next_int(&p);
+  View x;
+  read_view(&p, &x);
+  ctx.dtype = next_int(&p);
+  int reducedCount = next_int(&p);
+  int reduced[MAX_DIMS] = {0};
+  for (int k = 0; k < reducedCount; k++) reduced[next_int(&p)] = 1;
+  u8* out = (u8*)(uintptr_t)next_address(&p);
+  int outType = next_int(&p);
+
+  // Accumulator strides: contiguous over the kept dims, 0 over the reduced ones.
+  int accStrides[MAX_DIMS];
+  i64 outputs = 1;
+  for (int d = x.ndim - 1; d >= 0; d--) {
+    if (reduced[d]) { accStrides[d] = 0; continue; }
+    accStrides[d] = (int)outputs;
+    outputs *= x.shape[d];
+  }
+  if (outputs == 0) return OK;
+  double* acc = (double*)fathom_scratch((u32)(outputs * 8));
+  double identity = ctx.op == R_PROD || ctx.op == R_ALL ? 1 : ctx.op == R_MAX ? -__builtin_inf() : ctx.op == R_MIN ? __builtin_inf() : 0;
+  for (i64 j = 0; j < outputs; j++) acc[j] = identity;
+
+  // Walk the input in its memory order: dims sorted by stride, largest first.
+  int order[MAX_DIMS];
+  for (int d = 0; d < x.ndim; d++) order[d] = d;
+  for (int i = 1; i < x.ndim; i++) {
+    int d = order[i], j = i;
+    int key = x.strides[d] < 0 ? -x.strides[d] : x.strides[d];
+    while (j > 0) {
+      int prev = order[j - 1];
+      int prevKey = x.strides[prev] < 0 ? -x.strides[prev] : x.strides[prev];
+      if (prevKey >= key) break;
+      order[j] = prev;
+      j--;
+    }
+    order[j] = d;
+  }
+  int shape[MAX_DIMS], xs[MAX_DIMS], as[MAX_DIMS];
+  for (int i = 0; i < x.ndim; i++) {
+    shape[i] = x.shape[order[i]];
+    xs[i] = x.strides[order[i]];
+    as[i] = accStrides[order[i]];
+  }
+  const int* strides[2] = {xs, as};
+  int sizes[2] = {dtype_size(ctx.dtype), 8};
+  Walk w;
+  walk_init(&w, x.ndim, shape, 2, strides, sizes);
+  u8* bases[2] = {x.base, (u8*)acc};
+  walk_rows(&w, bases, reduce_row, &ctx);
+
+  int size = dtype_size(outType);
+  for (i64 j = 0; j < outputs; j++) {
+    double v = acc[j];
+    if (outType == DT_BOOL) out[j] = v != 0;
+    else store_double(out + j * size, outType, v);
+  }
+  return OK;
+}
+
+// [op, x view, x dtype, dim, out address]: first index of the extreme along
+// dim; a NaN counts as the extreme (the first NaN wins).
+EXPORT(fathom_arg_reduce) int fathom_arg_reduce(const i32* ints, const double* floats) {
+  Params p = {ints, floats};
+  int op = next_int(&p);
+  View x;
+  read_view(&p, &x);
+  int dtype = next_int(&p);
+  int dim = next_int(&p);
+  i32* out = (i32*)(uintptr_t)next_address(&p);
+  int esize = dtype_size(dtype);
+  int size = x.shape[dim];
+  int stride = x.strides[dim] * esize;
+  // Kept dims, in order, for an odometer over the outputs.
+  int shape[MAX_DIMS], strides[MAX_DIMS], kept = 0;
+  i64 outputs = 1;
+  for (int d = 0; d < x.ndim; d++) {
+    if (d == dim) continue;
+    shape[kept] = x.shape[d];
+    strides[kept] = x.strides[d] * esize;
+    outputs *= x.shape[d];
+    kept++;
+  }
+  int counter[MAX_DIMS] = {0};
+  const u8* base = x.base;
+  for (i64 j = 0; j < outputs; j++) {
+    const u8* at = base;
+    double best = load_as_double(at, dtype);
+    int index = 0;
+    for (int k = 1; k < size && best == best; k++) {
+      at += stride;
+      double v = load_as_double(at, dtype);
+      if (v != v || (op == A_ARGMAX ? v > best : v < best)) {
+        best = v;
+        index = k;
+      }
+    }
+    out[j] = index;
+    for (int d = kept - 1; d >= 0; d--) {
+      counter[d]++;
+      base += strides[d];
+      if (counter[d] < shape[d]) break;
+      base -= strides[d] * shape[d];
+      counter[d] = 0;
+    }
+  }
+  return OK;
+}

@@ -1,0 +1,71 @@
+import { WORKER_BODY, type PoolWorker, type WasmBinaryName, type WasmPlatform, type WorkerInit } from './platform.js';
+
+// A module worker that waits for its WorkerInit.
+const WORKER_SOURCE = `
+self.onmessage = (event) => {
+  const init = event.data;
+  const ready = () => self.postMessage('ready');
+  ${WORKER_BODY}
+};`;
+
+interface BrowserGlobals {
+  readonly crossOriginIsolated?: boolean;
+  readonly navigator?: { readonly hardwareConcurrency?: number };
+  readonly Worker?: new (url: string | URL, options?: { type?: string; name?: string }) => {
+    postMessage(message: unknown): void;
+    terminate(): void;
+    onmessage: ((event: { data: unknown }) => void) | null;
+    onerror: ((event: unknown) => void) | null;
+  };
+  readonly Blob?: new (parts: string[], options: { type: string }) => object;
+  readonly URL: { createObjectURL?(blob: object): string };
+}
+
+const globals = globalThis as unknown as BrowserGlobals;
+
+function startWorker(init: WorkerInit): Promise<PoolWorker> {
+  const WorkerClass = globals.Worker;
+  const BlobClass = globals.Blob;
+  const createUrl = globals.URL.createObjectURL;
+  if (!WorkerClass || !BlobClass || !createUrl) return Promise.reject(new Error('wasm: no Worker in this environment'));
+  const url = createUrl(new BlobClass([WORKER_SOURCE], { type: 'text/javascript' }));
+  return new Promise((resolve, reject) => {
+    const worker = new WorkerClass(url, { name: `fathom-wasm-${init.thread}` });
+    let exit: () => void = () => {};
+    const exited = new Promise<void>((done) => (exit = done));
+    worker.onerror = (event) => {
+      exit();
+      reject(new Error(`wasm worker ${init.thread} failed to start: ${String((event as { message?: string }).message ?? event)}`));
+    };
+    worker.onmessage = () => {
+      worker.onerror = null;
+      resolve({
+        exited,
+        terminate: () => {
+          worker.terminate();
+          exit();
+        },
+      });
+    };
+    worker.postMessage(init);
+  });
+}
+
+/**
+ * Browsers: the binaries fetched from beside the package's dist/ (bundlers
+ * that understand `new URL(…, import.meta.url)` copy them); threads only on
+ * cross-origin-isolated pages, where SharedArrayBuffer exists.
+ */
+export const browserPlatform: WasmPlatform = {
+  async compile(name: WasmBinaryName): Promise<WebAssembly.Module> {
+    // From src/ and from dist/ alike, ../dist is the package's dist.
+    const url = new URL(`../dist/${name}`, import.meta.url);
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`@fathom/wasm: fetching ${url.href} failed (${response.status})`);
+    return WebAssembly.compile(await response.arrayBuffer());
+  },
+  cores: () => globals.navigator?.hardwareConcurrency ?? 1,
+  // Inside a worker the backend may block; on the page's main thread Atomics.wait throws.
+  mainThreadMayWait: typeof (globalThis as { document?: unknown }).document === 'undefined',
+  startWorker: globals.crossOriginIsolated ? startWorker : undefined,
+};

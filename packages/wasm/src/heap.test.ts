@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { Heap, sizeClass, type GrowableMemory } from './heap.js';
+
+const PAGE = 65536;
+
+function memory(pages: number, maxPages: number): GrowableMemory & { pages: number } {
+  return {
+    pages,
+    size() {
+      return this.pages * PAGE;
+    },
+    grow(more) {
+      if (this.pages + more > maxPages) return false;
+      this.pages += more;
+      return true;
+    },
+  };
+}
+
+describe('sizeClass', () => {
+  it('rounds small requests to 16 bytes and larger ones to a quarter of their power of two', () => {
+    expect([0, 1, 16, 17, 250].map(sizeClass)).toEqual([16, 16, 16, 32, 256]);
+    expect(sizeClass(257)).toBe(320);
+    expect(sizeClass(1000)).toBe(1024);
+    expect(sizeClass(1025)).toBe(1280);
+    expect(sizeClass(3 * 2 ** 20 + 1)).toBe(3.5 * 2 ** 20);
+    for (let bytes = 1; bytes < 1e7; bytes = Math.ceil(bytes * 1.37)) {
+      const size = sizeClass(bytes);
+      expect(size).toBeGreaterThanOrEqual(bytes);
+      expect(size % 16).toBe(0);
+      expect(size).toBeLessThanOrEqual(Math.max(16, bytes * 1.25 + 16));
+    }
+  });
+});
+
+describe('Heap', () => {
+  it('carves 16-byte-aligned blocks from the base and grows the memory on demand', () => {
+    const mem = memory(1, 100);
+    const heap = new Heap(mem, 1000);
+    const a = heap.allocate(10) as number;
+    expect(a).toBe(1008);
+    expect(heap.lastWasPristine).toBe(true);
+    const b = heap.allocate(100_000) as number;
+    expect(b % 16).toBe(0);
+    expect(mem.size()).toBeGreaterThanOrEqual(b + 100_000);
+    expect(heap.stats()).toMatchObject({ liveBlocks: 2 });
+  });
+
+  it('hands a released block to the next request of its class, not marked pristine', () => {
+    const heap = new Heap(memory(1, 100), 0);
+    const a = heap.allocate(1000) as number;
+    heap.allocate(64);
+    heap.release(a);
+    expect(heap.stats()).toMatchObject({ cachedBlocks: 1, cachedBytes: 1024 });
+    expect(heap.allocate(1010)).toBe(a);
+    expect(heap.lastWasPristine).toBe(false);
+    expect(heap.stats()).toMatchObject({ cachedBlocks: 0, cachedBytes: 0 });
+  });
+
+  it('throws on a double release or an unknown address', () => {
+    const heap = new Heap(memory(1, 1), 0);
+    const a = heap.allocate(32) as number;
+    heap.release(a);
+    expect(() => heap.release(a)).toThrow(/not a live block/);
+    expect(() => heap.release(12345)).toThrow(/not a live block/);
+  });
+
+  it('merges cached neighbours when the memory cannot grow, and lowers the top', () => {
+    const heap = new Heap(memory(4, 4), 0); // 256 KiB, fixed
+    const blocks = [0, 1, 2, 3].map(() => heap.allocate(48 * 1024) as number); // 4 × 48 KiB
+    expect(heap.allocate(80 * 1024)).toBeUndefined();
+    heap.release(blocks[1]);
+    heap.release(blocks[2]);
+    // Two cached 48 KiB blocks side by side make room for 80 KiB.
+    const merged = heap.allocate(80 * 1024) as number;
+    expect(merged).toBe(blocks[1]);
+    heap.release(merged);
+    heap.release(blocks[3]);
+    heap.release(blocks[0]);
+    expect(heap.allocate(250 * 1024)).toBe(0);
+    expect(heap.stats().liveBlocks).toBe(1);
+  });
+
+  it('returns undefined when even merging cannot make room', () => {
+    const heap = new Heap(memory(1, 2), 0);
+    heap.allocate(100_000);
+    expect(heap.allocate(100_000)).toBeUndefined();
+  });
+
+  it('serves a repeated pattern of sizes without growing (a training loop)', () => {
+    const heap = new Heap(memory(1, 1000), 0);
+    const sizes = [4096, 100, 65536, 4096, 12, 30000];
+    const step = (): void => {
+      const held = sizes.map((s) => heap.allocate(s) as number);
+      for (const a of held.reverse()) heap.release(a);
+    };
+    step();
+    const top = heap.stats().top;
+    for (let i = 0; i < 1000; i++) step();
+    expect(heap.stats().top).toBe(top);
+    expect(heap.stats().liveBlocks).toBe(0);
+  });
+});

@@ -1,0 +1,196 @@
+/** What a {@link Heap} manages: a linear memory that can grow in 64 KiB pages up to a limit. */
+export interface GrowableMemory {
+  /** Current size in bytes. */
+  size(): number;
+  /** Grows by `pages` pages of 64 KiB; returns false when it cannot (limit reached or the engine refuses). */
+  grow(pages: number): boolean;
+}
+
+/** Counts of the allocator over the WebAssembly memory: what is handed out, what is cached for reuse, and how far the memory reaches. */
+export interface HeapStats {
+  /** Blocks handed out and not released. */
+  readonly liveBlocks: number;
+  /** Bytes in those blocks (rounded up to their size class). */
+  readonly liveBytes: number;
+  /** Released blocks kept for reuse. */
+  readonly cachedBlocks: number;
+  readonly cachedBytes: number;
+  /** End of the highest block ever carved (everything above it is untouched). */
+  readonly top: number;
+  /** Size of the linear memory. */
+  readonly memoryBytes: number;
+}
+
+const PAGE = 65536;
+const ALIGN = 16;
+
+/**
+ * The block size a request of `bytes` gets: multiples of 16 up to 256 bytes,
+ * then four classes per power of two (at most 25% rounding), so a freed block
+ * serves every later request of its class.
+ */
+export function sizeClass(bytes: number): number {
+  if (bytes <= 256) return Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+  const step = 2 ** Math.floor(Math.log2(bytes)) / 4;
+  return Math.ceil(bytes / step) * step;
+}
+
+interface LooseBlock {
+  address: number;
+  size: number;
+}
+
+/**
+ * A size-class allocator over a growable linear memory, from `base` up.
+ * Released blocks go to a free list per class and are handed out again
+ * first (training loops ask for the same sizes every step, so memory stays
+ * flat). New blocks are carved from the top, growing the memory as needed.
+ * When the memory cannot grow, the cached blocks are merged with their
+ * neighbours (and the top lowered where they reach it) and the request is
+ * served from the merged space; only then does allocation fail.
+ */
+export class Heap {
+  private top: number;
+  private pristine: number;
+  private readonly free = new Map<number, number[]>();
+  private loose: LooseBlock[] = [];
+  private readonly live = new Map<number, number>();
+  private liveBytes = 0;
+  private cachedBlocks = 0;
+  private cachedBytes = 0;
+
+  constructor(private readonly memory: GrowableMemory, base: number) {
+    this.top = Math.ceil(base / ALIGN) * ALIGN;
+    this.pristine = this.top;
+  }
+
+  /**
+   * Returns the address of a block of at least `bytes` bytes (16-byte
+   * aligned), or `undefined` when the memory cannot hold it even after
+   * merging the cached blocks.
+   */
+  allocate(bytes: number): number | undefined {
+    const size = sizeClass(bytes);
+    this.pristineCarve = false;
+    const address = this.fromFreeList(size) ?? this.fromLoose(size) ?? this.fromTop(size) ?? this.afterMerging(size);
+    if (address === undefined) return undefined;
+    this.live.set(address, size);
+    this.liveBytes += size;
+    return address;
+  }
+
+  /**
+   * Whether the latest {@link allocate} carved memory nothing had been handed
+   * out from before (fresh WebAssembly pages, still zero), so the caller may
+   * skip zeroing it.
+   */
+  get lastWasPristine(): boolean {
+    return this.pristineCarve;
+  }
+  private pristineCarve = false;
+
+  /** Returns a block to the heap. Throws on an address that is not a live block. */
+  release(address: number): void {
+    const size = this.live.get(address);
+    if (size === undefined) throw new Error(`heap: release of ${address}, which is not a live block`);
+    this.live.delete(address);
+    this.liveBytes -= size;
+    this.cache(address, size);
+  }
+
+  /** The size class of a live block. */
+  sizeOf(address: number): number | undefined {
+    return this.live.get(address);
+  }
+
+  stats(): HeapStats {
+    return {
+      liveBlocks: this.live.size,
+      liveBytes: this.liveBytes,
+      cachedBlocks: this.cachedBlocks,
+      cachedBytes: this.cachedBytes,
+      top: this.top,
+      memoryBytes: this.memory.size(),
+    };
+  }
+
+  private cache(address: number, size: number): void {
+    let list = this.free.get(size);
+    if (!list) this.free.set(size, (list = []));
+    list.push(address);
+    this.cachedBlocks++;
+    this.cachedBytes += size;
+  }
+
+  private fromFreeList(size: number): number | undefined {
+    const list = this.free.get(size);
+    const address = list?.pop();
+    if (address === undefined) return undefined;
+    this.cachedBlocks--;
+    this.cachedBytes -= size;
+    return address;
+  }
+
+  // Best fit among the merged blocks; the rest of the block stays loose.
+  private fromLoose(size: number): number | undefined {
+    let best = -1;
+    for (let i = 0; i < this.loose.length; i++) {
+      const block = this.loose[i];
+      if (block.size >= size && (best < 0 || block.size < this.loose[best].size)) best = i;
+    }
+    if (best < 0) return undefined;
+    const block = this.loose[best];
+    const address = block.address;
+    block.address += size;
+    block.size -= size;
+    if (block.size === 0) this.loose.splice(best, 1);
+    if (block.size === 0) this.cachedBlocks--;
+    this.cachedBytes -= size;
+    return address;
+  }
+
+  private fromTop(size: number): number | undefined {
+    const end = this.top + size;
+    const available = this.memory.size();
+    if (end > available) {
+      // Grow by at least an eighth of the memory, so a run of allocations grows it rarely.
+      const needed = Math.ceil((end - available) / PAGE);
+      const generous = Math.max(needed, Math.ceil(available / 8 / PAGE));
+      if (!this.memory.grow(generous) && !this.memory.grow(needed)) return undefined;
+    }
+    const address = this.top;
+    this.pristineCarve = address >= this.pristine;
+    this.top = end;
+    this.pristine = Math.max(this.pristine, end);
+    return address;
+  }
+
+  private afterMerging(size: number): number | undefined {
+    if (this.cachedBlocks === 0) return undefined;
+    this.merge();
+    return this.fromLoose(size) ?? this.fromTop(size);
+  }
+
+  // Merges every cached block with its cached neighbours; merged space that
+  // reaches the top lowers the top instead.
+  private merge(): void {
+    const blocks: LooseBlock[] = this.loose.map((b) => ({ ...b }));
+    for (const [size, list] of this.free) for (const address of list) blocks.push({ address, size });
+    this.free.clear();
+    blocks.sort((a, b) => a.address - b.address);
+    const merged: LooseBlock[] = [];
+    for (const block of blocks) {
+      const last = merged[merged.length - 1];
+      if (last && last.address + last.size === block.address) last.size += block.size;
+      else merged.push({ ...block });
+    }
+    const last = merged[merged.length - 1];
+    if (last && last.address + last.size === this.top) {
+      this.top = last.address;
+      merged.pop();
+    }
+    this.loose = merged;
+    this.cachedBlocks = merged.length;
+    this.cachedBytes = merged.reduce((sum, b) => sum + b.size, 0);
+  }
+}

@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isFathomError, manualSeed, matmul, memoryStats, randn, registerBackend, scope, unregisterBackend, zeros, type Tensor } from '@fathom/core';
+import { createWasmBackend, type WasmBackend } from '../src/node/index.js';
+
+let backend: WasmBackend;
+
+beforeAll(async () => {
+  backend = await createWasmBackend();
+  registerBackend(backend);
+});
+
+afterAll(async () => {
+  unregisterBackend('wasm');
+  await backend.destroy();
+});
+
+describe('memory on wasm', () => {
+  it('stays flat over 5,000 steps of a small matmul/relu loop inside scope()', () => {
+    manualSeed(0);
+    const weight = randn([64, 32], { device: 'wasm' }); // (in, out)
+    const input = randn([16, 64], { device: 'wasm' }); // (B, in)
+    const step = (): void => {
+      scope(() => {
+        const hidden = matmul(input, weight).relu(); // (B, out)
+        const loss = hidden.square().mean();
+        loss.dataSync();
+      });
+    };
+    for (let i = 0; i < 50; i++) step(); // let the allocator and the scratch block reach their sizes
+    const before = memoryStats('wasm');
+    const heapBefore = backend.heapStats();
+    for (let i = 0; i < 5000; i++) step();
+    const after = memoryStats('wasm');
+    const heapAfter = backend.heapStats();
+    expect(after).toEqual(before);
+    expect(heapAfter.top).toBe(heapBefore.top);
+    expect(heapAfter.memoryBytes).toBe(heapBefore.memoryBytes);
+    expect(heapAfter.liveBlocks).toBe(heapBefore.liveBlocks);
+    weight.dispose();
+    input.dispose();
+  });
+
+  it('reuses released blocks instead of growing', () => {
+    const first = zeros([1000], { device: 'wasm' });
+    const top = backend.heapStats().top;
+    first.dispose();
+    const tensors: Tensor[] = [];
+    for (let i = 0; i < 100; i++) {
+      const t = zeros([1000], { device: 'wasm' });
+      t.dispose();
+    }
+    for (let i = 0; i < 3; i++) tensors.push(zeros([900 + i], { device: 'wasm' }));
+    expect(backend.heapStats().top).toBeLessThanOrEqual(top + 2 * 4096);
+    for (const t of tensors) t.dispose();
+  });
+
+  it('gives reused blocks back zeroed', async () => {
+    const dirty = randn([4096], { device: 'wasm' });
+    dirty.dispose();
+    const fresh = zeros([4096], { device: 'wasm' });
+    const values = await fresh.data();
+    expect(values.every((v) => v === 0)).toBe(true);
+    fresh.dispose();
+  });
+
+  it('reports buffers and bytes like the other backends', () => {
+    const before = backend.memory();
+    const t = zeros([10, 10], { device: 'wasm' });
+    expect(backend.memory()).toEqual({ buffers: before.buffers + 1, bytes: before.bytes + 400 });
+    t.dispose();
+    expect(backend.memory()).toEqual(before);
+  });
+
+  it('refuses to grow past 4 GiB with a DeviceError that says so', () => {
+    let caught: unknown;
+    try {
+      zeros([2 ** 30 + 16], { device: 'wasm' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(isFathomError(caught, 'DeviceError')).toBe(true);
+    expect((caught as Error).message).toMatch(/cannot grow past 4 GiB, the wasm32 limit/);
+  });
+});
+
+describe('memory limit', () => {
+  it('honours maxMemoryBytes and recovers once tensors are released', async () => {
+    const small = await createWasmBackend({ threads: 1, maxMemoryBytes: 8 * 2 ** 20 });
+    const device = small.name;
+    const previous = registerBackend(small);
+    try {
+      const held: Tensor[] = [];
+      let caught: unknown;
+      try {
+        for (let i = 0; i < 20; i++) held.push(zeros([256 * 1024], { device })); // 1 MiB each
+      } catch (error) {
+        caught = error;
+      }
+      expect(isFathomError(caught, 'DeviceError')).toBe(true);
+      expect((caught as Error).message).toMatch(/cannot grow past 8\.0 MiB \(maxMemoryBytes\)/);
+      for (const t of held) t.dispose();
+      // Released blocks of other sizes are merged and serve a larger request.
+      const big = zeros([1024 * 1024], { device }); // 4 MiB
+      expect(big.numel).toBe(1024 * 1024);
+      big.dispose();
+      expect(small.memory()).toEqual({ buffers: 0, bytes: 0 });
+    } finally {
+      if (previous) registerBackend(previous);
+      await small.destroy();
+    }
+  });
+});

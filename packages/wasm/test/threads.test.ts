@@ -1,0 +1,212 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  adaptiveAvgPool2d, avgPool2d, conv2d, conv2dInputGrad, conv2dWeightGrad, manualSeed, matmul, maxPool2dWithIndices, randn,
+  registerBackend, sum, unregisterBackend, type Tensor,
+} from '@fathom/core';
+import { createWasmBackend, type WasmBackend } from '../src/node/index.js';
+
+// The kit's cases are small; these are big enough to take the parallel paths
+// (GEMM split by rows and by columns, batches and images spread over threads,
+// per-thread weight-gradient partials, pooling by planes, random fill by
+// ranges) and are checked against the CPU backend at 3, 2 and 1 threads.
+
+/** Largest |difference| over the largest |reference|: float32 against CPU's double accumulation. */
+async function relativeError(actual: Tensor, expected: Tensor): Promise<number> {
+  const a = await actual.data();
+  const e = await expected.data();
+  expect(a.length).toBe(e.length);
+  let worst = 0;
+  let scale = 1e-30;
+  for (let i = 0; i < a.length; i++) {
+    worst = Math.max(worst, Math.abs(a[i] - e[i]));
+    scale = Math.max(scale, Math.abs(e[i]));
+  }
+  return worst / scale;
+}
+
+const backends: WasmBackend[] = [];
+afterAll(async () => {
+  unregisterBackend('wasm');
+  for (const backend of backends) await backend.destroy();
+});
+
+for (const threads of [3, 2, 1]) {
+  describe(`wasm with ${threads} thread(s) against cpu`, () => {
+    const ready = (async () => {
+      const backend = await createWasmBackend({ threads });
+      backends.push(backend);
+      return backend;
+    })();
+    const onWasm = async (): Promise<WasmBackend> => {
+      const backend = await ready;
+      registerBackend(backend);
+      return backend;
+    };
+
+    it('runs on the threads it was asked for', async () => {
+      expect((await onWasm()).threads).toBe(threads);
+    });
+
+    it('matmul: square, thin, wide, transposed and batched with broadcast', async () => {
+      await onWasm();
+      manualSeed(1);
+      for (const [m, k, n] of [[300, 200, 170], [1, 500, 300], [129, 3, 257], [64, 64, 64], [513, 257, 33], [40, 1000, 41]]) {
+        const a = randn([m, k]);
+        const b = randn([k, n]);
+        const expected = matmul(a, b);
+        expect(await relativeError(matmul(a.to('wasm'), b.to('wasm')), expected)).toBeLessThan(1e-5);
+        const aT = a.t().contiguous().to('wasm').t();
+        const bT = b.t().contiguous().to('wasm').t();
+        expect(await relativeError(matmul(aT, bT), expected)).toBeLessThan(1e-5);
+      }
+      const a = randn([5, 3, 40, 30]);
+      const b = randn([3, 30, 20]);
+      expect(await relativeError(matmul(a.to('wasm'), b.to('wasm')), matmul(a, b))).toBeLessThan(1e-5);
+      const c = randn([6, 100, 90]);
+      const d = randn([6, 90, 80]);
+      expect(await relativeError(matmul(c.to('wasm'), d.to('wasm')), matmul(c, d))).toBeLessThan(1e-5);
+    });
+
+    it('conv2d and both gradients: padded, strided, grouped, pointwise, one image and many', async () => {
+      await onWasm();
+      manualSeed(2);
+      const cases: [number, number, number, number, number, number, number, number][] = [
+        // batch, inChannels, size, outChannels, kernel, stride, padding, groups
+        [4, 6, 20, 8, 3, 1, 1, 1],
+        [3, 4, 17, 6, 5, 2, 2, 2],
+        [1, 8, 9, 8, 1, 1, 0, 1],
+        [5, 16, 12, 32, 3, 2, 1, 1],
+        [2, 3, 32, 16, 7, 2, 3, 1],
+        [1, 16, 24, 24, 3, 1, 1, 1],
+        [6, 8, 10, 8, 1, 1, 0, 4],
+      ];
+      for (const [batch, inChannels, size, outChannels, kernel, stride, padding, groups] of cases) {
+        const options = { stride, padding, groups };
+        const x = randn([batch, inChannels, size, size]);
+        const w = randn([outChannels, inChannels / groups, kernel, kernel]);
+        const y = conv2d(x, w, options);
+        const gradOut = randn(y.shape);
+        const xw = x.to('wasm');
+        const ww = w.to('wasm');
+        const gw = gradOut.to('wasm');
+        expect(await relativeError(conv2d(xw, ww, options), y)).toBeLessThan(1e-5);
+        expect(await relativeError(conv2dInputGrad(gw, ww, x.shape, options), conv2dInputGrad(gradOut, w, x.shape, options))).toBeLessThan(1e-5);
+        expect(await relativeError(conv2dWeightGrad(xw, gw, w.shape, options), conv2dWeightGrad(x, gradOut, w.shape, options))).toBeLessThan(1e-5);
+      }
+    });
+
+    it('pooling over many planes', async () => {
+      await onWasm();
+      manualSeed(3);
+      const x = randn([8, 16, 30, 30]);
+      const xw = x.to('wasm');
+      const cpu = maxPool2dWithIndices(x, 3, { stride: 2, padding: 1 });
+      const wasmResult = maxPool2dWithIndices(xw, 3, { stride: 2, padding: 1 });
+      expect(await relativeError(wasmResult.output, cpu.output)).toBe(0);
+      expect(Array.from(await wasmResult.indices.data())).toEqual(Array.from(await cpu.indices.data()));
+      expect(await relativeError(avgPool2d(xw, 2, { padding: 1, countIncludePad: false }), avgPool2d(x, 2, { padding: 1, countIncludePad: false }))).toBeLessThan(1e-6);
+      expect(await relativeError(adaptiveAvgPool2d(xw, [7, 5]), adaptiveAvgPool2d(x, [7, 5]))).toBeLessThan(1e-6);
+    });
+
+    it('random fill over ranges gives the CPU stream', async () => {
+      await onWasm();
+      manualSeed(4);
+      const uniformWasm = await randn([1], { device: 'wasm' }).data(); // moves the stream on, as on cpu
+      manualSeed(4);
+      const uniformCpu = await randn([1]).data();
+      expect(uniformWasm[0]).toBe(uniformCpu[0]);
+      manualSeed(5);
+      const normal = randn([200_000], { device: 'wasm' });
+      manualSeed(5);
+      expect(await relativeError(normal, randn([200_000]))).toBeLessThan(1e-6);
+    });
+
+    it('a large sum', async () => {
+      await onWasm();
+      const x = randn([1000, 300]);
+      expect(Math.abs((await sum(x.to('wasm')).item()) - (await sum(x).item()))).toBeLessThan(1e-3);
+    });
+  });
+}
+
+describe('the same bits on any number of threads', () => {
+  it('matmul and conv2d with both gradients', async () => {
+    const results: Float32Array[][] = [];
+    for (const threads of [1, 2, 3]) {
+      const backend = await createWasmBackend({ threads });
+      backends.push(backend);
+      registerBackend(backend);
+      manualSeed(7);
+      const outputs: Float32Array[] = [];
+      for (const [m, k, n] of [[9, 600, 8], [300, 520, 170], [1, 700, 300], [130, 64, 257]]) {
+        outputs.push((await matmul(randn([m, k], { device: 'wasm' }), randn([k, n], { device: 'wasm' })).data()) as Float32Array);
+      }
+      for (const [batch, channels, size, kernel, padding, groups] of [[5, 16, 14, 3, 1, 1], [1, 32, 12, 3, 1, 1], [4, 8, 9, 1, 0, 2]]) {
+        const options = { padding, groups };
+        const x = randn([batch, channels, size, size], { device: 'wasm' });
+        const w = randn([24, channels / groups, kernel, kernel], { device: 'wasm' });
+        const y = conv2d(x, w, options);
+        const gradOut = randn(y.shape, { device: 'wasm' });
+        outputs.push((await y.data()) as Float32Array);
+        outputs.push((await conv2dInputGrad(gradOut, w, x.shape, options).data()) as Float32Array);
+        outputs.push((await conv2dWeightGrad(x, gradOut, w.shape, options).data()) as Float32Array);
+      }
+      results.push(outputs);
+    }
+    for (const other of results.slice(1)) {
+      other.forEach((values, i) => expect(Array.from(values), `output ${i}`).toEqual(Array.from(results[0][i])));
+    }
+  });
+});
+
+describe('worker threads', () => {
+  it('leave when the backend is destroyed, promptly', async () => {
+    const backend = await createWasmBackend({ threads: 2 });
+    const started = performance.now();
+    await backend.destroy();
+    expect(performance.now() - started).toBeLessThan(900); // before the 1 s terminate() fallback
+  });
+
+  it('after destroy, tensors still read but new ones are refused with a DeviceError', async () => {
+    const backend = await createWasmBackend({ threads: 2 });
+    const previous = registerBackend(backend);
+    try {
+      const a = randn([256, 256], { device: 'wasm' });
+      await backend.destroy();
+      expect(a.dataSync().length).toBe(256 * 256);
+      expect(() => matmul(a, a)).toThrow(/the backend was destroyed/);
+      a.dispose();
+    } finally {
+      if (previous) registerBackend(previous);
+      else unregisterBackend('wasm');
+    }
+  });
+
+  it('never keep a Node process alive, destroyed or not', () => {
+    const entry = fileURLToPath(new URL('../dist/node/index.js', import.meta.url));
+    expect(existsSync(entry), `${entry} is missing: build the package first (pnpm --filter @fathom/wasm build)`).toBe(true);
+    const script = `
+      const { matmul, randn, registerBackend } = await import('@fathom/core');
+      const { createWasmBackend } = await import(${JSON.stringify(entry)});
+      const backend = await createWasmBackend({ threads: 2 });
+      registerBackend(backend);
+      const a = randn([200, 200], { device: 'wasm' });
+      await matmul(a, a).sum().item();
+      if (process.argv.includes('destroy')) await backend.destroy();
+      console.log('done', backend.threads);`;
+    for (const mode of ['destroy', 'keep']) {
+      const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, '--', mode], {
+        cwd: fileURLToPath(new URL('..', import.meta.url)),
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      expect(child.error, `${mode}: the process did not exit by itself`).toBeUndefined();
+      expect(child.stderr).toBe('');
+      expect(child.stdout.trim()).toBe('done 2');
+      expect(child.status).toBe(0);
+    }
+  });
+});
