@@ -1,0 +1,52 @@
+import { Bench } from 'tinybench';
+
+/** Latency figures of one framework on one case, in milliseconds. */
+export interface Measurement {
+  readonly medianMs: number;
+  readonly p25Ms: number;
+  readonly p75Ms: number;
+  /** Median absolute deviation from the median (unscaled). */
+  readonly madMs: number;
+  /** Every timed sample, sorted ascending. */
+  readonly samplesMs: readonly number[];
+}
+
+/** Linear interpolation between order statistics, as numpy's default percentile. */
+function quantile(sorted: readonly number[], q: number): number {
+  const position = (sorted.length - 1) * q;
+  const below = Math.floor(position);
+  const above = Math.min(below + 1, sorted.length - 1);
+  return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
+}
+
+/**
+ * Times `iterate` `iterations` times after `warmupIterations` untimed calls.
+ * No time budget here: with iterations taking up to minutes, a count is what
+ * keeps a run's length predictable (the caller sets it from a probe call).
+ */
+export async function measure(name: string, iterate: () => void, iterations: number, warmupIterations: number): Promise<Measurement> {
+  // A collection left over from the previous framework should not land in our samples.
+  (globalThis as { gc?: () => void }).gc?.();
+  const bench = new Bench({
+    name,
+    iterations,
+    time: 0,
+    warmup: warmupIterations > 0,
+    warmupIterations,
+    warmupTime: 0,
+    retainSamples: true,
+    throws: true,
+  });
+  bench.add(name, iterate);
+  const [task] = await bench.run();
+  const result = task.result;
+  if (result.state !== 'completed' || !result.latency.samples) throw new Error(`${name}: benchmark ended in state '${result.state}'`);
+  const samplesMs = [...result.latency.samples];
+  return {
+    medianMs: result.latency.p50,
+    p25Ms: quantile(samplesMs, 0.25),
+    p75Ms: quantile(samplesMs, 0.75),
+    madMs: result.latency.mad,
+    samplesMs,
+  };
+}
