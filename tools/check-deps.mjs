@@ -34,11 +34,16 @@ const ALLOWED = {
   models: ['layers', 'autograd', 'core'],
 };
 
-// What a backend's tests (and devDependencies) may import on top of ALLOWED:
-// autograd's gradient conformance runner. No cycle: autograd imports only core.
+// What a package's tests (and devDependencies) may import on top of ALLOWED,
+// none of which imports the package back, so no cycle: a backend's tests use
+// autograd's gradient conformance runner; layers runs its tests on every
+// backend; optim trains real layers; models trains its zoo with optim.
 const TEST_ALLOWED = {
   webgpu: ['autograd'],
   wasm: ['autograd'],
+  layers: ['webgpu', 'wasm'],
+  optim: ['layers'],
+  models: ['optim'],
 };
 
 // The workspace globs from pnpm-workspace.yaml, and what each kind of member is.
