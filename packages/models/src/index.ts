@@ -1,1 +1,11 @@
 export { PCA, type PCAOptions } from './pca.js';
+export { LeNet5, type LeNet5Options } from './lenet.js';
+export { AlexNet, type AlexNetOptions } from './alexnet.js';
+export {
+  VGG, VGG_CONFIGS, vggFeatures, initializeVggWeights, vgg11, vgg11Bn, vgg13, vgg13Bn, vgg16, vgg16Bn, vgg19, vgg19Bn, type VGGConfig, type VGGOptions,
+} from './vgg.js';
+export {
+  ResNet, BasicBlock, Bottleneck, resnet18, resnet34, resnet50, resnet101, resnet152,
+  type ResNetOptions, type BlockOptions, type ResidualBlock, type ResidualBlockType,
+} from './resnet.js';
+export { CharLSTM, type CharLSTMOptions, type CharLSTMState, type CharLSTMOutput } from './char-lstm.js';
