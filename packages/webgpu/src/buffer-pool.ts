@@ -25,6 +25,8 @@ export class BufferPool {
   constructor(
     private readonly create: (size: number) => GPUBuffer,
     private readonly maxPooledBytes: number,
+    /** Frees a buffer the pool has no room for; the backend defers it while unsubmitted commands use the buffer. */
+    private readonly destroy: (buffer: GPUBuffer) => void = (buffer) => buffer.destroy(),
   ) {}
 
   /** A buffer of at least `bytes` (its class size); `reused` when it held earlier data. */
@@ -43,7 +45,7 @@ export class BufferPool {
   /** Returns a buffer of class `size` for reuse. */
   release(buffer: GPUBuffer, size: number): void {
     if (this.pooledBytes + size > this.maxPooledBytes) {
-      buffer.destroy();
+      this.destroy(buffer);
       return;
     }
     let list = this.free.get(size);

@@ -19,6 +19,7 @@ export class CommandBatch {
   private used = 0;
   private dispatches = 0;
   private readonly paramsBuffer: GPUBuffer;
+  private readonly retiring: GPUBuffer[] = [];
 
   constructor(
     private readonly device: GPUDevice,
@@ -80,12 +81,23 @@ export class CommandBatch {
     this.commandEncoder().copyBufferToBuffer(source, 0, destination, 0, size);
   }
 
+  /**
+   * Destroys `buffer` once the commands recorded so far are submitted: a
+   * command buffer that names a destroyed buffer fails validation at submit,
+   * while destroying after the submit lets the queued work finish first.
+   */
+  destroyAfterSubmit(buffer: GPUBuffer): void {
+    if (this.encoder) this.retiring.push(buffer);
+    else buffer.destroy();
+  }
+
   /** Submits what was recorded (nothing when nothing was). */
   submit(): void {
     if (!this.encoder) return;
     this.endPass();
     if (this.used > 0) this.device.queue.writeBuffer(this.paramsBuffer, 0, this.arena.buffer, this.arena.byteOffset, Math.ceil(this.used / 4) * 4);
     this.device.queue.submit([this.encoder.finish()]);
+    for (const buffer of this.retiring.splice(0)) buffer.destroy();
     this.encoder = null;
     this.used = 0;
     this.dispatches = 0;
@@ -96,6 +108,7 @@ export class CommandBatch {
   dispose(): void {
     this.encoder = null;
     this.pass = null;
+    for (const buffer of this.retiring.splice(0)) buffer.destroy();
     this.paramsBuffer.destroy();
   }
 }

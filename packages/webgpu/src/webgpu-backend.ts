@@ -111,12 +111,15 @@ export class WebGpuBackend implements Backend, KernelRunner {
       syncRead: false,
     };
     const maxPooled = options.maxPooledBytes ?? Math.min(512 * 2 ** 20, Math.max(maxBytes / 4, 64 * 2 ** 20));
+    this.batch = new CommandBatch(device, Math.max(limits.minStorageBufferOffsetAlignment, 4), options.maxDispatchesPerBatch);
+    // A buffer freed inside a batch may still be named by its unsubmitted commands.
+    const retire = (buffer: GPUBuffer): void => this.batch.destroyAfterSubmit(buffer);
     this.pool = new BufferPool(
       (size) => device.createBuffer({ size, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST }),
       maxPooled,
+      retire,
     );
-    this.staging = new BufferPool((size) => device.createBuffer({ size, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST }), 64 * 2 ** 20);
-    this.batch = new CommandBatch(device, Math.max(limits.minStorageBufferOffsetAlignment, 4), options.maxDispatchesPerBatch);
+    this.staging = new BufferPool((size) => device.createBuffer({ size, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST }), 64 * 2 ** 20, retire);
     this.pipelines = new PipelineCache(device, name, (error) => this.fail(error, true));
 
     device.lost.then((info) => {

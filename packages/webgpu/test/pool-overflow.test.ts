@@ -1,0 +1,38 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerBackend, tensor, unregisterBackend } from '@fathom/core';
+import { webgpu, type WebGpuBackend } from '../src/index.js';
+import { backendOrReason, noAdapter } from './adapter.js';
+
+// With no room in the pool every released buffer is destroyed; one that the
+// unsubmitted batch still reads must outlive the batch's submit, or Dawn
+// rejects the submit ("used in submit while destroyed") and the device fails.
+const found = await backendOrReason();
+if ('backend' in found) {
+  await found.backend.destroy();
+  let backend: WebGpuBackend;
+  beforeAll(async () => {
+    backend = await webgpu({ maxPooledBytes: 0 });
+    registerBackend(backend);
+  });
+  afterAll(async () => {
+    unregisterBackend('webgpu');
+    await backend.destroy();
+  });
+
+  describe('a buffer released while the batch still reads it', () => {
+    it('is destroyed only after the batch is submitted', async () => {
+      const a = tensor([1, 2, 3, 4], { device: 'webgpu' });
+      await a.data();
+      const b = a.mul(10); // recorded, not submitted: reads a's buffer later
+      const c = b.add(1);
+      a.dispose(); // no room in the pool: a's buffer is destroyed, after the submit
+      b.dispose();
+      expect(Array.from(await c.data())).toEqual([11, 21, 31, 41]);
+      const d = c.neg(); // the device still works afterwards
+      expect(Array.from(await d.data())).toEqual([-11, -21, -31, -41]);
+      c.dispose();
+      d.dispose();
+      expect(backend.memory().pooledBuffers).toBe(0);
+    });
+  });
+} else noAdapter({ it }, found.reason);
