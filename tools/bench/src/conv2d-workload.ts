@@ -1,6 +1,7 @@
-import { conv2d, conv2dInputGrad, conv2dWeightGrad, manualSeed, memoryStats, randn, scope } from '@fathom/core';
-import type { BenchCase, PreparedRun } from './case.js';
-import { tf, useTfjsBackend, type TfjsBackend } from './tfjs.js';
+import { conv2d, conv2dInputGrad, conv2dWeightGrad, manualSeed, randn } from '@fathom/core';
+import { FATHOM_DEVICES, type BenchCase, type FathomFramework, type PreparedRun } from './case.js';
+import { fathomRun } from './fathom-devices.js';
+import { tf, tfjsRun, useTfjsBackend, type TfjsBackend } from './tfjs.js';
 
 // A mid-network ResNet-style layer: batch 16, 64→64 channels, 32×32, 3×3, pad 1, stride 1.
 const BATCH = 16;
@@ -18,28 +19,22 @@ const forwardFlops = (batch: number): number => 2 * batch * OUT_SIZE * OUT_SIZE 
 
 type Pass = 'forward' | 'forward+backward';
 
-function prepareFathom(pass: Pass, batch: number, device: 'cpu' | 'wasm'): PreparedRun {
+function prepareFathom(framework: FathomFramework, pass: Pass, batch: number): PreparedRun {
   manualSeed(1);
+  const device = FATHOM_DEVICES[framework];
   const x = randn([batch, CHANNELS, SIZE, SIZE], { device }); // (N, C, H, W)
   const weight = randn([FILTERS, CHANNELS, KERNEL, KERNEL], { device }); // (O, C, kH, kW)
   const gradOut = randn([batch, FILTERS, OUT_SIZE, OUT_SIZE], { device }); // (N, O, OH, OW)
   const options = { padding: PADDING };
-  const iterate = pass === 'forward'
-    ? () => scope(() => {
-      conv2d(x, weight, options).dataSync();
-    })
-    : () => scope(() => {
-      conv2d(x, weight, options).dataSync();
-      conv2dInputGrad(gradOut, weight, x.shape, options).dataSync(); // (N, C, H, W)
-      conv2dWeightGrad(x, gradOut, weight.shape, options).dataSync(); // (O, C, kH, kW)
-    });
-  return {
-    iterate,
-    dispose: () => {
-      for (const tensor of [x, weight, gradOut]) tensor.dispose();
-    },
-    liveTensors: () => memoryStats(device).tensors,
-  };
+  const forward = () => conv2d(x, weight, options);
+  const compute = pass === 'forward'
+    ? () => [forward()]
+    : () => [
+      forward(),
+      conv2dInputGrad(gradOut, weight, x.shape, options), // (N, C, H, W)
+      conv2dWeightGrad(x, gradOut, weight.shape, options), // (O, C, kH, kW)
+    ];
+  return fathomRun(framework, compute, [x, weight, gradOut]);
 }
 
 // TensorFlow.js's default layout is NHWC with HWIO filters: same sizes, its own layout.
@@ -50,27 +45,15 @@ async function prepareTfjs(backend: TfjsBackend, pass: Pass, batch: number): Pro
   const gradOut = tf.randomNormal([batch, OUT_SIZE, OUT_SIZE, FILTERS], 0, 1, 'float32', 3) as tf.Tensor4D; // (N, OH, OW, O)
   // 'same' is pad 1 for a 3×3 kernel at stride 1.
   const forward = (): tf.Tensor4D => tf.conv2d(x, filter, 1, 'same');
-  // The two kernels tfjs's own Conv2D gradient calls (tf.grads needs
-  // gradients registered, which only the @tensorflow/tfjs bundle does):
-  // conv2dTranspose is Conv2DBackpropInput; Conv2DBackpropFilter has no public op.
+  // The two kernels tfjs's own Conv2D gradient calls, run directly so the work
+  // matches Fathom's three calls: conv2dTranspose is Conv2DBackpropInput;
+  // Conv2DBackpropFilter has no public op.
   const inputGrad = (): tf.Tensor4D => tf.conv2dTranspose(gradOut, filter, x.shape, 1, 'same');
   const filterGrad = (): tf.Tensor4D => tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy: gradOut }, {
     strides: [1, 1], pad: 'same', dataFormat: 'NHWC', filterShape: filter.shape,
   });
-  const iterate = pass === 'forward'
-    ? () => tf.tidy(() => {
-      forward().dataSync();
-    })
-    : () => tf.tidy(() => {
-      forward().dataSync();
-      inputGrad().dataSync(); // (N, H, W, C)
-      filterGrad().dataSync(); // (kH, kW, C, O)
-    });
-  return {
-    iterate,
-    dispose: () => tf.dispose([x, filter, gradOut]),
-    liveTensors: () => tf.memory().numTensors,
-  };
+  const compute = pass === 'forward' ? () => [forward()] : () => [forward(), inputGrad(), filterGrad()];
+  return tfjsRun(backend, compute, [x, filter, gradOut]);
 }
 
 /** W2: conv2d forward, and forward + both input and weight gradients (≈ 3× the forward's flops). */
@@ -84,13 +67,16 @@ export function conv2dCases(quick: boolean): BenchCase[] {
   return passes.map(([pass, flops, iterations]) => ({
     workload: `W2 conv2d ${pass}`,
     size,
-    flops,
+    throughput: { unit: 'GFLOP/s', perIteration: flops / 1e9 },
     iterations,
     prepare: {
-      fathom: async () => prepareFathom(pass, batch, 'cpu'),
-      'fathom-wasm': async () => prepareFathom(pass, batch, 'wasm'),
+      fathom: async () => prepareFathom('fathom', pass, batch),
+      'fathom-wasm': async () => prepareFathom('fathom-wasm', pass, batch),
+      'fathom-webgpu': async () => prepareFathom('fathom-webgpu', pass, batch),
       'tfjs-cpu': () => prepareTfjs('cpu', pass, batch),
       'tfjs-wasm': () => prepareTfjs('wasm', pass, batch),
+      'tfjs-webgpu': () => prepareTfjs('webgpu', pass, batch),
     },
+    pytorch: { workload: 'w2', batch, backward: pass === 'forward+backward' },
   }));
 }

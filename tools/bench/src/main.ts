@@ -1,12 +1,24 @@
 import { writeFileSync } from 'node:fs';
-import { FRAMEWORKS, type BenchCase, type FrameworkName } from './case.js';
+import { FRAMEWORKS, PEERS, type BenchCase, type FathomFramework, type FrameworkName } from './case.js';
+import { charLstmCases } from './char-lstm-workload.js';
 import { conv2dCases } from './conv2d-workload.js';
+import { closeFathomDevices, fathomUnavailable, initFathomDevices } from './fathom-devices.js';
+import { leNetCases } from './lenet-workload.js';
 import { measure } from './measure.js';
-import { parseOptions, USAGE, type BenchOptions } from './options.js';
-import { closeFathomWasm, initFathomWasm } from './fathom-wasm.js';
+import { parseOptions, USAGE, type BenchOptions, type WorkloadId } from './options.js';
 import { describeMachine, finishMachine, jsonReport, markdownReport, type CaseResult, type Outcome } from './report.js';
+import { findPyTorch, runPyTorch, type PyTorchInfo } from './pytorch.js';
+import { resNetCases } from './resnet-workload.js';
 import { sgemmCases } from './sgemm-workload.js';
-import { initTfjs } from './tfjs.js';
+import { initTfjs, type TfjsInfo } from './tfjs.js';
+
+const CASES: Readonly<Record<WorkloadId, (quick: boolean) => BenchCase[]>> = {
+  w1: sgemmCases,
+  w2: conv2dCases,
+  w3: leNetCases,
+  w4: charLstmCases,
+  w5: resNetCases,
+};
 
 const log = (message: string): void => {
   process.stderr.write(`${message}\n`);
@@ -29,55 +41,104 @@ function notAvailable(error: unknown): Outcome {
   return { status: 'n/a', reason, error: message.split('\n')[0] };
 }
 
-async function runOne(benchCase: BenchCase, framework: FrameworkName, warmupIterations: number, quick: boolean): Promise<Outcome> {
+/** The peers as this run found them. */
+interface Peers {
+  readonly tfjs: TfjsInfo;
+  readonly pytorch: PyTorchInfo;
+  /** PyTorch runs on as many threads as fathom-wasm. */
+  readonly threads: number;
+}
+
+/** Why `framework` cannot run `benchCase` on this machine, before trying. */
+function unavailable(benchCase: BenchCase, framework: FrameworkName, peers: Peers): string | null {
+  const stated = benchCase.unavailable?.[framework];
+  if (stated) return stated;
+  if (framework === 'pytorch') {
+    if (!benchCase.pytorch) return 'n/a (not implemented)';
+    return peers.pytorch.python ? null : 'n/a (no python with torch)';
+  }
+  if (!benchCase.prepare[framework]) return 'n/a (not implemented)';
+  if (framework in PEERS) return fathomUnavailable(framework as FathomFramework);
+  if (framework === 'tfjs-webgpu' && !peers.tfjs.webgpu) return 'n/a (no WebGPU adapter)';
+  return null;
+}
+
+function logOutcome(benchCase: BenchCase, framework: FrameworkName, outcome: Outcome): void {
+  if (outcome.status === 'n/a') {
+    log(`  ${framework.padEnd(13)} ${outcome.reason}${outcome.error ? `: ${outcome.error}` : ''}`);
+    return;
+  }
+  const { medianMs, samplesMs } = outcome.measurement;
+  log(`  ${framework.padEnd(13)} ${medianMs.toFixed(1).padStart(9)} ms  ${outcome.throughput.toFixed(2).padStart(8)} ${benchCase.throughput.unit}  (${samplesMs.length} timed)`);
+}
+
+const throughputOf = (benchCase: BenchCase, medianMs: number): number => benchCase.throughput.perIteration / (medianMs / 1000);
+
+async function runOne(benchCase: BenchCase, framework: FrameworkName, warmupIterations: number, quick: boolean, peers: Peers): Promise<Outcome> {
+  const missing = unavailable(benchCase, framework, peers);
+  const outcome: Outcome = missing ? { status: 'n/a', reason: missing, error: '' }
+    : framework === 'pytorch' ? runPyTorchCase(benchCase, warmupIterations, peers)
+      : await runTimed(benchCase, framework, warmupIterations, quick);
+  logOutcome(benchCase, framework, outcome);
+  return outcome;
+}
+
+function runPyTorchCase(benchCase: BenchCase, warmupIterations: number, peers: Peers): Outcome {
+  try {
+    const measurement = runPyTorch(peers.pytorch.python!, benchCase.pytorch!, benchCase.iterations, warmupIterations, peers.threads);
+    return { status: 'ok', measurement, throughput: throughputOf(benchCase, measurement.medianMs), leakedTensors: 0 };
+  } catch (error) {
+    return notAvailable(error);
+  }
+}
+
+async function runTimed(benchCase: BenchCase, framework: Exclude<FrameworkName, 'pytorch'>, warmupIterations: number, quick: boolean): Promise<Outcome> {
   const name = `${benchCase.workload} ${benchCase.size} ${framework}`;
   let prepared;
   try {
-    prepared = await benchCase.prepare[framework]();
+    prepared = await benchCase.prepare[framework]!();
   } catch (error) {
     return notAvailable(error);
   }
   try {
-    const before = prepared.liveTensors();
     // One untimed call first: it fails fast where a kernel is missing, and says how long an iteration takes.
     const probeStart = performance.now();
-    prepared.iterate();
+    await prepared.iterate();
     const probeMs = performance.now() - probeStart;
+    // Counted after the probe: a first training step creates the gradients and the optimizer's state.
+    const before = prepared.liveTensors();
     const iterations = Math.max(1, Math.min(benchCase.iterations, Math.floor(budgetMs(quick) / probeMs)));
     const warmup = probeMs > LONG_ITERATION_MS ? 0 : Math.max(0, warmupIterations - 1);
     const measurement = await measure(name, prepared.iterate, iterations, warmup);
     const leakedTensors = prepared.liveTensors() - before;
-    const gflops = benchCase.flops / (measurement.medianMs * 1e6);
-    log(`  ${framework.padEnd(11)} ${measurement.medianMs.toFixed(1).padStart(9)} ms  ${gflops.toFixed(2).padStart(6)} GFLOP/s  (${iterations} timed)`);
-    return { status: 'ok', measurement, gflops, leakedTensors };
+    return { status: 'ok', measurement, throughput: throughputOf(benchCase, measurement.medianMs), leakedTensors };
   } catch (error) {
-    const outcome = notAvailable(error);
-    if (outcome.status === 'n/a') log(`  ${framework.padEnd(11)} ${outcome.reason}`);
-    return outcome;
+    return notAvailable(error);
   } finally {
     prepared.dispose();
   }
 }
 
 async function run(options: BenchOptions): Promise<void> {
-  const tfjs = await initTfjs();
-  const fathomWasm = await initFathomWasm(options.wasmThreads);
-  const machineAtStart = describeMachine(tfjs, fathomWasm.threads);
-  const cases = [
-    ...(options.workloads.includes('w1') ? sgemmCases(options.quick) : []),
-    ...(options.workloads.includes('w2') ? conv2dCases(options.quick) : []),
-  ];
+  const withWebgpu = options.frameworks.some((framework) => framework.endsWith('webgpu'));
+  const tfjs = await initTfjs(withWebgpu);
+  const fathomDevices = await initFathomDevices(options.wasmThreads, withWebgpu);
+  const pytorch = options.frameworks.includes('pytorch') ? findPyTorch() : { python: null, description: 'not run' };
+  const peers: Peers = { tfjs, pytorch, threads: fathomDevices.wasmThreads };
+  const machineAtStart = describeMachine(tfjs, fathomDevices, pytorch.description);
+  const cases = options.workloads.flatMap((workload) => CASES[workload](options.quick));
+  const frameworks = FRAMEWORKS.filter((framework) => options.frameworks.includes(framework));
   const results: CaseResult[] = [];
   for (const benchCase of cases) {
     const warmupIterations = warmupIterationsFor(benchCase.iterations, options.quick);
     log(`${benchCase.workload} ${benchCase.size}: up to ${benchCase.iterations} iterations after ${warmupIterations} warm-up`);
-    const outcomes = {} as Record<FrameworkName, Outcome>;
+    const outcomes: Partial<Record<FrameworkName, Outcome>> = {};
     // Frameworks take turns within a case so that drift (heat, other load) spreads over all of them.
-    for (const framework of FRAMEWORKS) outcomes[framework] = await runOne(benchCase, framework, warmupIterations, options.quick);
-    const { workload, size, flops, iterations } = benchCase;
-    results.push({ workload, size, flops, iterations, warmupIterations, outcomes });
+    for (const framework of frameworks) outcomes[framework] = await runOne(benchCase, framework, warmupIterations, options.quick, peers);
+    const { workload, size, throughput, iterations } = benchCase;
+    results.push({ workload, size, throughput, iterations, warmupIterations, outcomes });
   }
-  await closeFathomWasm();
+  await closeFathomDevices();
   const machine = finishMachine(machineAtStart);
   if (options.quick) log('--quick: few iterations, for a smoke run; do not quote these figures.');
   process.stdout.write(`${markdownReport(results, machine)}\n`);
@@ -95,4 +156,8 @@ try {
   process.exit(2);
 }
 if (options === 'help') process.stdout.write(`${USAGE}\n`);
-else await run(options);
+else {
+  await run(options);
+  // tfjs-webgpu keeps its Dawn device (and so the process) alive; everything is reported by now.
+  process.exit(0);
+}

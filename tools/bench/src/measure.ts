@@ -19,12 +19,20 @@ function quantile(sorted: readonly number[], q: number): number {
   return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
 }
 
+/** Median, quartiles and MAD of samples timed elsewhere (the PyTorch peer's process). */
+export function summarize(samples: readonly number[]): Measurement {
+  const samplesMs = [...samples].sort((a, b) => a - b);
+  const medianMs = quantile(samplesMs, 0.5);
+  const deviations = samplesMs.map((sample) => Math.abs(sample - medianMs)).sort((a, b) => a - b);
+  return { medianMs, p25Ms: quantile(samplesMs, 0.25), p75Ms: quantile(samplesMs, 0.75), madMs: quantile(deviations, 0.5), samplesMs };
+}
+
 /**
  * Times `iterate` `iterations` times after `warmupIterations` untimed calls.
  * No time budget here: with iterations taking up to minutes, a count is what
  * keeps a run's length predictable (the caller sets it from a probe call).
  */
-export async function measure(name: string, iterate: () => void, iterations: number, warmupIterations: number): Promise<Measurement> {
+export async function measure(name: string, iterate: () => void | Promise<void>, iterations: number, warmupIterations: number): Promise<Measurement> {
   // A collection left over from the previous framework should not land in our samples.
   (globalThis as { gc?: () => void }).gc?.();
   const bench = new Bench({

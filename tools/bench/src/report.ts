@@ -1,21 +1,22 @@
 import { arch, availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os';
-import { FRAMEWORKS, type FrameworkName } from './case.js';
+import { FRAMEWORKS, PEERS, type FathomFramework, type FrameworkName, type Throughput } from './case.js';
+import type { FathomDevicesInfo } from './fathom-devices.js';
 import type { Measurement } from './measure.js';
 import type { TfjsInfo } from './tfjs.js';
 
 /** How one framework fared on one case. */
 export type Outcome =
-  | { readonly status: 'ok'; readonly measurement: Measurement; readonly gflops: number; readonly leakedTensors: number }
+  | { readonly status: 'ok'; readonly measurement: Measurement; readonly throughput: number; readonly leakedTensors: number }
   | { readonly status: 'n/a'; readonly reason: string; readonly error: string };
 
-/** One row of the table with the figures behind it. */
+/** One case with the figures of every framework that was asked to run it. */
 export interface CaseResult {
   readonly workload: string;
   readonly size: string;
-  readonly flops: number;
+  readonly throughput: Throughput;
   readonly iterations: number;
   readonly warmupIterations: number;
-  readonly outcomes: Readonly<Record<FrameworkName, Outcome>>;
+  readonly outcomes: Readonly<Partial<Record<FrameworkName, Outcome>>>;
 }
 
 /** The machine and runtime a run was measured on. */
@@ -32,14 +33,15 @@ export interface Machine {
   /** The same when the run ended (set by {@link finishMachine}). */
   readonly loadAverageAtEnd: readonly number[] | null;
   readonly tfjs: TfjsInfo;
-  /** Threads @fathom/wasm ran its kernels on. */
-  readonly fathomWasmThreads: number;
+  readonly fathom: FathomDevicesInfo;
+  /** The PyTorch peer (version and interpreter), or why it did not run. */
+  readonly pytorch: string;
 }
 
-/** The speed-up target the issue sets against tfjs-cpu, on W1 and W2. */
-export const TARGET_VS_TFJS_CPU = 2;
+/** The speed-up the issues set for each Fathom backend against its peer. */
+export const TARGETS: Readonly<Record<FathomFramework, number>> = { fathom: 2, 'fathom-wasm': 2, 'fathom-webgpu': 2 };
 
-export function describeMachine(tfjs: TfjsInfo, fathomWasmThreads: number): Machine {
+export function describeMachine(tfjs: TfjsInfo, fathom: FathomDevicesInfo, pytorch: string): Machine {
   const cores = cpus();
   return {
     cpu: cores[0]?.model.trim() ?? 'unknown',
@@ -52,7 +54,8 @@ export function describeMachine(tfjs: TfjsInfo, fathomWasmThreads: number): Mach
     loadAverage: roundedLoadAverage(),
     loadAverageAtEnd: null,
     tfjs,
-    fathomWasmThreads,
+    fathom,
+    pytorch,
   };
 }
 
@@ -71,95 +74,92 @@ function formatMs(ms: number): string {
   return ms.toFixed(2);
 }
 
-function formatGflops(gflops: number): string {
-  return gflops >= 10 ? gflops.toFixed(1) : gflops.toFixed(2);
+function formatThroughput(value: number): string {
+  if (value >= 100) return value.toFixed(0);
+  return value >= 10 ? value.toFixed(1) : value.toFixed(2);
 }
 
-function timeCell(outcome: Outcome): string {
-  if (outcome.status !== 'ok') return outcome.reason;
-  const { medianMs, p25Ms, p75Ms } = outcome.measurement;
-  return `${formatMs(medianMs)} (${formatMs(p25Ms)}–${formatMs(p75Ms)})`;
-}
-
-function gflopsCell(outcome: Outcome): string {
-  return outcome.status === 'ok' ? formatGflops(outcome.gflops) : 'n/a';
-}
-
-/** Peer median ÷ our median: above 1, Fathom (`ours`, default its CPU backend) is faster. */
-export function speedup(result: CaseResult, peer: FrameworkName, oursName: FrameworkName = 'fathom'): number | null {
-  const ours = result.outcomes[oursName];
+/** Peer median ÷ our median: above 1, Fathom's `ours` is faster than `peer` (default its TensorFlow.js peer). */
+export function speedup(result: CaseResult, ours: FathomFramework, peer: FrameworkName = PEERS[ours]): number | null {
+  const mine = result.outcomes[ours];
   const theirs = result.outcomes[peer];
-  if (ours.status !== 'ok' || theirs.status !== 'ok') return null;
-  return theirs.measurement.medianMs / ours.measurement.medianMs;
+  if (mine?.status !== 'ok' || theirs?.status !== 'ok') return null;
+  return theirs.measurement.medianMs / mine.measurement.medianMs;
 }
 
-function speedupCell(result: CaseResult, peer: FrameworkName, ours: FrameworkName = 'fathom'): string {
-  const ratio = speedup(result, peer, ours);
-  return ratio === null ? 'n/a' : `${ratio.toFixed(2)}×`;
-}
+const isFathom = (framework: FrameworkName): framework is FathomFramework => framework in PEERS;
 
 export function machineText(machine: Machine): string {
-  const { tfjs } = machine;
+  const { tfjs, fathom } = machine;
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
   return [
     `- CPU: ${machine.cpu}, ${machine.logicalCores} logical cores (available parallelism ${machine.availableParallelism}), ${machine.memoryGiB} GiB RAM`,
     `- OS: ${machine.os}; Node ${machine.node} (V8 ${machine.v8})`,
     `- Load average (1, 5, 15 min) at start ${machine.loadAverage.join(', ')}${machine.loadAverageAtEnd ? `, at end ${machine.loadAverageAtEnd.join(', ')}` : ''}: above 0 means other work shared the cores`,
-    `- Fathom: 'fathom' is @fathom/core's CPU backend (TypeScript, one thread); 'fathom-wasm' is @fathom/wasm (C compiled to WebAssembly SIMD) on ${machine.fathomWasmThreads} thread${machine.fathomWasmThreads === 1 ? '' : 's'}`,
-    `- TensorFlow.js ${tfjs.version}: tfjs-backend-cpu (plain JS) and tfjs-backend-wasm (XNNPACK, SIMD ${tfjs.wasmSimd ? 'on' : 'off'}, ${tfjs.wasmThreads} thread${tfjs.wasmThreads === 1 ? '' : 's'}: Node gets the single-threaded binary)`,
+    `- Fathom: 'fathom' is @fathom/core's CPU backend (TypeScript, one thread); 'fathom-wasm' is @fathom/wasm (C compiled to WebAssembly SIMD) on ${plural(fathom.wasmThreads, 'thread')}; 'fathom-webgpu' is @fathom/webgpu on Dawn`,
+    `- WebGPU adapter (Dawn, webgpu npm package; shared by fathom-webgpu and tfjs-webgpu): ${fathom.webgpuAdapter}`,
+    `- PyTorch (on as many threads as fathom-wasm): ${machine.pytorch}`,
+    `- TensorFlow.js ${tfjs.version}: tfjs-backend-cpu (plain JS), tfjs-backend-wasm (XNNPACK, SIMD ${tfjs.wasmSimd ? 'on' : 'off'}, ${plural(tfjs.wasmThreads, 'thread')}: Node gets the single-threaded binary), tfjs-backend-webgpu (${tfjs.webgpu ? 'on the adapter above' : 'not run'})`,
   ].join('\n');
 }
 
-/** The results as a markdown table with a legend and notes below it. */
+/** The results as a markdown table (a row per case and framework) with notes below it. */
 export function markdownReport(results: readonly CaseResult[], machine: Machine): string {
-  const header = [
-    'workload', 'size',
-    'fathom ms', 'fathom GFLOP/s',
-    'fathom-wasm ms', 'fathom-wasm GFLOP/s',
-    'tfjs-cpu ms', 'tfjs-cpu GFLOP/s',
-    'tfjs-wasm ms', 'tfjs-wasm GFLOP/s',
-    'fathom vs tfjs-cpu', 'fathom vs tfjs-wasm', 'fathom-wasm vs tfjs-wasm',
-  ];
-  const rows = results.map((result) => [
-    result.workload, result.size,
-    ...FRAMEWORKS.flatMap((framework) => [timeCell(result.outcomes[framework]), gflopsCell(result.outcomes[framework])]),
-    speedupCell(result, 'tfjs-cpu'), speedupCell(result, 'tfjs-wasm'), speedupCell(result, 'tfjs-wasm', 'fathom-wasm'),
-  ]);
-  const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
-  const lines = [
-    line(header),
-    line(header.map((_, i) => (i < 2 ? '---' : '---:'))),
-    ...rows.map(line),
-    '',
-    'ms: median (p25–p75) of the timed iterations, after warm-up; each iteration reads its whole result back.',
-    'GFLOP/s from the median: W1 2n³; W2 forward 2·N·OH·OW·O·C·kH·kW, forward+backward 3× that (input and weight gradients each cost one forward).',
-    '"fathom vs X" is X\'s median ÷ fathom\'s median: above 1× Fathom is faster; "fathom-wasm vs tfjs-wasm" likewise for @fathom/wasm.',
-    'W2 layouts are each framework\'s default: Fathom NCHW input with OIHW weights, TensorFlow.js NHWC input with HWIO filters (same sizes).',
-    'fathom, tfjs-cpu and tfjs-wasm run on one thread (fathom and tfjs-cpu are plain JS; tfjs-wasm gets its single-threaded binary in Node); fathom-wasm on the threads named below.',
-  ];
-  const target = targetSummary(results);
-  if (target) lines.push(target);
+  const header = ['workload', 'size', 'framework', 'ms', 'throughput', 'vs peer', 'vs PyTorch'];
+  const rows: string[][] = [];
+  const notes: string[] = [];
   for (const result of results) {
     for (const framework of FRAMEWORKS) {
       const outcome = result.outcomes[framework];
-      if (outcome.status === 'n/a') lines.push(`${result.workload} ${result.size}, ${framework}: ${outcome.error}`);
-      else if (outcome.measurement.samplesMs.length < result.iterations) {
-        const count = outcome.measurement.samplesMs.length;
-        lines.push(`${result.workload} ${result.size}, ${framework}: ${count} timed iteration${count === 1 ? '' : 's'} instead of ${result.iterations}, to keep within the time budget.`);
+      if (!outcome) continue;
+      if (outcome.status === 'n/a') {
+        rows.push([result.workload, result.size, framework, outcome.reason, 'n/a', '', '']);
+        if (outcome.error && outcome.error !== outcome.reason) notes.push(`${result.workload} ${result.size}, ${framework}: ${outcome.error}`);
+        continue;
       }
-      if (outcome.status === 'ok' && outcome.leakedTensors !== 0) {
-        lines.push(`Warning: ${result.workload} ${result.size}, ${framework} left ${outcome.leakedTensors} tensors behind; its figures include allocation growth.`);
+      const { medianMs, p25Ms, p75Ms, samplesMs } = outcome.measurement;
+      const ratio = isFathom(framework) ? speedup(result, framework) : null;
+      const versusPyTorch = isFathom(framework) ? speedup(result, framework, 'pytorch') : null;
+      rows.push([
+        result.workload, result.size, framework,
+        `${formatMs(medianMs)} (${formatMs(p25Ms)}–${formatMs(p75Ms)})`,
+        `${formatThroughput(outcome.throughput)} ${result.throughput.unit}`,
+        ratio === null ? '' : `${ratio.toFixed(2)}× ${PEERS[framework as FathomFramework]}`,
+        versusPyTorch === null ? '' : `${versusPyTorch.toFixed(2)}×`,
+      ]);
+      if (samplesMs.length < result.iterations) {
+        notes.push(`${result.workload} ${result.size}, ${framework}: ${samplesMs.length} timed iteration${samplesMs.length === 1 ? '' : 's'} instead of ${result.iterations}, to keep within the time budget.`);
+      }
+      if (outcome.leakedTensors !== 0) {
+        notes.push(`Warning: ${result.workload} ${result.size}, ${framework} left ${outcome.leakedTensors} tensors behind; its figures include allocation growth.`);
       }
     }
   }
-  lines.push('', machineText(machine));
-  return lines.join('\n');
+  const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
+  return [
+    line(header),
+    line(['---', '---', '---', '---:', '---:', '---:', '---:']),
+    ...rows.map(line),
+    '',
+    'ms: median (p25–p75) of the timed iterations, after warm-up; each iteration reads its results back (a training step reads its loss).',
+    'Throughput from the median: W1 2n³ flops; W2 forward 2·N·OH·OW·O·C·kH·kW, forward+backward 3× that; W3 and W5 images, W4 characters (batch × sequence) per step.',
+    '"vs peer" is the peer\'s median ÷ Fathom\'s: above 1× Fathom is faster. Peers: fathom ↔ tfjs-cpu, fathom-wasm ↔ tfjs-wasm, fathom-webgpu ↔ tfjs-webgpu; "vs PyTorch" likewise against PyTorch on the CPU.',
+    ...targetSummary(results),
+    ...notes,
+    '',
+    machineText(machine),
+  ].join('\n');
 }
 
-function targetSummary(results: readonly CaseResult[]): string | null {
-  const ratios = results.map((result) => speedup(result, 'tfjs-cpu')).filter((ratio): ratio is number => ratio !== null);
-  if (ratios.length === 0) return null;
-  const met = ratios.filter((ratio) => ratio >= TARGET_VS_TFJS_CPU).length;
-  return `Target fathom ≥ ${TARGET_VS_TFJS_CPU}× tfjs-cpu: met on ${met} of ${ratios.length} rows (lowest ${Math.min(...ratios).toFixed(2)}×).`;
+function targetSummary(results: readonly CaseResult[]): string[] {
+  const lines: string[] = [];
+  for (const ours of Object.keys(PEERS) as FathomFramework[]) {
+    const ratios = results.map((result) => speedup(result, ours)).filter((ratio): ratio is number => ratio !== null);
+    if (ratios.length === 0) continue;
+    const met = ratios.filter((ratio) => ratio >= TARGETS[ours]).length;
+    lines.push(`Target ${ours} ≥ ${TARGETS[ours]}× ${PEERS[ours]}: met on ${met} of ${ratios.length} rows (lowest ${Math.min(...ratios).toFixed(2)}×).`);
+  }
+  return lines;
 }
 
 /** Everything measured, for `--json`. */

@@ -1,31 +1,35 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
-// Registers the 'cpu' backend as a side effect of importing it.
-import '@tensorflow/tfjs-backend-cpu';
+// The union bundle: tfjs-core with every gradient registered, tfjs-layers for
+// the training workloads, and the 'cpu' backend (registered on import).
+import * as tf from '@tensorflow/tfjs';
 import * as tfWasm from '@tensorflow/tfjs-backend-wasm';
+import type { PreparedRun } from './case.js';
+import { dawnGpu } from './dawn.js';
 
 export { tf };
 
 /** The TensorFlow.js backends we compare against. */
-export type TfjsBackend = 'cpu' | 'wasm';
+export type TfjsBackend = 'cpu' | 'wasm' | 'webgpu';
 
-/** What the wasm backend found it could use, for the report. */
+/** What the backends found they could use, for the report. */
 export interface TfjsInfo {
   readonly version: string;
   readonly wasmSimd: boolean;
   readonly wasmThreads: number;
+  /** Whether tfjs-webgpu found an adapter (it uses the run's Dawn instance). */
+  readonly webgpu: boolean;
 }
 
 let info: TfjsInfo | null = null;
 
 /**
- * Points the wasm backend at its .wasm files and initialises both backends.
+ * Points the wasm backend at its .wasm files and initialises the backends.
  * In Node the wasm backend loads its binaries from a file path, not a URL, and
  * never picks the threaded binary (no cross-origin isolation), so it runs on
  * one thread; we report the count it found rather than assume it.
  */
-export async function initTfjs(): Promise<TfjsInfo> {
+export async function initTfjs(withWebgpu: boolean): Promise<TfjsInfo> {
   if (info) return info;
   // Silences the "install tfjs-node" banner and other console noise; it changes no kernel.
   tf.enableProdMode();
@@ -35,8 +39,15 @@ export async function initTfjs(): Promise<TfjsInfo> {
   await useTfjsBackend('wasm');
   const wasmSimd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
   const wasmThreads = tfWasm.getThreadsCount();
+  let webgpu = false;
+  if (withWebgpu) {
+    dawnGpu();
+    // Registers the 'webgpu' backend; it asks navigator.gpu for an adapter when first selected.
+    await import('@tensorflow/tfjs-backend-webgpu');
+    webgpu = await tf.setBackend('webgpu').catch(() => false);
+  }
   await useTfjsBackend('cpu');
-  info = { version: tf.version_core, wasmSimd, wasmThreads };
+  info = { version: tf.version_core, wasmSimd, wasmThreads, webgpu };
   return info;
 }
 
@@ -44,4 +55,22 @@ export async function initTfjs(): Promise<TfjsInfo> {
 export async function useTfjsBackend(backend: TfjsBackend): Promise<void> {
   if (!(await tf.setBackend(backend))) throw new Error(`tfjs: backend '${backend}' failed to initialise`);
   await tf.ready();
+}
+
+/**
+ * A prepared run on tfjs `backend`: each iteration computes the tensors
+ * `compute` returns and reads them back (dataSync on cpu and wasm; awaited
+ * reads on webgpu, which cannot read synchronously), releasing temporaries.
+ */
+export function tfjsRun(backend: TfjsBackend, compute: () => tf.Tensor[], inputs: readonly tf.Tensor[]): PreparedRun {
+  const iterate = backend === 'webgpu'
+    ? async () => {
+      const results = tf.tidy(compute);
+      for (const result of results) await result.data();
+      tf.dispose(results);
+    }
+    : () => tf.tidy(() => {
+      for (const result of compute()) result.dataSync();
+    });
+  return { iterate, dispose: () => tf.dispose([...inputs]), liveTensors: () => tf.memory().numTensors };
 }
