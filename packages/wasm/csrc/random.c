@@ -1,8 +1,11 @@
 // randomFill: Philox-4x32-10 following core's random/philox.ts exactly, so
-// element i of a draw has the same bits as on the CPU backend: counter →
-// (counter mod 2³², ⌊counter / 2³²⌋, 0, 0); uniform takes the top 24 bits of
-// word 0; normal is Box–Muller on words 0 and 1 with u1 shifted into (0, 1].
-// Both are formed in doubles and rounded once to float32, as the CPU does.
+// element i of a draw has the same bits as on the CPU backend. Each block serves
+// four consecutive counters: counter c uses block b = c / 4, i.e. Philox of
+// (b mod 2³², b / 2³², 0, 0), and lane c mod 4. Uniform takes the top 24 bits
+// of word[lane]; normal is Box–Muller on words (0, 1) for lanes 0 and 1 and on
+// words (2, 3) for lanes 2 and 3 (even lane r·cos θ, odd lane r·sin θ), with u1
+// shifted into (0, 1]. Both are formed in doubles and rounded once to float32,
+// as the CPU does.
 #include "fathom.h"
 #include "math.h"
 
@@ -34,24 +37,40 @@ typedef struct {
   int normal, length, perTask;
 } RandomJob;
 
+// The four draws of one block (uniform numbers or standard normals) into values[0..3].
+static void block_values(int normal, const u32* words, double* values) {
+  const double twoPowMinus24 = 1.0 / 16777216.0;
+  if (!normal) {
+    for (int lane = 0; lane < 4; lane++) values[lane] = (words[lane] >> 8) * twoPowMinus24;
+    return;
+  }
+  for (int pair = 0; pair < 4; pair += 2) {
+    double u1 = ((words[pair] >> 8) + 1) * twoPowMinus24;
+    double u2 = (words[pair + 1] >> 8) * twoPowMinus24;
+    double r = __builtin_sqrt(-2 * log_d(u1));
+    double theta = 2 * PI_D * u2;
+    values[pair] = r * cos_d(theta);
+    values[pair + 1] = r * sin_d(theta);
+  }
+}
+
 static void random_task(void* args, int task, int thread) {
   (void)thread;
   const RandomJob* j = (const RandomJob*)args;
-  int first = task * j->perTask;
-  int last = first + j->perTask < j->length ? first + j->perTask : j->length;
-  const double twoPowMinus24 = 1.0 / 16777216.0;
+  int i = task * j->perTask;
+  int last = i + j->perTask < j->length ? i + j->perTask : j->length;
+  // uniform: a + (b − a)·u; normal: a + b·z (mean a, std b).
+  double scale = j->normal ? j->b : j->b - j->a;
+  u64 counter = j->offset + (u64)i;
   u32 words[4];
-  for (int i = first; i < last; i++) {
-    u64 counter = j->offset + (u64)i;
-    philox((u32)counter, (u32)(counter >> 32), j->k0, j->k1, words);
-    if (!j->normal) {
-      j->out[i] = (float)(j->a + (j->b - j->a) * ((words[0] >> 8) * twoPowMinus24));
-    } else {
-      double u1 = ((words[0] >> 8) + 1) * twoPowMinus24;
-      double u2 = (words[1] >> 8) * twoPowMinus24;
-      double z = __builtin_sqrt(-2 * log_d(u1)) * cos_d(2 * PI_D * u2);
-      j->out[i] = (float)(j->a + j->b * z);
-    }
+  double values[4];
+  // A task may start and end inside a block (an offset or length not a multiple of 4).
+  while (i < last) {
+    u64 block = counter >> 2;
+    int lane = (int)(counter & 3u);
+    philox((u32)block, (u32)(block >> 32), j->k0, j->k1, words);
+    block_values(j->normal, words, values);
+    for (; lane < 4 && i < last; lane++, i++, counter++) j->out[i] = (float)(j->a + scale * values[lane]);
   }
 }
 
@@ -70,7 +89,8 @@ EXPORT(fathom_random_fill) int fathom_random_fill(const i32* ints, const double*
   if (j.length == 0) return OK;
   int threads = thread_count();
   int tasks = threads > 1 && j.length >= 65536 ? threads : 1;
-  j.perTask = (j.length + tasks - 1) / tasks;
+  // Whole blocks per task where the offset allows, so no block is drawn twice.
+  j.perTask = ((j.length + tasks - 1) / tasks + 3) & ~3;
   parallel_for(random_task, &j, tasks);
   return OK;
 }

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  adaptiveAvgPool2d, avgPool2d, conv2d, conv2dInputGrad, conv2dWeightGrad, manualSeed, matmul, maxPool2dWithIndices, randn,
+  adaptiveAvgPool2d, avgPool2d, conv2d, conv2dInputGrad, conv2dWeightGrad, manualSeed, matmul, maxPool2dWithIndices, rand, randn,
   registerBackend, sum, unregisterBackend, type Tensor,
 } from '@fathom/core';
 import { createWasmBackend, type WasmBackend } from '../src/node/index.js';
@@ -122,6 +122,23 @@ for (const threads of [3, 2, 1]) {
       const normal = randn([200_000], { device: 'wasm' });
       manualSeed(5);
       expect(await relativeError(normal, randn([200_000]))).toBeLessThan(1e-6);
+    });
+
+    it('random fill from every lane of a Philox block, split over threads, gives the CPU stream', async () => {
+      await onWasm();
+      for (const head of [1, 2, 3]) {
+        manualSeed(6);
+        rand([head], { device: 'wasm' });
+        const uniform = await rand([200_003], { device: 'wasm' }).data();
+        const normal = randn([131_077], { device: 'wasm' });
+        manualSeed(6);
+        rand([head]);
+        const uniformCpu = await rand([200_003]).data();
+        let mismatches = 0;
+        for (let i = 0; i < uniform.length; i++) if (uniform[i] !== uniformCpu[i]) mismatches++;
+        expect(mismatches, `rand after an offset of ${head}`).toBe(0);
+        expect(await relativeError(normal, randn([131_077]))).toBeLessThan(1e-6);
+      }
     });
 
     it('a large sum', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isFathomError, registerBackend, scope, tensor, unregisterBackend } from '@fathom/core';
+import { isFathomError, manualSeed, rand, randn, registerBackend, scope, tensor, unregisterBackend } from '@fathom/core';
 import { webgpu, type WebGpuBackend } from '../src/index.js';
 import { LINEAR_WORKGROUP, linearEntry } from '../src/kernels/launch.js';
 import { backendOrReason, noAdapter } from './adapter.js';
@@ -83,6 +83,38 @@ if ('backend' in found) {
 
     it('refuses float64 with a DeviceError naming it', () => {
       expect(() => backend.allocate('float64', 4)).toThrow(/float64/);
+    });
+  });
+
+  // One invocation serves a Philox block of four counters, so a draw that
+  // starts at lane 1, 2 or 3 of a block or ends inside one must still give the
+  // CPU stream: uniform bit for bit, normal within the kit's WebGPU T2 tolerance.
+  describe('random fill', () => {
+    it('draws the CPU stream from every lane offset, over many workgroups', async () => {
+      for (const head of [0, 1, 2, 3]) {
+        for (const length of [1, 2, 3, 5, 8, 1001, 70_001]) {
+          manualSeed(17);
+          rand([head], { device: 'webgpu' }).dispose();
+          const uniformGpu = rand([length], { device: 'webgpu' });
+          const normalGpu = randn([length], { device: 'webgpu' });
+          manualSeed(17);
+          rand([head]).dispose();
+          const uniformCpu = await rand([length]).data();
+          const normalCpu = await randn([length]).data();
+          const uniform = await uniformGpu.data();
+          const normal = await normalGpu.data();
+          uniformGpu.dispose();
+          normalGpu.dispose();
+          let uniformMismatches = 0;
+          let normalMismatches = 0;
+          for (let i = 0; i < length; i++) {
+            if (uniform[i] !== uniformCpu[i]) uniformMismatches++;
+            if (!(Math.abs(normal[i] - normalCpu[i]) <= 1e-5 + 1e-4 * Math.abs(normalCpu[i]))) normalMismatches++;
+          }
+          expect(uniformMismatches, `rand: offset ${head}, length ${length}`).toBe(0);
+          expect(normalMismatches, `randn: offset ${head + length}, length ${length}`).toBe(0);
+        }
+      }
     });
   });
 } else noAdapter({ it }, found.reason);

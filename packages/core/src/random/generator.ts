@@ -7,9 +7,10 @@ export interface GeneratorState {
 }
 
 /**
- * A seeded stream of Philox counters. Each draw reserves a block of counters
- * (one per element) and advances the offset past it, so the numbers depend only
- * on the seed and the order of draws — never on the device.
+ * A seeded stream of Philox counters. Each draw reserves a range of counters
+ * (one per element; `random/philox.ts` maps four consecutive counters to one
+ * Philox block) and advances the offset past it, so the numbers depend only on
+ * the seed and the order of draws — never on the device.
  */
 export class Generator {
   private seedValue = 0;

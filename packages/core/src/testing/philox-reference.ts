@@ -32,23 +32,37 @@ export function seedKey(seed: number): [number, number] {
   return [seed % TWO_POW_32, Math.floor(seed / TWO_POW_32)];
 }
 
-// The recipe documented in random/philox.ts: element `counter` of a draw uses
-// the counter words (counter mod 2³², ⌊counter / 2³²⌋, 0, 0).
-function wordsAt(seed: number, counter: number): [number, number, number, number] {
-  return philoxReference([counter % TWO_POW_32, Math.floor(counter / TWO_POW_32), 0, 0], seedKey(seed));
+// The recipe documented in random/philox.ts: element `counter` of a draw is
+// lane `counter mod 4` of the block `⌊counter / 4⌋`, whose counter words are
+// (block mod 2³², ⌊block / 2³²⌋, 0, 0). Worked out in BigInt, element by element.
+function blockOf(seed: number, counter: number): { words: [number, number, number, number]; lane: number } {
+  const c = BigInt(counter);
+  const block = c / 4n;
+  const words = philoxReference([Number(block & MASK), Number(block >> 32n), 0, 0], seedKey(seed));
+  return { words, lane: Number(c % 4n) };
 }
 
-/** Uniform draw in [0, 1) of element `counter` under `seed`: the top 24 bits of word 0, scaled by 2⁻²⁴. */
+/** Uniform draw in [0, 1) of element `counter` under `seed`: the top 24 bits of word[lane], scaled by 2⁻²⁴. */
 export function uniformReference(seed: number, counter: number): number {
-  return Math.floor(wordsAt(seed, counter)[0] / 256) / 16777216;
+  const { words, lane } = blockOf(seed, counter);
+  return Math.floor(words[lane] / 256) / 16777216;
 }
 
-/** Standard normal draw: Box–Muller on words 0 and 1, with u1 = (top 24 bits + 1)·2⁻²⁴ in (0, 1]. */
+/**
+ * Standard normal draw: Box–Muller on words (0, 1) for lanes 0 and 1, on words
+ * (2, 3) for lanes 2 and 3, with u1 = (top 24 bits of the first + 1)·2⁻²⁴ in
+ * (0, 1] and u2 = (top 24 bits of the second)·2⁻²⁴; the even lane takes the
+ * cosine, the odd lane the sine.
+ */
 export function normalReference(seed: number, counter: number): number {
-  const [w0, w1] = wordsAt(seed, counter);
-  const u1 = (Math.floor(w0 / 256) + 1) / 16777216;
-  const u2 = Math.floor(w1 / 256) / 16777216;
-  return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+  const { words, lane } = blockOf(seed, counter);
+  const first = lane < 2 ? words[0] : words[2];
+  const second = lane < 2 ? words[1] : words[3];
+  const u1 = (Math.floor(first / 256) + 1) / 16777216;
+  const u2 = Math.floor(second / 256) / 16777216;
+  const radius = Math.sqrt(-2 * Math.log(u1));
+  const angle = 2 * Math.PI * u2;
+  return lane % 2 === 0 ? radius * Math.cos(angle) : radius * Math.sin(angle);
 }
 
 /** `count` uniform draws from counter `first` on. */

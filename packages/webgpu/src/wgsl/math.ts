@@ -197,6 +197,15 @@ fn cosF32(x: f32) -> f32 { return sinCosReduce(x, true); }`,
   return sinCosPoly(r, u32(quadrant) & 3u, true);
 }`,
   },
+  // sin(2π·t) for t in [0, 1), reduced in turns like cosTurnsF32 (Box–Muller's second normal).
+  sinTurnsF32: {
+    uses: ['sinCosF32'],
+    source: `fn sinTurnsF32(t: f32) -> f32 {
+  let quadrant = floor(t * 4.0 + 0.5);
+  let r = (t - quadrant * 0.25) * 6.2831853071795864;
+  return sinCosPoly(r, u32(quadrant) & 3u, false);
+}`,
+  },
   // tanh through expm1: relative accuracy near 0, ±1 past |x| = 10, no overflow.
   tanhF32: {
     uses: ['expm1F32', 'isNan'],

@@ -29,6 +29,11 @@ function drawError(name: string, create: (device: string) => unknown, kind: OpEr
 const TRUE = (): ReferenceTensor => ref([], [1], 'bool');
 const SEEDS = [0, 42, 2 ** 32 + 7, Number.MAX_SAFE_INTEGER];
 
+// Each Philox block serves four consecutive counters, so draws of these sizes
+// start and end at every lane of a block; each must still continue the stream.
+const MID_BLOCK_SIZES = [1, 2, 3, 5, 6, 7, 9, 1, 4, 11];
+const startsOf = (sizes: readonly number[]): number[] => sizes.map((_, k) => sizes.slice(0, k).reduce((p, n) => p + n, 0));
+
 // ── rand, uniform ─────────────────────────────────────────────────────────
 
 const uniformAt = (seed: number, first: number, shape: number[], low = 0, high = 1, dtype: DType = 'float32'): ReferenceTensor =>
@@ -74,6 +79,11 @@ const randSpec: OpSpec = {
       ),
       draw('float64', (device) => (manualSeed(8), rand([4], { device, dtype: 'float64' })), () => uniformAt(8, 0, [4], 0, 1, 'float64')),
       draw(
+        'draws starting and ending inside a Philox block',
+        (device) => (manualSeed(14), MID_BLOCK_SIZES.map((n) => rand([n], { device }))),
+        () => startsOf(MID_BLOCK_SIZES).map((first, k) => uniformAt(14, first, [MID_BLOCK_SIZES[k]])),
+      ),
+      draw(
         '10^4 draws lie in [0, 1)',
         (device) => {
           manualSeed(11);
@@ -115,7 +125,7 @@ const uniformSpec: OpSpec = {
 const normalAt = (seed: number, first: number, shape: number[], mean = 0, std = 1, dtype: DType = 'float32'): ReferenceTensor =>
   drawn(shape, normalDraws(seed, first, sizeOf(shape)).map((z) => mean + std * z), dtype);
 
-// Box–Muller takes a log and a cosine: T2.
+// Box–Muller takes a log and a cosine or sine: T2.
 const randnSpec: OpSpec = {
   name: 'randn',
   tier: 'T2',
@@ -131,6 +141,11 @@ const randnSpec: OpSpec = {
       () => [normalAt(6, 0, [3]), uniformAt(6, 3, [2]), normalAt(6, 5, [4])],
     ),
     draw('float64', (device) => (manualSeed(8), randn([4], { device, dtype: 'float64' })), () => normalAt(8, 0, [4], 0, 1, 'float64')),
+    draw(
+      'draws starting and ending inside a Philox block',
+      (device) => (manualSeed(15), MID_BLOCK_SIZES.map((n) => randn([n], { device }))),
+      () => startsOf(MID_BLOCK_SIZES).map((first, k) => normalAt(15, first, [MID_BLOCK_SIZES[k]])),
+    ),
     draw('10^4 draws exactly', (device) => (manualSeed(12), randn([10000], { device })), () => normalAt(12, 0, [10000])),
     draw(
       '10^4 draws have mean within 0.03 of 0 and std within 0.03 of 1',
