@@ -23,19 +23,14 @@ function moments(t: Tensor): { mean: number; std: number } {
 // torchvision's classifier, common to every VGG: 25088·4096 + 4096 + 4096·4096 + 4096 + 4096·1000 + 1000.
 const CLASSIFIER = 123_642_856;
 
-// A whole VGG holds 133 M parameters or more, which the CPU backend's random generator
-// takes about 40 s to draw in one synchronous constructor call (more on a loaded machine),
-// past what vitest's worker tolerates (a 60 s RPC timeout it cannot answer while blocked).
-// So the whole-model tests run only with FATHOM_LARGE_MODEL_TESTS=1; the feature
-// extractors below, which hold every difference between the depths, always run.
-describe.runIf(process.env.FATHOM_LARGE_MODEL_TESTS === '1')('vgg11 (FATHOM_LARGE_MODEL_TESTS=1)', () => {
+describe('vgg11', () => {
   // One model, with each layer's default initialization only (initWeights: false halves the draws).
   let model: VGG;
   beforeAll(async () => {
     await yieldToRunner();
     manualSeed(0);
     model = vgg11({ initWeights: false });
-  }, 300_000);
+  });
 
   it("has torchvision's 132,863,336 parameters and keys", () => {
     expect(countParameters(model)).toBe(132_863_336);
