@@ -30,13 +30,13 @@ INLINE void column_range(const ConvGeometry* g, int shift, int* start, int* end)
 }
 
 // Unfolds rows first…last−1 of the column matrix (K, P) of the input planes
-// at x into cols: row t = (c, kh, kw), column (oh, ow) holds the input under
-// that tap, 0 in the padding.
-static void im2col_rows(const ConvGeometry* g, const float* x, int first, int last, float* cols) {
+// at x into cols (rows `ld` floats apart): row t = (c, kh, kw), column
+// (oh, ow) holds the input under that tap, 0 in the padding.
+static void im2col_rows(const ConvGeometry* g, const float* x, int first, int last, float* cols, int ld) {
   int plane = g->inHeight * g->inWidth;
   int taps = g->kernelHeight * g->kernelWidth;
-  float* d = cols;
   for (int t = first; t < last; t++) {
+    float* d = cols + (i64)(t - first) * ld;
     int c = t / taps, kh = t % taps / g->kernelWidth, kw = t % g->kernelWidth;
     const float* base = x + (i64)c * plane;
     int shift = kw * g->dilationWidth - g->padWidth;
@@ -65,21 +65,23 @@ static void im2col_rows(const ConvGeometry* g, const float* x, int first, int la
 }
 
 // The whole column matrix of `channels` planes.
-static void im2col(const ConvGeometry* g, const float* x, int channels, float* cols) {
-  im2col_rows(g, x, 0, channels * g->kernelHeight * g->kernelWidth, cols);
+static void im2col(const ConvGeometry* g, const float* x, int channels, float* cols, int ld) {
+  im2col_rows(g, x, 0, channels * g->kernelHeight * g->kernelWidth, cols, ld);
 }
 
-// Adds each entry of cols back onto the input position it was read from.
-static void col2im(const ConvGeometry* g, const float* cols, int channels, float* x) {
+// Adds each entry of cols (rows `ld` floats apart) back onto the input
+// position it was read from.
+static void col2im(const ConvGeometry* g, const float* cols, int channels, float* x, int ld) {
   int plane = g->inHeight * g->inWidth;
-  const float* d = cols;
+  const float* row0 = cols;
   for (int c = 0; c < channels; c++) {
     float* base = x + (i64)c * plane;
     for (int kh = 0; kh < g->kernelHeight; kh++) {
-      for (int kw = 0; kw < g->kernelWidth; kw++) {
+      for (int kw = 0; kw < g->kernelWidth; kw++, row0 += ld) {
         int shift = kw * g->dilationWidth - g->padWidth;
         int owStart, owEnd;
         column_range(g, shift, &owStart, &owEnd);
+        const float* d = row0;
         for (int oh = 0; oh < g->outHeight; oh++, d += g->outWidth) {
           int ih = oh * g->strideHeight + kh * g->dilationHeight - g->padHeight;
           if (ih < 0 || ih >= g->inHeight) continue;
@@ -139,6 +141,105 @@ static int spread_units(int units) {
 }
 
 // ---------------------------------------------------------------------------
+// Few output positions (a ResNet's last stages: 4×4, 2×2). One image's GEMM
+// is then P columns wide, so the weights are packed again for every image,
+// the micro-tiles run mostly empty and the weight gradient reads and writes
+// all of dW once per image to add P products. Instead a chunk of images runs
+// as one GEMM over all their columns: cols (C·kH·kW, n·P), image i's columns
+// at i·P, with gradOut and the output gathered to and from (O, n·P). The
+// choice depends on the geometry only, never on the thread count.
+
+#ifndef MERGE_BELOW
+#define MERGE_BELOW 64
+#endif
+#define MERGE_CHUNK_FLOATS (4u << 20)  // cols and gathered planes of one chunk
+
+INLINE int merge_images(const ConvJob* j) { return j->outPlane < MERGE_BELOW && j->g.batch > 1; }
+
+typedef struct {
+  const ConvJob* j;
+  int first, count, ld;  // images first…first+count−1; ld = count·P
+  float* cols;           // (C·kH·kW, ld)
+  float* planes;         // (O, ld): output or gradOut, image i at column i·P
+  float* pack;
+  const float* gradOut;  // gradients: the (N, O, P) gradOut to gather
+} MergedChunk;
+
+static void unfold_task(void* args, int i, int thread) {
+  const MergedChunk* m = (const MergedChunk*)args;
+  const ConvJob* j = m->j;
+  const float* x = j->x + (i64)(m->first + i) * j->g.inChannels * j->inPlane;
+  im2col(&j->g, x, j->g.inChannels, m->cols + (i64)i * j->outPlane, m->ld);
+}
+
+// planes ← image i of gradOut, and output image i ← planes.
+static void gather_planes_task(void* args, int i, int thread) {
+  const MergedChunk* m = (const MergedChunk*)args;
+  const ConvJob* j = m->j;
+  const float* from = m->gradOut + (i64)(m->first + i) * j->g.outChannels * j->outPlane;
+  for (int o = 0; o < j->g.outChannels; o++) memcpy(m->planes + (i64)o * m->ld + (i64)i * j->outPlane, from + (i64)o * j->outPlane, (size_t)j->outPlane * 4);
+}
+
+static void scatter_planes_task(void* args, int i, int thread) {
+  const MergedChunk* m = (const MergedChunk*)args;
+  const ConvJob* j = m->j;
+  float* to = j->out + (i64)(m->first + i) * j->g.outChannels * j->outPlane;
+  for (int o = 0; o < j->g.outChannels; o++) memcpy(to + (i64)o * j->outPlane, m->planes + (i64)o * m->ld + (i64)i * j->outPlane, (size_t)j->outPlane * 4);
+}
+
+static void fold_task(void* args, int i, int thread) {
+  const MergedChunk* m = (const MergedChunk*)args;
+  const ConvJob* j = m->j;
+  float* dx = j->out + (i64)(m->first + i) * j->g.inChannels * j->inPlane;
+  memset(dx, 0, (size_t)j->g.inChannels * j->inPlane * 4);
+  col2im(&j->g, m->cols + (i64)i * j->outPlane, j->g.inChannels, dx, m->ld);
+}
+
+enum { MERGED_FORWARD, MERGED_INPUT_GRAD, MERGED_WEIGHT_GRAD };
+
+// Runs one of the three products chunk by chunk.
+static void run_merged(const ConvJob* j, int kind) {
+  const ConvGeometry* g = &j->g;
+  int P = j->outPlane, groups = g->groups, Og = j->groupOut, Kg = j->taps;
+  int allTaps = g->inChannels * g->kernelHeight * g->kernelWidth;
+  u32 perImage = (u32)(allTaps + g->outChannels) * (u32)P;
+  int count = (int)(MERGE_CHUNK_FLOATS / perImage);
+  if (count < 1) count = 1;
+  if (count > g->batch) count = g->batch;
+  int ld = count * P;
+  u32 packFloats = kind == MERGED_FORWARD ? gemm_pack_floats(Og, ld, Kg)
+                 : kind == MERGED_INPUT_GRAD ? gemm_pack_floats(Kg, ld, Og) : gemm_pack_floats(Og, Kg, ld);
+  u32 colsFloats = (u32)allTaps * (u32)ld, planesFloats = (u32)g->outChannels * (u32)ld;
+  float* scratch = (float*)fathom_scratch((colsFloats + planesFloats + packFloats * (u32)thread_count()) * 4u);
+  MergedChunk m = {j, 0, 0, 0, scratch, scratch + colsFloats, scratch + colsFloats + planesFloats,
+                   kind == MERGED_INPUT_GRAD ? j->x : j->weight};
+  for (int first = 0; first < g->batch; first += count) {
+    m.first = first;
+    m.count = first + count <= g->batch ? count : g->batch - first;
+    m.ld = m.count * P;
+    int n = m.ld;
+    if (kind != MERGED_INPUT_GRAD) parallel_for(unfold_task, &m, m.count);
+    if (kind != MERGED_FORWARD) parallel_for(gather_planes_task, &m, m.count);
+    for (int group = 0; group < groups; group++) {
+      float* cols = m.cols + (i64)group * Kg * m.ld;
+      float* planes = m.planes + (i64)group * Og * m.ld;
+      const float* w = j->weight + (i64)group * Og * Kg;
+      if (kind == MERGED_FORWARD) {
+        sgemm_parallel(Og, n, Kg, w, Kg, 1, cols, m.ld, 1, planes, m.ld, 0, m.pack);
+      } else if (kind == MERGED_INPUT_GRAD) {
+        // W_gᵀ (K, Og): element (t, o) of W_g (Og, K) is at o·K + t.
+        sgemm_parallel(Kg, n, Og, w, 1, Kg, planes, m.ld, 1, cols, m.ld, 0, m.pack);
+      } else {
+        // dW_g (Og, K) += gradOut_g (Og, n·P) · colsᵀ (n·P, K): element (q, t) of colsᵀ is at t·ld + q.
+        sgemm_parallel(Og, Kg, n, planes, m.ld, 1, cols, 1, m.ld, j->out + (i64)group * Og * Kg, Kg, first > 0, m.pack);
+      }
+    }
+    if (kind == MERGED_FORWARD) parallel_for(scatter_planes_task, &m, m.count);
+    if (kind == MERGED_INPUT_GRAD) parallel_for(fold_task, &m, m.count);
+  }
+}
+
+// ---------------------------------------------------------------------------
 // forward
 
 static void forward_unit(const ConvJob* j, int unit, int thread, int parallelGemm) {
@@ -151,7 +252,7 @@ static void forward_unit(const ConvJob* j, int unit, int thread, int parallelGem
   float* out = j->out + ((i64)n * j->g.outChannels + (i64)group * j->groupOut) * j->outPlane;
   const float* b = x;
   if (!j->pointwise) {
-    im2col(&j->g, x, j->groupIn, cols);
+    im2col(&j->g, x, j->groupIn, cols, j->outPlane);
     b = cols;
   }
   if (parallelGemm) sgemm_parallel(j->groupOut, j->outPlane, j->taps, w, j->taps, 1, b, j->outPlane, 1, out, j->outPlane, 0, pack);
@@ -167,6 +268,10 @@ EXPORT(fathom_conv2d) int fathom_conv2d(const i32* ints, const double* floats) {
   setup(&j, &p);
   int units = j.g.batch * j.g.groups;
   if (units == 0 || j.outPlane == 0 || j.groupOut == 0) return OK;
+  if (merge_images(&j)) {
+    run_merged(&j, MERGED_FORWARD);
+    return OK;
+  }
   int spread = spread_units(units);
   j.packFloats = gemm_pack_floats(j.groupOut, j.outPlane, j.taps);
   j.threadFloats = j.colsFloats + j.packFloats;
@@ -198,7 +303,7 @@ static void input_grad_unit(const ConvJob* j, int unit, int thread, int parallel
   else sgemm(j->taps, j->outPlane, j->groupOut, w, 1, j->taps, gradOut, j->outPlane, 1, target, j->outPlane, 0, pack);
   if (!j->pointwise) {
     memset(dx, 0, (size_t)j->groupIn * j->inPlane * 4);
-    col2im(&j->g, cols, j->groupIn, dx);
+    col2im(&j->g, cols, j->groupIn, dx, j->outPlane);
   }
 }
 
@@ -213,6 +318,10 @@ EXPORT(fathom_conv2d_input_grad) int fathom_conv2d_input_grad(const i32* ints, c
   if (units == 0 || j.inPlane == 0 || j.groupIn == 0) return OK;
   if (j.outPlane == 0 || j.groupOut == 0) {
     memset(j.out, 0, (size_t)j.g.batch * j.g.inChannels * j.inPlane * 4);
+    return OK;
+  }
+  if (merge_images(&j)) {
+    run_merged(&j, MERGED_INPUT_GRAD);
     return OK;
   }
   int spread = spread_units(units);
@@ -253,7 +362,7 @@ static void weight_grad_task(void* args, int task, int thread) {
     const float* gradOut = j->weight + ((i64)n * j->g.outChannels + (i64)group * j->groupOut) * j->outPlane;
     const float* a = x + (i64)first * j->outPlane;  // pointwise: row t of cols is input plane t
     if (!j->pointwise) {
-      im2col_rows(&j->g, x, first, last, cols);
+      im2col_rows(&j->g, x, first, last, cols, j->outPlane);
       a = cols;
     }
     // gradOut_gᵀ (P, Og): element (q, o) of gradOut_g (Og, P) is at o·P + q.
@@ -274,6 +383,10 @@ EXPORT(fathom_conv2d_weight_grad) int fathom_conv2d_weight_grad(const i32* ints,
   if (weightFloats == 0) return OK;
   if (j.g.batch == 0 || j.outPlane == 0) {
     memset(j.out, 0, (size_t)weightFloats * 4);
+    return OK;
+  }
+  if (merge_images(&j)) {
+    run_merged(&j, MERGED_WEIGHT_GRAD);
     return OK;
   }
   int threads = thread_count();

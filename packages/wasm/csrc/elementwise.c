@@ -89,7 +89,7 @@ EXPORT(fathom_copy) int fathom_copy(const i32* ints, const double* floats) {
   Walk w;
   walk_init(&w, src.ndim, src.shape, 2, strides, sizes);
   u8* bases[2] = {src.base, dst.base};
-  walk_rows(&w, bases, copy_row, &ctx);
+  walk_elementwise(&w, bases, copy_row, &ctx);
   return OK;
 }
 
@@ -164,20 +164,25 @@ static void unary_f32_block(UnaryCtx* ctx, const float* x, float* y, int n) {
   }
 }
 
+// As binary_f32_row: a strided x is gathered into a block, a strided output written from one.
 static void unary_f32_row(void* c, u8* const* p, int n, const int* s) {
   UnaryCtx* ctx = (UnaryCtx*)c;
-  if (s[0] == 4 && s[1] == 4) {
+  int sx = s[0], sy = s[1];
+  if (sx == 4 && sy == 4) {
     unary_f32_block(ctx, (const float*)p[0], (float*)p[1], n);
     return;
   }
   float xs[BLOCK], ys[BLOCK];
-  const u8* x = p[0];
-  u8* y = p[1];
   for (int start = 0; start < n; start += BLOCK) {
     int m = n - start < BLOCK ? n - start : BLOCK;
-    for (int i = 0; i < m; i++, x += s[0]) xs[i] = *(const float*)x;
-    unary_f32_block(ctx, xs, ys, m);
-    for (int i = 0; i < m; i++, y += s[1]) *(float*)y = ys[i];
+    const u8* x = p[0] + (i64)start * sx;
+    if (sx != 4) for (int i = 0; i < m; i++) xs[i] = *(const float*)(x + (i64)i * sx);
+    float* y = sy == 4 ? (float*)(p[1] + (i64)start * 4) : ys;
+    unary_f32_block(ctx, sx == 4 ? (const float*)x : xs, y, m);
+    if (sy != 4) {
+      u8* out = p[1] + (i64)start * sy;
+      for (int i = 0; i < m; i++) *(float*)(out + (i64)i * sy) = ys[i];
+    }
   }
 }
 
@@ -244,14 +249,14 @@ EXPORT(fathom_unary) int fathom_unary(const i32* ints, const double* floats) {
   if (ctx.op == U_LOGICAL_NOT) {
     if (outType != DT_BOOL) return ERR_DTYPE;
     ctx.status = in;
-    walk_rows(&w, bases, logical_not_row, &ctx);
+    walk_elementwise(&w, bases, logical_not_row, &ctx);
     return OK;
   }
   if (in != outType) return ERR_DTYPE;
   if (in == DT_F32) {
-    walk_rows(&w, bases, unary_f32_row, &ctx);
+    walk_elementwise(&w, bases, unary_f32_row, &ctx);
   } else if (in == DT_I32) {
-    walk_rows(&w, bases, unary_i32_row, &ctx);
+    walk_elementwise(&w, bases, unary_i32_row, &ctx);
   } else {
     return ERR_DTYPE;
   }
@@ -301,25 +306,30 @@ static void binary_f32_block(BinaryCtx* ctx, const float* a, int aRepeat, const 
 #undef AT_B
 }
 
+// An operand that is neither contiguous nor repeated is gathered into a
+// block first, and a strided output written from one; the rest are read and
+// written in place.
 static void binary_f32_row(void* c, u8* const* p, int n, const int* s) {
   BinaryCtx* ctx = (BinaryCtx*)c;
   int sa = s[0], sb = s[1], sy = s[2];
-  if ((sa == 4 || sa == 0) && (sb == 4 || sb == 0) && sy == 4) {
+  int aDirect = sa == 4 || sa == 0, bDirect = sb == 4 || sb == 0;
+  if (aDirect && bDirect && sy == 4) {
     binary_f32_block(ctx, (const float*)p[0], sa == 0, (const float*)p[1], sb == 0, (float*)p[2], n);
     return;
   }
   float as[BLOCK], bs[BLOCK], ys[BLOCK];
-  const u8* a = p[0];
-  const u8* b = p[1];
-  u8* y = p[2];
   for (int start = 0; start < n; start += BLOCK) {
     int m = n - start < BLOCK ? n - start : BLOCK;
-    for (int i = 0; i < m; i++, a += sa, b += sb) {
-      as[i] = *(const float*)a;
-      bs[i] = *(const float*)b;
+    const u8* a = p[0] + (i64)start * sa;
+    const u8* b = p[1] + (i64)start * sb;
+    if (!aDirect) for (int i = 0; i < m; i++) as[i] = *(const float*)(a + (i64)i * sa);
+    if (!bDirect) for (int i = 0; i < m; i++) bs[i] = *(const float*)(b + (i64)i * sb);
+    float* y = sy == 4 ? (float*)(p[2] + (i64)start * 4) : ys;
+    binary_f32_block(ctx, aDirect ? (const float*)a : as, sa == 0, bDirect ? (const float*)b : bs, sb == 0, y, m);
+    if (sy != 4) {
+      u8* out = p[2] + (i64)start * sy;
+      for (int i = 0; i < m; i++) *(float*)(out + (i64)i * sy) = ys[i];
     }
-    binary_f32_block(ctx, as, 0, bs, 0, ys, m);
-    for (int i = 0; i < m; i++, y += sy) *(float*)y = ys[i];
   }
 }
 
@@ -409,13 +419,13 @@ EXPORT(fathom_binary) int fathom_binary(const i32* ints, const double* floats) {
   int logical = ctx.op >= B_EQ;
   if (logical || ctx.compute == DT_BOOL) {
     if (ctx.result != (logical ? DT_BOOL : ctx.compute)) return ERR_DTYPE;
-    walk_rows(&w, bases, compare_row, &ctx);
+    walk_elementwise(&w, bases, compare_row, &ctx);
   } else if (ctx.result != ctx.compute) {
     return ERR_DTYPE;
   } else if (ctx.compute == DT_F32) {
-    walk_rows(&w, bases, binary_f32_row, &ctx);
+    walk_elementwise(&w, bases, binary_f32_row, &ctx);
   } else {
-    walk_rows(&w, bases, binary_i32_row, &ctx);
+    walk_elementwise(&w, bases, binary_i32_row, &ctx);
   }
   return ctx.status;
 }
@@ -456,6 +466,6 @@ EXPORT(fathom_where) int fathom_where(const i32* ints, const double* floats) {
   Walk w;
   walk_init(&w, a.ndim, a.shape, 4, strides, sizes);
   u8* bases[4] = {m.base, a.base, b.base, out};
-  walk_rows(&w, bases, where_row, &size);
+  walk_elementwise(&w, bases, where_row, &size);
   return OK;
 }

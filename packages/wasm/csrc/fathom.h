@@ -77,10 +77,22 @@ i64 walk_init(Walk* w, int ndim, const int* shape, int operands, const int* cons
 typedef void (*RowFn)(void* ctx, u8* const* ptrs, int n, const int* strides);
 void walk_rows(const Walk* w, u8* const* bases, RowFn row, void* ctx);
 
+// The same for a row function that writes each element of its last operand
+// from the others' elements at the same position, and nothing else (so rows
+// may run in any order, at once): large walks are split over the threads,
+// and a walk with a transposed operand goes down bands of columns. Rows may
+// be cut short.
+void walk_elementwise(const Walk* w, u8* const* bases, RowFn row, void* ctx);
+
 // ---------------------------------------------------------------------------
 // Threads (parallel.c). Tasks 0…count-1 run on the pool, each once; `thread`
 // is the index (0 = the calling thread) for per-thread scratch.
 typedef void (*TaskFn)(void* args, int task, int thread);
+// Fewest elements of an elementwise op or a reduction worth a task of their
+// own (a task costs a few µs to hand over, an element a fraction of a ns).
+#ifndef PARALLEL_ELEMENTS
+#define PARALLEL_ELEMENTS 32768
+#endif
 void parallel_for(TaskFn fn, void* args, int count);
 int thread_count(void);
 

@@ -17,3 +17,25 @@ void* memset(void* dst, int c, size_t n) {
   __builtin_memset(dst, c, n);
   return dst;
 }
+
+typedef struct { u8* dst; u32 bytes, chunk; } ZeroJob;
+
+static void zero_task(void* args, int task, int thread) {
+  const ZeroJob* j = (const ZeroJob*)args;
+  u32 at = (u32)task * j->chunk;
+  memset(j->dst + at, 0, j->bytes - at < j->chunk ? j->bytes - at : j->chunk);
+}
+
+// Clears a reused block before its first read (see zeroPending in
+// src/kernel-runner.ts); a large one in a slice per thread.
+EXPORT(fathom_zero) void fathom_zero(u8* dst, u32 bytes) {
+  u32 tasks = bytes / (PARALLEL_ELEMENTS * 16u);
+  if (tasks > (u32)thread_count()) tasks = (u32)thread_count();
+  if (tasks <= 1) {
+    memset(dst, 0, bytes);
+    return;
+  }
+  u32 chunk = (bytes / tasks + 63) / 64 * 64;
+  ZeroJob j = {dst, bytes, chunk};
+  parallel_for(zero_task, &j, (int)((bytes + chunk - 1) / chunk));
+}

@@ -52,40 +52,85 @@ static void over_planes(PoolJob* j, TaskFn fn, i64 workPerPlane) {
   int first = (task) * (j)->planesPerTask;                                   \
   int last = first + (j)->planesPerTask < (j)->g.planes ? first + (j)->planesPerTask : (j)->g.planes;
 
+// One output of max pooling: the window's max over its in-image taps, in
+// row-major tap order, with its flat in-plane index.
+INLINE void max_window(const PoolGeometry* g, const float* base, int hStart, int khFirst, int khEnd, int ow, float* out, i32* index) {
+  int wStart = ow * g->strideWidth - g->padWidth;
+  int kwFirst = first_tap(wStart, g->dilationWidth);
+  int kwEnd = end_tap(wStart, g->dilationWidth, g->kernelWidth, g->inWidth);
+  float max = -__builtin_inff();
+  int at0 = (hStart + khFirst * g->dilationHeight) * g->inWidth + wStart + kwFirst * g->dilationWidth;
+  int best = at0;
+  for (int kh = khFirst; kh < khEnd; kh++) {
+    int row = (hStart + kh * g->dilationHeight) * g->inWidth;
+    for (int kw = kwFirst; kw < kwEnd; kw++) {
+      int at = row + wStart + kw * g->dilationWidth;
+      float v = base[at];
+      if (v > max || v != v) {
+        max = v;
+        best = at;
+      }
+    }
+  }
+  *out = max;
+  *index = best;
+}
+
+// Four values `stride` apart from p, reading nothing past the last.
+INLINE v128_t load_strided4(const float* p, int stride) {
+  if (stride == 1) return wasm_v128_load(p);
+  if (stride == 2) return wasm_i32x4_shuffle(wasm_v128_load(p), wasm_v128_load(p + 3), 0, 2, 5, 7);
+  return wasm_f32x4_make(p[0], p[stride], p[2 * stride], p[3 * stride]);
+}
+
+// Four neighbouring outputs whose windows lie inside the image across (the
+// rows may be clipped), compared lane by lane in max_window's order, so each
+// lane gets its bits and index.
+INLINE void max_window4(const PoolGeometry* g, const float* base, int hStart, int khFirst, int khEnd, int ow, float* out, i32* index) {
+  int wStart = ow * g->strideWidth - g->padWidth;
+  v128_t max = wasm_f32x4_splat(-__builtin_inff());
+  v128_t lanes = wasm_i32x4_make(0, g->strideWidth, 2 * g->strideWidth, 3 * g->strideWidth);
+  v128_t best = wasm_i32x4_add(wasm_i32x4_splat((hStart + khFirst * g->dilationHeight) * g->inWidth + wStart), lanes);
+  for (int kh = khFirst; kh < khEnd; kh++) {
+    int row = (hStart + kh * g->dilationHeight) * g->inWidth;
+    for (int kw = 0; kw < g->kernelWidth; kw++) {
+      int at = row + wStart + kw * g->dilationWidth;
+      v128_t v = load_strided4(base + at, g->strideWidth);
+      v128_t replace = wasm_v128_or(wasm_f32x4_gt(v, max), wasm_f32x4_ne(v, v));
+      max = wasm_v128_bitselect(v, max, replace);
+      best = wasm_v128_bitselect(wasm_i32x4_add(wasm_i32x4_splat(at), lanes), best, replace);
+    }
+  }
+  wasm_v128_store(out, max);
+  wasm_v128_store(index, best);
+}
+
 static void max_pool_task(void* args, int task, int thread) {
   (void)thread;
   const PoolJob* j = (const PoolJob*)args;
   const PoolGeometry* g = &j->g;
   PLANE_RANGE(j, task, first, last)
   int inPlane = g->inHeight * g->inWidth, outPlane = g->outHeight * g->outWidth;
+  // Outputs [inLow, inHigh) have every column tap inside the image.
+  int reach = (g->kernelWidth - 1) * g->dilationWidth;
+  int inLow = ceil_div_pos(g->padWidth, g->strideWidth);
+  int inHigh = g->inWidth - 1 - reach + g->padWidth < 0 ? 0 : (g->inWidth - 1 - reach + g->padWidth) / g->strideWidth + 1;
+  if (inHigh > g->outWidth) inHigh = g->outWidth;
+  if (inLow > inHigh) inLow = inHigh;
   for (int plane = first; plane < last; plane++) {
     const float* base = j->x + (i64)plane * inPlane;
     float* out = j->out + (i64)plane * outPlane;
     i32* indices = j->indices + (i64)plane * outPlane;
-    for (int oh = 0; oh < g->outHeight; oh++) {
+    for (int oh = 0; oh < g->outHeight; oh++, out += g->outWidth, indices += g->outWidth) {
       int hStart = oh * g->strideHeight - g->padHeight;
       int khFirst = first_tap(hStart, g->dilationHeight);
       int khEnd = end_tap(hStart, g->dilationHeight, g->kernelHeight, g->inHeight);
-      for (int ow = 0; ow < g->outWidth; ow++) {
-        int wStart = ow * g->strideWidth - g->padWidth;
-        int kwFirst = first_tap(wStart, g->dilationWidth);
-        int kwEnd = end_tap(wStart, g->dilationWidth, g->kernelWidth, g->inWidth);
-        float max = -__builtin_inff();
-        int index = (hStart + khFirst * g->dilationHeight) * g->inWidth + wStart + kwFirst * g->dilationWidth;
-        for (int kh = khFirst; kh < khEnd; kh++) {
-          int row = (hStart + kh * g->dilationHeight) * g->inWidth;
-          for (int kw = kwFirst; kw < kwEnd; kw++) {
-            int at = row + wStart + kw * g->dilationWidth;
-            float v = base[at];
-            if (v > max || v != v) {
-              max = v;
-              index = at;
-            }
-          }
-        }
-        *out++ = max;
-        *indices++ = index;
+      int ow = 0;
+      for (; ow < inLow; ow++) max_window(g, base, hStart, khFirst, khEnd, ow, out + ow, indices + ow);
+      if (khFirst < khEnd) {
+        for (; ow + 4 <= inHigh; ow += 4) max_window4(g, base, hStart, khFirst, khEnd, ow, out + ow, indices + ow);
       }
+      for (; ow < g->outWidth; ow++) max_window(g, base, hStart, khFirst, khEnd, ow, out + ow, indices + ow);
     }
   }
 }

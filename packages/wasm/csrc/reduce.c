@@ -63,6 +63,39 @@ static void reduce_row(void* c, u8* const* p, int n, const int* s) {
   }
 }
 
+// The input's dims in memory order, with the accumulator's strides.
+typedef struct {
+  ReduceCtx ctx;
+  int ndim, xSize, split, per;  // split: the dim threads divide (−1: none), per: its indices per task
+  int shape[MAX_DIMS], xs[MAX_DIMS], as[MAX_DIMS];
+  const u8* x;
+  double* acc;
+} ReduceJob;
+
+// Reduces indices first…first+count−1 of the split dim (all of it when there is none).
+static void reduce_part(const ReduceJob* j, int first, int count) {
+  int shape[MAX_DIMS];
+  for (int i = 0; i < j->ndim; i++) shape[i] = j->shape[i];
+  u8* bases[2] = {(u8*)j->x, (u8*)j->acc};
+  if (j->split >= 0) {
+    shape[j->split] = count;
+    bases[0] += (i64)first * j->xs[j->split] * j->xSize;
+    bases[1] += (i64)first * j->as[j->split] * 8;
+  }
+  const int* strides[2] = {j->xs, j->as};
+  int sizes[2] = {j->xSize, 8};
+  Walk w;
+  walk_init(&w, j->ndim, shape, 2, strides, sizes);
+  walk_rows(&w, bases, reduce_row, (void*)&j->ctx);
+}
+
+static void reduce_task(void* args, int task, int thread) {
+  const ReduceJob* j = (const ReduceJob*)args;
+  int first = task * j->per;
+  int count = first + j->per < j->shape[j->split] ? j->per : j->shape[j->split] - first;
+  reduce_part(j, first, count);
+}
+
 // [op, x view, x dtype, reduced-dim count, dims…, out address, out dtype]
 EXPORT(fathom_reduce) int fathom_reduce(const i32* ints, const double* floats) {
   Params p = {ints, floats};
@@ -105,18 +138,34 @@ EXPORT(fathom_reduce) int fathom_reduce(const i32* ints, const double* floats) {
     }
     order[j] = d;
   }
-  int shape[MAX_DIMS], xs[MAX_DIMS], as[MAX_DIMS];
+  ReduceJob j;
+  j.ctx = ctx;
+  j.ndim = x.ndim;
   for (int i = 0; i < x.ndim; i++) {
-    shape[i] = x.shape[order[i]];
-    xs[i] = x.strides[order[i]];
-    as[i] = accStrides[order[i]];
+    j.shape[i] = x.shape[order[i]];
+    j.xs[i] = x.strides[order[i]];
+    j.as[i] = accStrides[order[i]];
   }
-  const int* strides[2] = {xs, as};
-  int sizes[2] = {dtype_size(ctx.dtype), 8};
-  Walk w;
-  walk_init(&w, x.ndim, shape, 2, strides, sizes);
-  u8* bases[2] = {x.base, (u8*)acc};
-  walk_rows(&w, bases, reduce_row, &ctx);
+  j.xSize = dtype_size(ctx.dtype);
+  j.x = x.base;
+  j.acc = acc;
+  // Threads split the outermost kept dim in walk order: each output is still
+  // summed by one thread in the same order, so the bits do not change.
+  i64 total = 1;
+  for (int i = 0; i < x.ndim; i++) total *= x.shape[i];
+  j.split = -1;
+  for (int i = 0; i < x.ndim && j.split < 0; i++) {
+    if (j.as[i] != 0 && j.shape[i] > 1) j.split = i;
+  }
+  i64 tasks = j.split < 0 ? 1 : total / PARALLEL_ELEMENTS;
+  if (tasks > thread_count()) tasks = thread_count();
+  if (j.split >= 0 && tasks > j.shape[j.split]) tasks = j.shape[j.split];
+  if (tasks <= 1) {
+    reduce_part(&j, 0, j.split < 0 ? 1 : j.shape[j.split]);
+  } else {
+    j.per = (j.shape[j.split] + (int)tasks - 1) / (int)tasks;
+    parallel_for(reduce_task, &j, (j.shape[j.split] + j.per - 1) / j.per);
+  }
 
   int size = dtype_size(outType);
   for (i64 j = 0; j < outputs; j++) {

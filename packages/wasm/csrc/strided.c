@@ -37,23 +37,34 @@ i64 walk_init(Walk* w, int ndim, const int* shape, int operands, const int* cons
   return total;
 }
 
-void walk_rows(const Walk* w, u8* const* bases, RowFn row, void* ctx) {
+// Calls row() over elements begin…end−1 of the walk (flat, row-major), the
+// first and last rows cut where the range cuts them.
+static void walk_range(const Walk* w, u8* const* bases, RowFn row, void* ctx, i64 begin, i64 end) {
   int ndim = w->ndim, ops = w->operands;
-  i64 total = 1;
-  for (int d = 0; d < ndim; d++) total *= w->shape[d];
-  if (total == 0) return;
   int length = w->shape[ndim - 1];
+  if (begin >= end || length == 0) return;
   int inner[MAX_OPERANDS];
   u8* ptrs[MAX_OPERANDS];
+  u8* at[MAX_OPERANDS];
   int counter[MAX_DIMS];
   for (int k = 0; k < ops; k++) {
     inner[k] = w->strides[k][ndim - 1];
     ptrs[k] = bases[k];
   }
-  for (int d = 0; d < ndim; d++) counter[d] = 0;
-  i64 rows = total / length;
-  for (i64 r = 0; r < rows; r++) {
-    row(ctx, ptrs, length, inner);
+  i64 rowIndex = begin / length;
+  int column = (int)(begin % length);
+  for (int d = ndim - 2; d >= 0; d--) {
+    counter[d] = (int)(rowIndex % w->shape[d]);
+    rowIndex /= w->shape[d];
+    for (int k = 0; k < ops; k++) ptrs[k] += (i64)counter[d] * w->strides[k][d];
+  }
+  for (i64 done = begin; done < end;) {
+    int n = length - column;
+    if (n > end - done) n = (int)(end - done);
+    for (int k = 0; k < ops; k++) at[k] = ptrs[k] + (i64)column * inner[k];
+    row(ctx, at, n, inner);
+    done += n;
+    column = 0;
     for (int d = ndim - 2; d >= 0; d--) {
       counter[d]++;
       for (int k = 0; k < ops; k++) ptrs[k] += w->strides[k][d];
@@ -62,4 +73,92 @@ void walk_rows(const Walk* w, u8* const* bases, RowFn row, void* ctx) {
       counter[d] = 0;
     }
   }
+}
+
+static i64 walk_total(const Walk* w) {
+  i64 total = 1;
+  for (int d = 0; d < w->ndim; d++) total *= w->shape[d];
+  return total;
+}
+
+void walk_rows(const Walk* w, u8* const* bases, RowFn row, void* ctx) {
+  walk_range(w, bases, row, ctx, 0, walk_total(w));
+}
+
+// ---------------------------------------------------------------------------
+// Elementwise walks on the thread pool, transposed operands in bands.
+
+// Columns of a band (see walk_elementwise).
+#define BAND 64
+
+typedef struct {
+  const Walk* w;
+  u8* const* bases;
+  RowFn row;
+  void* ctx;
+  i64 total, chunk;
+} WalkJob;
+
+static void walk_task(void* args, int task, int thread) {
+  const WalkJob* j = (const WalkJob*)args;
+  i64 begin = (i64)task * j->chunk, end = begin + j->chunk < j->total ? begin + j->chunk : j->total;
+  walk_range(j->w, j->bases, j->row, j->ctx, begin, end);
+}
+
+static void walk_split(const Walk* w, u8* const* bases, RowFn row, void* ctx) {
+  i64 total = walk_total(w);
+  i64 tasks = total / PARALLEL_ELEMENTS;
+  if (tasks > thread_count()) tasks = thread_count();
+  if (tasks <= 1) {
+    walk_range(w, bases, row, ctx, 0, total);
+    return;
+  }
+  i64 chunk = (total + tasks - 1) / tasks;
+  chunk = (chunk + 63) / 64 * 64;
+  WalkJob j = {w, bases, row, ctx, total, chunk};
+  parallel_for(walk_task, &j, (int)((total + chunk - 1) / chunk));
+}
+
+INLINE int magnitude(int x) { return x < 0 ? -x : x; }
+
+// Whether an operand steps far along the rows but near across them (a
+// transposed view): walking row by row would touch a new cache line per element.
+static int walks_across(const Walk* w) {
+  int last = w->ndim - 1;
+  if (last < 1 || w->shape[last] <= BAND) return 0;
+  for (int k = 0; k < w->operands; k++) {
+    int along = magnitude(w->strides[k][last]);
+    if (along > 64 && magnitude(w->strides[k][last - 1]) < along) return 1;
+  }
+  return 0;
+}
+
+void walk_elementwise(const Walk* w, u8* const* bases, RowFn row, void* ctx) {
+  if (!walks_across(w) || w->ndim >= MAX_DIMS) {
+    walk_split(w, bases, row, ctx);
+    return;
+  }
+  // [..., R, C] as [..., C/BAND, R, BAND] and then the last C % BAND columns:
+  // down a band of BAND columns a transposed operand reuses the BAND cache
+  // lines it touched in the row before. Each element is visited once, so the
+  // order changes no result.
+  int last = w->ndim - 1, columns = w->shape[last], ops = w->operands;
+  Walk banded = *w;
+  banded.ndim = w->ndim + 1;
+  banded.shape[last - 1] = columns / BAND;
+  banded.shape[last] = w->shape[last - 1];
+  banded.shape[last + 1] = BAND;
+  for (int k = 0; k < ops; k++) {
+    banded.strides[k][last - 1] = w->strides[k][last] * BAND;
+    banded.strides[k][last] = w->strides[k][last - 1];
+    banded.strides[k][last + 1] = w->strides[k][last];
+  }
+  walk_split(&banded, bases, row, ctx);
+  int rest = columns % BAND;
+  if (rest == 0) return;
+  Walk tail = *w;
+  tail.shape[last] = rest;
+  u8* tailBases[MAX_OPERANDS];
+  for (int k = 0; k < ops; k++) tailBases[k] = bases[k] + (i64)(columns - rest) * w->strides[k][last];
+  walk_split(&tail, tailBases, row, ctx);
 }

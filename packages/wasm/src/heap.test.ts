@@ -100,4 +100,17 @@ describe('Heap', () => {
     expect(heap.stats().top).toBe(top);
     expect(heap.stats().liveBlocks).toBe(0);
   });
+
+  it('keeps its counts and checks through many releases (released entries are dropped in bulk)', () => {
+    const heap = new Heap(memory(1, 10_000), 0);
+    const sizes = (i: number): number => 16 * (1 + (i % 300)); // many classes: many distinct addresses
+    const held = Array.from({ length: 20_000 }, (_, i) => heap.allocate(sizes(i)) as number);
+    for (const a of held.slice(0, 19_990)) heap.release(a);
+    expect(heap.stats()).toMatchObject({ liveBlocks: 10 });
+    expect(() => heap.release(held[0])).toThrow(/not a live block/);
+    expect(heap.sizeOf(held[0])).toBeUndefined();
+    expect(heap.sizeOf(held[19_999])).toBe(sizeClass(sizes(19_999)));
+    for (const a of held.slice(19_990)) heap.release(a);
+    expect(heap.stats()).toMatchObject({ liveBlocks: 0, liveBytes: 0 });
+  });
 });

@@ -11,12 +11,38 @@ export interface WasmBuffer extends BackendBuffer {
   /** The backend that owns it (a buffer of another backend or instance is refused). */
   readonly owner: object;
   released: boolean;
+  /**
+   * Its elements are all zero but its memory (a reused block) may not be:
+   * cleared before anything reads it, never when a kernel overwrites it
+   * whole first (most buffers are kernel outputs, so most are never cleared).
+   */
+  zeroPending: boolean;
 }
 
 /** What the kernels need of the backend: addresses of live buffers. */
 export interface BufferResolver {
-  /** The byte address of `buffer`'s first element; throws for a released or foreign buffer. */
+  /** The byte address of `buffer`'s first element for a kernel that reads it (clears a pending zero first); throws for a released or foreign buffer. */
   addressOf(buffer: BackendBuffer, op: string): number;
+  /** The same for a kernel that writes every element and reads none; the buffer's memory holds its values once {@link written} is called. */
+  outputAddressOf(buffer: BackendBuffer, op: string): number;
+  /** After a kernel that wrote all of `buffer` succeeded. */
+  written(buffer: BackendBuffer): void;
+  /** Whether every element of `buffer` is zero without its memory having been cleared. */
+  zeroPending(buffer: BackendBuffer): boolean;
+  /** Makes all of `buffer` zero (without touching its memory until something reads it). */
+  zeroWhole(buffer: BackendBuffer, op: string): void;
+}
+
+/** Whether a view covers its whole buffer, contiguously from its first element. */
+export function coversBuffer(view: View): boolean {
+  if (view.offset !== 0) return false;
+  let expected = 1;
+  for (let d = view.shape.length - 1; d >= 0; d--) {
+    const size = view.shape[d];
+    if (size !== 1 && view.strides[d] !== expected) return false;
+    expected *= size;
+  }
+  return expected === view.buffer.length;
 }
 
 const BYTES: Readonly<Record<WasmDType, number>> = { float32: 4, int32: 4, bool: 1 };
@@ -39,6 +65,8 @@ export class KernelRunner {
   private intCount = 0;
   private floatCount = 0;
   private viewBytes = -1;
+  // Buffers the kernel being prepared writes whole (see output()).
+  private readonly outputs: BackendBuffer[] = [];
 
   constructor(
     private readonly exports: FathomExports,
@@ -49,6 +77,16 @@ export class KernelRunner {
     private readonly floatsAddress: number,
     private readonly floatCapacity: number,
   ) {}
+
+  /** Whether all of `buffer` is zero with its memory not yet cleared (a copy from it need not read it). */
+  zeroPending(buffer: BackendBuffer): boolean {
+    return this.resolver.zeroPending(buffer);
+  }
+
+  /** Makes all of `buffer` zero without running a kernel. */
+  zeroWhole(buffer: BackendBuffer, op: string): void {
+    this.resolver.zeroWhole(buffer, op);
+  }
 
   /** Starts a new argument list. */
   begin(): this {
@@ -61,6 +99,7 @@ export class KernelRunner {
     }
     this.intCount = 0;
     this.floatCount = 0;
+    this.outputs.length = 0;
     return this;
   }
 
@@ -81,8 +120,22 @@ export class KernelRunner {
     return this.int(code);
   }
 
+  /** The address of a buffer the kernel reads (or reads and writes). */
   address(buffer: BackendBuffer, op: string): this {
     return this.int(this.resolver.addressOf(buffer, op));
+  }
+
+  /** The address of a buffer the kernel writes whole without reading it: a pending zero is never cleared. */
+  output(buffer: BackendBuffer, op: string): this {
+    this.outputs.push(buffer);
+    return this.int(this.resolver.outputAddressOf(buffer, op));
+  }
+
+  /** {@link view} of a view the kernel writes: as {@link output} when it covers its whole buffer. */
+  outputView(view: View, op: string): this {
+    if (!coversBuffer(view)) return this.view(view, op);
+    this.outputs.push(view.buffer);
+    return this.viewAt(this.resolver.outputAddressOf(view.buffer, op), view, op);
   }
 
   /** The address of a contiguous view's first element (kernels that take contiguous input need no more). */
@@ -93,9 +146,13 @@ export class KernelRunner {
 
   /** [address of the view's first element, ndim, shape…, strides…]. */
   view(view: View, op: string): this {
+    return this.viewAt(this.resolver.addressOf(view.buffer, op), view, op);
+  }
+
+  private viewAt(address: number, view: View, op: string): this {
     const ndim = view.shape.length;
     if (ndim > MAX_DIMS) throw new ValueError(`wasm.${op}: views of more than ${MAX_DIMS} dims are not supported (got ${ndim})`);
-    this.start(view, op);
+    this.int(address + view.offset * (BYTES[view.buffer.dtype as WasmDType] ?? 4));
     this.int(ndim);
     for (let d = 0; d < ndim; d++) this.int(view.shape[d]);
     for (let d = 0; d < ndim; d++) this.int(view.strides[d]);
@@ -116,7 +173,10 @@ export class KernelRunner {
       }
       throw error;
     }
-    if (status === KERNEL_STATUS.ok) return;
+    if (status === KERNEL_STATUS.ok) {
+      for (const buffer of this.outputs) this.resolver.written(buffer);
+      return;
+    }
     if (status === KERNEL_STATUS.dtype) throw new DTypeError(`wasm.${op}: this combination of dtypes is not supported`);
     throw new ValueError(`wasm.${op}: the kernel refused its arguments (status ${status})`);
   }

@@ -3,7 +3,7 @@ import {
   type Backend, type BackendBuffer, type BackendMemoryStats, type DType, type Kernels, type TypedArray,
 } from '@fathom/core';
 import { Heap, type HeapStats } from './heap.js';
-import { KernelRunner, type WasmBuffer } from './kernel-runner.js';
+import { KernelRunner, type BufferResolver, type WasmBuffer } from './kernel-runner.js';
 import { conv2dKernels } from './kernels/conv2d.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
 import { indexingKernels } from './kernels/indexing.js';
@@ -133,12 +133,28 @@ export async function createWasmBackendOn(platform: WasmPlatform, options: WasmB
   let buffers = 0;
   let bytesInBuffers = 0;
   let destroyed = false;
-  const resolver = {
-    addressOf(buffer: BackendBuffer, op: string): number {
-      const own = buffer as WasmBuffer;
-      if (own.owner !== owner) throw new DeviceError(`wasm.${op}: the buffer belongs to another device or backend instance`);
-      if (own.released) throw new DeviceError(`wasm.${op}: the buffer was already released`);
-      return own.address;
+  const own = (buffer: BackendBuffer, op: string): WasmBuffer => {
+    const wasmBuffer = buffer as WasmBuffer;
+    if (wasmBuffer.owner !== owner) throw new DeviceError(`wasm.${op}: the buffer belongs to another device or backend instance`);
+    if (wasmBuffer.released) throw new DeviceError(`wasm.${op}: the buffer was already released`);
+    return wasmBuffer;
+  };
+  const resolver: BufferResolver = {
+    addressOf(buffer, op) {
+      const live = own(buffer, op);
+      if (live.zeroPending) {
+        exports.fathom_zero(live.address, live.length * BYTES[live.dtype as WasmDType]);
+        live.zeroPending = false;
+      }
+      return live.address;
+    },
+    outputAddressOf: (buffer, op) => own(buffer, op).address,
+    written(buffer) {
+      (buffer as WasmBuffer).zeroPending = false;
+    },
+    zeroPending: (buffer) => (buffer as WasmBuffer).zeroPending,
+    zeroWhole(buffer, op) {
+      own(buffer, op).zeroPending = true;
     },
   };
   const params = permanent(PARAM_BYTES, 'kernel arguments');
@@ -170,12 +186,21 @@ export async function createWasmBackendOn(platform: WasmPlatform, options: WasmB
     ...randomKernels(runner),
   };
 
-  const view = (buffer: BackendBuffer, op: string): TypedArray => {
-    const address = resolver.addressOf(buffer, op);
+  const viewAt = (buffer: BackendBuffer, address: number): TypedArray => {
     switch (buffer.dtype) {
       case 'float32': return new Float32Array(memory.buffer, address, buffer.length);
       case 'int32': return new Int32Array(memory.buffer, address, buffer.length);
       default: return new Uint8Array(memory.buffer, address, buffer.length);
+    }
+  };
+  // A copy of the elements; a buffer still owed its zeros is not cleared just to be read.
+  const readCopy = (buffer: BackendBuffer, op: string): TypedArray => {
+    const live = own(buffer, op);
+    if (!live.zeroPending) return viewAt(buffer, live.address).slice();
+    switch (buffer.dtype) {
+      case 'float32': return new Float32Array(buffer.length);
+      case 'int32': return new Int32Array(buffer.length);
+      default: return new Uint8Array(buffer.length);
     }
   };
 
@@ -195,31 +220,31 @@ export async function createWasmBackendOn(platform: WasmPlatform, options: WasmB
       const bytes = length * size;
       const address = liveHeap.allocate(bytes);
       if (address === undefined) throw outOfMemory(bytes, `${length} ${dtype} elements`);
-      if (!liveHeap.lastWasPristine) new Uint8Array(memory.buffer, address, bytes).fill(0);
       buffers++;
       bytesInBuffers += bytes;
-      const buffer: WasmBuffer = { dtype, length, address, owner, released: false };
+      // A reused block is cleared only if something reads the buffer before a kernel overwrites it.
+      const buffer: WasmBuffer = { dtype, length, address, owner, released: false, zeroPending: !liveHeap.lastWasPristine };
       return buffer;
     },
     upload(buffer: BackendBuffer, values: TypedArray): void {
-      const target = view(buffer, 'upload');
+      const target = viewAt(buffer, resolver.outputAddressOf(buffer, 'upload'));
       if (values.length !== target.length) {
         throw new ValueError(`wasm.upload: ${values.length} values for a buffer of ${target.length} ${buffer.dtype} elements`);
       }
       if (buffer.dtype === 'bool') for (let i = 0; i < values.length; i++) target[i] = values[i] !== 0 ? 1 : 0;
       else target.set(values);
+      resolver.written(buffer);
     },
     async read(buffer: BackendBuffer): Promise<TypedArray> {
-      return view(buffer, 'read').slice();
+      return readCopy(buffer, 'read');
     },
     readSync(buffer: BackendBuffer): TypedArray {
-      return view(buffer, 'readSync').slice();
+      return readCopy(buffer, 'readSync');
     },
     release(buffer: BackendBuffer): void {
-      const own = buffer as WasmBuffer;
-      resolver.addressOf(buffer, 'release');
-      own.released = true;
-      liveHeap.release(own.address);
+      const live = own(buffer, 'release');
+      live.released = true;
+      liveHeap.release(live.address);
       buffers--;
       bytesInBuffers -= buffer.length * BYTES[buffer.dtype as WasmDType];
     },

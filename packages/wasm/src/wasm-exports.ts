@@ -27,6 +27,8 @@ export interface FathomExports {
   readonly fathom_random_fill: KernelEntry;
   /** Row-major C = A·B (m×k by k×n) at the given addresses; for benchmarks. */
   readonly fathom_sgemm: (m: number, n: number, k: number, a: number, b: number, c: number) => void;
+  /** Sets `bytes` bytes from `address` to zero. */
+  readonly fathom_zero: (address: number, bytes: number) => void;
   readonly fathom_set_threads: (threads: number, mainMayWait: number) => void;
   readonly fathom_worker_main: (thread: number) => void;
   readonly fathom_threads_quit: () => void;

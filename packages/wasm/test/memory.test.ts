@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isFathomError, manualSeed, matmul, memoryStats, randn, registerBackend, scope, unregisterBackend, zeros, type Tensor } from '@fathom/core';
+import { isFathomError, manualSeed, matmul, memoryStats, pad, randn, registerBackend, scope, unregisterBackend, zeros, type Tensor } from '@fathom/core';
 import { createWasmBackend, type WasmBackend } from '../src/node/index.js';
 
 let backend: WasmBackend;
@@ -61,6 +61,32 @@ describe('memory on wasm', () => {
     const values = await fresh.data();
     expect(values.every((v) => v === 0)).toBe(true);
     fresh.dispose();
+  });
+
+  // Reused blocks are cleared only when something reads them before a kernel
+  // overwrites them whole: each way of reading one must still see zeros.
+  it('shows zeros in a reused block to kernels, partial copies and copies out of it', async () => {
+    const dirty = (): void => randn([64, 64], { device: 'wasm' }).dispose();
+    const ones = randn([64, 64], { device: 'wasm' }).abs().add(1);
+    const expectZeros = async (t: Tensor, what: string): Promise<void> => {
+      expect(Array.from(await t.data()).every((v) => v === 0), what).toBe(true);
+    };
+    dirty();
+    const z = zeros([64, 64], { device: 'wasm' });
+    await expectZeros(ones.mul(z), 'a kernel reading it');
+    z.dispose();
+    dirty();
+    const padded = pad(ones.narrow(0, 0, 32), [0, 0, 0, 32]); // a copy into part of a fresh buffer
+    await expectZeros(padded.narrow(0, 32, 32), 'the part a partial copy left');
+    expect(await padded.narrow(0, 0, 32).sum().item()).toBeGreaterThan(0);
+    padded.dispose();
+    dirty();
+    const copied = zeros([64, 64], { device: 'wasm' }).clone(); // a whole copy out of a block still owed its zeros
+    dirty();
+    await expectZeros(copied.add(zeros([64, 64], { device: 'wasm' })), 'a copy of it, added to another');
+    dirty();
+    await expectZeros(zeros([64, 64], { device: 'wasm' }).narrow(1, 8, 16).contiguous(), 'a strided view of it');
+    ones.dispose();
   });
 
   it('reports buffers and bytes like the other backends', () => {

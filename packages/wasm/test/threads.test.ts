@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  adaptiveAvgPool2d, avgPool2d, conv2d, conv2dInputGrad, conv2dWeightGrad, manualSeed, matmul, maxPool2dWithIndices, rand, randn,
+  adaptiveAvgPool2d, avgPool2d, cat, conv2d, conv2dInputGrad, conv2dWeightGrad, manualSeed, matmul, maxPool2dWithIndices, rand, randn,
   registerBackend, sum, unregisterBackend, type Tensor,
 } from '@fathom/core';
 import { createWasmBackend, type WasmBackend } from '../src/node/index.js';
@@ -82,6 +82,10 @@ for (const threads of [3, 2, 1]) {
         [2, 3, 32, 16, 7, 2, 3, 1],
         [1, 16, 24, 24, 3, 1, 1, 1],
         [6, 8, 10, 8, 1, 1, 0, 4],
+        // fewer than 64 output positions: the images run as one GEMM
+        [6, 8, 8, 12, 3, 2, 1, 2],
+        [3, 16, 5, 16, 3, 1, 1, 1],
+        [4, 12, 4, 8, 1, 2, 0, 1],
       ];
       for (const [batch, inChannels, size, outChannels, kernel, stride, padding, groups] of cases) {
         const options = { stride, padding, groups };
@@ -96,6 +100,39 @@ for (const threads of [3, 2, 1]) {
         expect(await relativeError(conv2dInputGrad(gw, ww, x.shape, options), conv2dInputGrad(gradOut, w, x.shape, options))).toBeLessThan(1e-5);
         expect(await relativeError(conv2dWeightGrad(xw, gw, w.shape, options), conv2dWeightGrad(x, gradOut, w.shape, options))).toBeLessThan(1e-5);
       }
+    });
+
+    it('conv2d with few output positions over several chunks of images, against one image at a time', async () => {
+      await onWasm();
+      manualSeed(6);
+      // (C·kH·kW + O)·P = (1200·9 + 128)·49 floats per image: 7 images to a 4M-float chunk, so 9 take two.
+      const x = randn([9, 1200, 9, 9], { device: 'wasm' });
+      const w = randn([128, 1200, 3, 3], { device: 'wasm' });
+      const y = conv2d(x, w);
+      const gradOut = randn(y.shape, { device: 'wasm' });
+      const images = [...Array(9).keys()];
+      const one = (t: Tensor, n: number): Tensor => t.narrow(0, n, 1);
+      expect(await relativeError(y, cat(images.map((n) => conv2d(one(x, n), w))))).toBeLessThan(1e-6);
+      const inputGrads = images.map((n) => conv2dInputGrad(one(gradOut, n), w, [1, 1200, 9, 9]));
+      expect(await relativeError(conv2dInputGrad(gradOut, w, x.shape), cat(inputGrads))).toBeLessThan(1e-6);
+      const weightGrads = images.map((n) => conv2dWeightGrad(one(x, n), one(gradOut, n), w.shape));
+      expect(await relativeError(conv2dWeightGrad(x, gradOut, w.shape), weightGrads.reduce((total, g) => total.add(g)))).toBeLessThan(1e-5);
+    });
+
+    it('elementwise ops and reductions big enough to split, with transposed and broadcast operands', async () => {
+      await onWasm();
+      manualSeed(8);
+      const a = randn([300, 700]);
+      const b = randn([700, 300]);
+      const channel = randn([1, 64, 1, 1]);
+      const act = randn([16, 64, 20, 20]);
+      const [aw, bw, cw, xw] = [a, b, channel, act].map((t) => t.to('wasm'));
+      expect(await relativeError(aw.add(bw.t()), a.add(b.t()))).toBe(0);
+      expect(await relativeError(bw.t().contiguous(), b.t().contiguous())).toBe(0);
+      expect(await relativeError(xw.sub(cw).relu(), act.sub(channel).relu())).toBe(0);
+      expect(await relativeError(xw.sum([0, 2, 3]), act.sum([0, 2, 3]))).toBeLessThan(1e-6);
+      expect(await relativeError(aw.sum(0), a.sum(0))).toBeLessThan(1e-6);
+      expect(await relativeError(bw.t().sum(1), b.t().sum(1))).toBeLessThan(1e-6);
     });
 
     it('pooling over many planes', async () => {
@@ -150,7 +187,7 @@ for (const threads of [3, 2, 1]) {
 }
 
 describe('the same bits on any number of threads', () => {
-  it('matmul and conv2d with both gradients', async () => {
+  it('matmul, conv2d with both gradients, elementwise ops and reductions', async () => {
     const results: Float32Array[][] = [];
     for (const threads of [1, 2, 3]) {
       const backend = await createWasmBackend({ threads });
@@ -161,7 +198,7 @@ describe('the same bits on any number of threads', () => {
       for (const [m, k, n] of [[9, 600, 8], [300, 520, 170], [1, 700, 300], [130, 64, 257]]) {
         outputs.push((await matmul(randn([m, k], { device: 'wasm' }), randn([k, n], { device: 'wasm' })).data()) as Float32Array);
       }
-      for (const [batch, channels, size, kernel, padding, groups] of [[5, 16, 14, 3, 1, 1], [1, 32, 12, 3, 1, 1], [4, 8, 9, 1, 0, 2]]) {
+      for (const [batch, channels, size, kernel, padding, groups] of [[5, 16, 14, 3, 1, 1], [1, 32, 12, 3, 1, 1], [4, 8, 9, 1, 0, 2], [6, 32, 4, 3, 1, 2]]) {
         const options = { padding, groups };
         const x = randn([batch, channels, size, size], { device: 'wasm' });
         const w = randn([24, channels / groups, kernel, kernel], { device: 'wasm' });
@@ -171,6 +208,12 @@ describe('the same bits on any number of threads', () => {
         outputs.push((await conv2dInputGrad(gradOut, w, x.shape, options).data()) as Float32Array);
         outputs.push((await conv2dWeightGrad(x, gradOut, w.shape, options).data()) as Float32Array);
       }
+      const act = randn([16, 64, 20, 20], { device: 'wasm' });
+      const wide = randn([700, 300], { device: 'wasm' });
+      outputs.push((await act.sum([0, 2, 3]).data()) as Float32Array);
+      outputs.push((await act.sub(act.mean([0, 2, 3], true)).sigmoid().data()) as Float32Array);
+      outputs.push((await wide.t().add(randn([300, 700], { device: 'wasm' })).data()) as Float32Array);
+      outputs.push((await wide.sum(0).data()) as Float32Array);
       results.push(outputs);
     }
     for (const other of results.slice(1)) {

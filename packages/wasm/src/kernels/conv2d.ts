@@ -14,7 +14,7 @@ export function conv2dKernels(runner: KernelRunner): Pick<Kernels, 'conv2d' | 'c
   const call = (kernel: 'fathom_conv2d' | 'fathom_conv2d_input_grad' | 'fathom_conv2d_weight_grad', op: string, first: View, second: View, out: BackendBuffer, p: Conv2dParams): void => {
     requireFloat32(op, first.buffer.dtype, second.buffer.dtype, out.dtype);
     geometry(runner.begin(), p);
-    runner.start(first, op).start(second, op).address(out, op).run(kernel, op);
+    runner.start(first, op).start(second, op).output(out, op).run(kernel, op);
   };
   return {
     conv2d: (x, weight, out, p) => call('fathom_conv2d', 'conv2d', x, weight, out, p),

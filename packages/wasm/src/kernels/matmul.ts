@@ -6,7 +6,7 @@ export function matmulKernels(runner: KernelRunner): Pick<Kernels, 'matmul'> {
   return {
     matmul(a: View, b: View, out: BackendBuffer): void {
       requireFloat32('matmul', a.buffer.dtype, b.buffer.dtype, out.dtype);
-      runner.begin().view(a, 'matmul').view(b, 'matmul').address(out, 'matmul').run('fathom_matmul', 'matmul');
+      runner.begin().view(a, 'matmul').view(b, 'matmul').output(out, 'matmul').run('fathom_matmul', 'matmul');
     },
   };
 }

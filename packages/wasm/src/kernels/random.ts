@@ -8,7 +8,7 @@ export function randomKernels(runner: KernelRunner): Pick<Kernels, 'randomFill'>
       requireFloat32('randomFill', out.dtype);
       runner
         .begin()
-        .address(out, 'randomFill')
+        .output(out, 'randomFill')
         .int(out.length)
         .int(spec.distribution === 'normal' ? 1 : 0)
         .int(spec.seed[0])

@@ -8,10 +8,10 @@ export function reduceKernels(runner: KernelRunner): Pick<Kernels, 'reduce' | 'a
     reduce(op: ReduceOp, x: View, dims: readonly number[], out: BackendBuffer): void {
       runner.begin().int(REDUCE_CODES[op]).view(x, op).dtype(x.buffer.dtype, op).int(dims.length);
       for (const d of dims) runner.int(d);
-      runner.address(out, op).dtype(out.dtype, op).run('fathom_reduce', op);
+      runner.output(out, op).dtype(out.dtype, op).run('fathom_reduce', op);
     },
     argReduce(op: ArgReduceOp, x: View, dim: number, out: BackendBuffer): void {
-      runner.begin().int(ARG_REDUCE_CODES[op]).view(x, op).dtype(x.buffer.dtype, op).int(dim).address(out, op).run('fathom_arg_reduce', op);
+      runner.begin().int(ARG_REDUCE_CODES[op]).view(x, op).dtype(x.buffer.dtype, op).int(dim).output(out, op).run('fathom_arg_reduce', op);
     },
   };
 }
