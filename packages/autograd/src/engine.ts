@@ -1,7 +1,8 @@
 import {
-  add, formatShape, isFloating, keep, onesLike, scope, ShapeError, ValueError,
+  add, formatShape, isFloating, keep, onesLike, scope, ShapeError, ValueError, zeros,
   type BackwardOptions, type GradHook, type GradientEngine, type Tensor,
 } from '@fathom/core';
+import type { BackwardContext, GradientFormula } from './formula.js';
 import { reportAnomaly } from './anomaly.js';
 import { formulas } from './gradients/index.js';
 import { isGradEnabled, noGrad } from './grad-mode.js';
@@ -20,6 +21,26 @@ function accumulateInto(tensor: Tensor, grad: Tensor): void {
   const next = previous ? add(previous, grad) : grad.clone();
   tensor.grad = keep(next);
   previous?.dispose();
+}
+
+/**
+ * Adds the gradient of a view op (select, slice) into its input's pending
+ * gradient, inside the view's window, in place. The buffer is one the engine
+ * owns (zeros, or a copy of what a formula handed over, which may be shared).
+ */
+function addIntoWindow(
+  node: GraphNode, inputNode: GraphNode, grad: Tensor, viewOf: NonNullable<GradientFormula['viewOf']>, context: BackwardContext,
+  pending: Map<GraphNode, Tensor>, owned: Set<Tensor>,
+): void {
+  reportAnomaly('backward', node.op, [grad], [grad]);
+  let buffer = pending.get(inputNode);
+  if (!buffer || !owned.has(buffer)) {
+    buffer = buffer ? buffer.clone() : zeros(node.inputShapes[0], { dtype: node.inputs[0].dtype, device: grad.device });
+    owned.add(buffer);
+    pending.set(inputNode, buffer);
+  }
+  const window = viewOf(buffer, context);
+  window.copy_(window.add(grad.cast(window.dtype)));
 }
 
 function runHooks(hooks: readonly GradHook[] | undefined, grad: Tensor): Tensor {
@@ -104,6 +125,8 @@ export const engine: GradientEngine = {
         return;
       }
       const pending = new Map<GraphNode, Tensor>([[rootNode, seed]]);
+      // Pending gradients this pass allocated itself: safe to update in place.
+      const owned = new Set<Tensor>();
       for (const node of topologicalOrder(rootNode)) {
         const incoming = pending.get(node);
         if (!incoming) continue;
@@ -114,14 +137,21 @@ export const engine: GradientEngine = {
         if (!node.formula) throw new ValueError(`backward: no gradient formula for op '${node.op}'`);
         const grad = runHooks(node.hooks, incoming);
         if (node.retainedOn) accumulateInto(node.retainedOn, grad);
-        const inputGrads = node.formula.backward(grad, {
+        const context = {
           inputShapes: node.inputShapes,
           inputDTypes: node.inputs.map((t) => t.dtype),
           outputShape: node.outputShape,
           attrs: node.attrs,
           saved: node.saved,
           needsGrad: node.needsGrad,
-        });
+        };
+        const viewInput = node.formula.viewOf && node.inputNodes[0];
+        if (viewInput) {
+          addIntoWindow(node, viewInput, grad, node.formula.viewOf!, context, pending, owned);
+          if (!options.retainGraph) node.free();
+          continue;
+        }
+        const inputGrads = node.formula.backward(grad, context);
         reportAnomaly('backward', node.op, [grad], inputGrads.filter((g): g is Tensor => g !== null));
         inputGrads.forEach((raw, i) => {
           if (!node.needsGrad[i] || raw === null) return;
@@ -130,7 +160,13 @@ export const engine: GradientEngine = {
           if (inputNode === null) accumulateInto(node.inputs[i], runHooks(leafHooks.get(node.inputs[i]), g));
           else {
             const existing = pending.get(inputNode);
-            pending.set(inputNode, existing ? add(existing, g) : g);
+            if (!existing) pending.set(inputNode, g);
+            else {
+              // A sum the engine made is referenced by nothing else, so view gradients may land in it in place.
+              const sum = add(existing, g);
+              owned.add(sum);
+              pending.set(inputNode, sum);
+            }
           }
         });
         if (!options.retainGraph) node.free();

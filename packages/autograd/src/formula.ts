@@ -28,4 +28,12 @@ export interface GradientFormula {
   save?(forward: ForwardContext): Tensor[];
   /** One gradient per input, shaped like that input (null where none flows). */
   backward(grad: Tensor, context: BackwardContext): (Tensor | null)[];
+  /**
+   * For a one-input view op (select, slice): the same view taken of `base`,
+   * a tensor shaped like the input. The gradient is `grad` in that window and
+   * zero elsewhere, so the engine adds it into one gradient buffer in place
+   * instead of materialising a full-size tensor per view: a sequence read
+   * step by step (an RNN's `x.select(0, t)`) costs O(T) in backward, not O(T²).
+   */
+  viewOf?(base: Tensor, context: BackwardContext): Tensor;
 }

@@ -67,7 +67,7 @@ export class SGD extends Optimizer<SGDOptions, SGDState> {
     if (weightDecay !== 0) direction = direction.add(param.mul(weightDecay));
     let momentumBuffer = state?.momentumBuffer;
     if (momentum !== 0) {
-      momentumBuffer = momentumBuffer === undefined ? direction : momentumBuffer.mul(momentum).add(direction.mul(1 - dampening));
+      momentumBuffer = momentumBuffer === undefined ? direction : momentumBuffer.mul(momentum).add(dampening === 0 ? direction : direction.mul(1 - dampening));
       direction = nesterov ? direction.add(momentumBuffer.mul(momentum)) : momentumBuffer;
     }
     return { param: param.add(direction.mul(-lr)), state: { momentumBuffer } };

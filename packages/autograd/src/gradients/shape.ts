@@ -32,9 +32,14 @@ export const shapeFormulas: Record<string, GradientFormula> = {
       if (length === 0) return [grad.newZeros(inputShapes[0])];
       return [sliceScatter(grad.newZeros(inputShapes[0]), grad, a.dim, a.start, sliceEnd(a, length), a.step)];
     },
+    viewOf: (base, { attrs, outputShape }) => {
+      const a = attrs as unknown as SliceAttrs;
+      return slice(base, a.dim, a.start, sliceEnd(a, outputShape[a.dim]), a.step);
+    },
   },
   select: {
     backward: (grad, { inputShapes, attrs }) => [selectScatter(grad.newZeros(inputShapes[0]), grad, attrs.dim as number, attrs.index as number)],
+    viewOf: (base, { attrs }) => select(base, attrs.dim as number, attrs.index as number),
   },
   cat: {
     backward: (grad, { attrs, inputShapes }) => {
