@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sizeClass } from './buffer-pool.js';
+import { BufferPool, sizeClass } from './buffer-pool.js';
 
 describe('sizeClass', () => {
   it('rounds up to 256 bytes, then powers of two and their midpoints', () => {
@@ -10,5 +10,37 @@ describe('sizeClass', () => {
       expect(sizeClass(bytes)).toBeGreaterThanOrEqual(bytes);
       expect(sizeClass(bytes) / bytes).toBeLessThan(1.5);
     }
+  });
+});
+
+describe('BufferPool', () => {
+  // Stand-ins for GPUBuffers: the pool only creates, hands out and destroys them.
+  function pool(maxPooledBytes = 1 << 20): { pool: BufferPool; destroyed: string[] } {
+    let made = 0;
+    const destroyed: string[] = [];
+    const create = (size: number) => ({ label: `buffer ${made++}`, size }) as unknown as GPUBuffer;
+    return { pool: new BufferPool(create, maxPooledBytes, (buffer) => destroyed.push(buffer.label)), destroyed };
+  }
+  const label = (acquired: { buffer: GPUBuffer }) => acquired.buffer.label;
+
+  it('hands out the oldest waiting buffer, whatever order they were released in', () => {
+    const { pool: buffers } = pool();
+    const [a, b, c] = [buffers.acquire(100), buffers.acquire(100), buffers.acquire(100)];
+    for (const order of [[c, a, b], [b, c, a]]) {
+      for (const acquired of order) buffers.release(acquired.buffer, acquired.size);
+      expect([buffers.acquire(100), buffers.acquire(100), buffers.acquire(100)].map(label)).toEqual(['buffer 0', 'buffer 1', 'buffer 2']);
+    }
+    expect(buffers.acquire(100).reused).toBe(false);
+  });
+
+  it('destroys what it has no room for, and everything at clear(), through its destroy callback', () => {
+    const { pool: buffers, destroyed } = pool(256);
+    const [a, b] = [buffers.acquire(10), buffers.acquire(10)];
+    buffers.release(a.buffer, a.size);
+    buffers.release(b.buffer, b.size);
+    expect(destroyed).toEqual(['buffer 1']);
+    buffers.clear();
+    expect(destroyed).toEqual(['buffer 1', 'buffer 0']);
+    expect(buffers.stats()).toEqual({ buffers: 0, bytes: 0 });
   });
 });

@@ -16,9 +16,19 @@ export function sizeClass(bytes: number): number {
  * some drivers zero-fills), and training allocates the same shapes every
  * step, so freed buffers wait here for the next request of their class.
  * At most `maxPooledBytes` wait; beyond that a freed buffer is destroyed.
+ *
+ * A request gets the oldest waiting buffer of its class (the first created),
+ * not the last freed: the choice then depends only on which buffers wait,
+ * not on the order they were freed in, so a training loop gets the same
+ * buffers for the same tensors every step and its bind groups repeat (see
+ * BindGroupCache). Handing out the last freed buffer permutes them from step
+ * to step, and nearly every dispatch needed a new bind group.
  */
 export class BufferPool {
+  // Free buffers by class, newest first, so pop() takes the oldest.
   private readonly free = new Map<number, GPUBuffer[]>();
+  private readonly serials = new WeakMap<GPUBuffer, number>();
+  private nextSerial = 0;
   private pooledBytes = 0;
   private pooledCount = 0;
 
@@ -39,7 +49,9 @@ export class BufferPool {
       this.pooledCount--;
       return { buffer: pooled, size, reused: true };
     }
-    return { buffer: this.create(size), size, reused: false };
+    const buffer = this.create(size);
+    this.serials.set(buffer, this.nextSerial++);
+    return { buffer, size, reused: false };
   }
 
   /** Returns a buffer of class `size` for reuse. */
@@ -50,9 +62,26 @@ export class BufferPool {
     }
     let list = this.free.get(size);
     if (!list) this.free.set(size, (list = []));
-    list.push(buffer);
+    list.splice(this.insertionIndex(list, this.serialOf(buffer)), 0, buffer);
     this.pooledBytes += size;
     this.pooledCount++;
+  }
+
+  // Where a buffer of `serial` goes in a list kept in decreasing serial order.
+  private insertionIndex(list: readonly GPUBuffer[], serial: number): number {
+    let low = 0;
+    let high = list.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (this.serialOf(list[middle]) > serial) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  // Buffers the pool did not create (none today) sort as the newest.
+  private serialOf(buffer: GPUBuffer): number {
+    return this.serials.get(buffer) ?? Number.MAX_SAFE_INTEGER;
   }
 
   /** Buffers and bytes waiting for reuse. */
@@ -60,9 +89,9 @@ export class BufferPool {
     return { buffers: this.pooledCount, bytes: this.pooledBytes };
   }
 
-  /** Destroys every waiting buffer. */
+  /** Destroys every waiting buffer (through `destroy`, as an overflowing release does). */
   clear(): void {
-    for (const list of this.free.values()) for (const buffer of list) buffer.destroy();
+    for (const list of this.free.values()) for (const buffer of list) this.destroy(buffer);
     this.free.clear();
     this.pooledBytes = 0;
     this.pooledCount = 0;

@@ -1,4 +1,4 @@
-// The numeric values of GPUBufferUsage and GPUMapMode, fixed by the WebGPU
+// The numeric values of GPUBufferUsage, GPUMapMode and GPUShaderStage, fixed by the WebGPU
 // specification. Spelled out here because Dawn's Node bindings only define the
 // globals when a program copies them onto globalThis, which a library must not do.
 
@@ -13,4 +13,9 @@ export const BufferUsage = {
 /** GPUMapMode flags. */
 export const MapMode = {
   READ: 0x0001,
+} as const;
+
+/** GPUShaderStage flags. */
+export const ShaderStage = {
+  COMPUTE: 0x4,
 } as const;

@@ -41,6 +41,8 @@ export interface WebGpuMemoryStats extends BackendMemoryStats {
   readonly pooledBytes: number;
   /** Compute pipelines compiled so far. */
   readonly pipelines: number;
+  /** Bind groups cached for reuse (dropped as their buffers are destroyed). */
+  readonly bindGroups: number;
 }
 
 /** What the adapter under a {@link WebGpuBackend} says about itself. */
@@ -64,6 +66,13 @@ export interface WebGpuBackendOptions {
   readonly maxPooledBytes?: number;
   /** Dispatches recorded before a batch submits on its own (default 1024). */
   readonly maxDispatchesPerBatch?: number;
+  /**
+   * Bind groups alive at once (default 32,768), cached or awaiting garbage
+   * collection, which in Node happens only as the event loop turns. Past it,
+   * a dispatch whose bind group is not cached copies its buffers through
+   * scratch buffers instead of making one (lavapipe crashes near 65,536).
+   */
+  readonly maxBindGroups?: number;
 }
 
 const ELEMENT_BYTES = 4;
@@ -111,7 +120,7 @@ export class WebGpuBackend implements Backend, KernelRunner {
       syncRead: false,
     };
     const maxPooled = options.maxPooledBytes ?? Math.min(512 * 2 ** 20, Math.max(maxBytes / 4, 64 * 2 ** 20));
-    this.batch = new CommandBatch(device, Math.max(limits.minStorageBufferOffsetAlignment, 4), options.maxDispatchesPerBatch);
+    this.batch = new CommandBatch(device, Math.max(limits.minStorageBufferOffsetAlignment, 4), options.maxDispatchesPerBatch, options.maxBindGroups);
     // A buffer freed inside a batch may still be named by its unsubmitted commands.
     const retire = (buffer: GPUBuffer): void => this.batch.destroyAfterSubmit(buffer);
     this.pool = new BufferPool(
@@ -120,7 +129,7 @@ export class WebGpuBackend implements Backend, KernelRunner {
       retire,
     );
     this.staging = new BufferPool((size) => device.createBuffer({ size, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST }), 64 * 2 ** 20, retire);
-    this.pipelines = new PipelineCache(device, name, (error) => this.fail(error, true));
+    this.pipelines = new PipelineCache(device, name, (error) => this.fail(error, true), this.batch.paramsLayout);
 
     device.lost.then((info) => {
       if (!this.destroyed) this.fail(new DeviceError(`webgpu: the device on adapter '${name}' was lost (${info.reason}): ${info.message}`));
@@ -257,12 +266,19 @@ export class WebGpuBackend implements Backend, KernelRunner {
 
   memory(): WebGpuMemoryStats {
     const pooled = this.pool.stats();
-    return { buffers: this.liveBuffers, bytes: this.liveBytes, pooledBuffers: pooled.buffers, pooledBytes: pooled.bytes, pipelines: this.pipelines.size };
+    return {
+      buffers: this.liveBuffers, bytes: this.liveBytes, pooledBuffers: pooled.buffers, pooledBytes: pooled.bytes,
+      pipelines: this.pipelines.size, bindGroups: this.batch.bindGroups.size,
+    };
   }
 
-  /** Work recorded and submitted so far: dispatches are recorded per op, submits happen per read, flush or full batch. */
-  activity(): { readonly dispatches: number; readonly submits: number } {
-    return { dispatches: this.batch.totalDispatches, submits: this.batch.id };
+  /**
+   * Work recorded and submitted so far: dispatches are recorded per op,
+   * submits happen per read, flush or full batch, and bind groups (of
+   * buffers) are made only for a dispatch whose buffers no cached group binds.
+   */
+  activity(): { readonly dispatches: number; readonly submits: number; readonly bindGroups: number } {
+    return { dispatches: this.batch.totalDispatches, submits: this.batch.id, bindGroups: this.batch.bindGroups.created };
   }
 
   async destroy(): Promise<void> {
@@ -289,7 +305,7 @@ export class WebGpuBackend implements Backend, KernelRunner {
   /** KernelRunner.launch: records one dispatch of a generated kernel. */
   launch(launch: KernelLaunch): void {
     this.live(launch.kernel);
-    const pipeline = this.pipelines.get(launch.kernel, launch.key, launch.source);
+    const { pipeline, layout } = this.pipelines.get(launch.kernel, launch.key, launch.source, launch.reads.length, launch.writes.length);
     const writes = launch.writes.map(({ buffer, whole }) => ({ record: this.record(buffer, launch.kernel), whole }));
     const written = new Set(writes.map((w) => w.record.gpuBuffer));
     const temporaries: { buffer: GPUBuffer; size: number }[] = [];
@@ -311,7 +327,7 @@ export class WebGpuBackend implements Backend, KernelRunner {
       else this.zeroIfNeeded(record);
       bound.push(record.gpuBuffer);
     }
-    this.batch.dispatch(pipeline, bound, launch.params, launch.workgroups);
+    this.batch.dispatch(pipeline, layout, bound, launch.params, launch.workgroups);
     for (const buffer of bound) this.lastBatch.set(buffer, this.batch.id);
     for (const { buffer, size } of temporaries) this.pool.release(buffer, size);
   }

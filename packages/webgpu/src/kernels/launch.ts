@@ -24,11 +24,11 @@ export interface KernelLaunch {
   readonly key: KernelKey;
   /** Generates the WGSL (called once per key, then the pipeline is cached). */
   readonly source: () => string;
-  /** Buffers bound read-only, in binding order from 0. */
+  /** Buffers bound read-only, in binding order from 0 of group 0. */
   readonly reads: readonly BackendBuffer[];
   /** Buffers bound read-write after the reads; `whole` when the kernel writes every element (so a pooled buffer need not be zeroed first). */
   readonly writes: readonly { readonly buffer: BackendBuffer; readonly whole: boolean }[];
-  /** The parameter block, bound last. */
+  /** The parameter block, bound in group 1. */
   readonly params: Uint32Array;
   /** Workgroups in x, y and (optionally) z. */
   readonly workgroups: readonly [number, number] | readonly [number, number, number];
@@ -41,11 +41,15 @@ export interface BindingSpec {
   readonly access: 'read' | 'read_write';
 }
 
-/** WGSL declarations of `bindings` (in order from binding 0) and of the parameter block `p` after them. */
+/**
+ * WGSL declarations of `bindings` (group 0, in order from binding 0: the
+ * launch's reads, then its writes) and of the parameter block `p` (group 1,
+ * binding 0), as the backend's pipeline layouts expect them.
+ */
 export function bindingDeclarations(bindings: readonly BindingSpec[], paramsStruct: string): string {
   const lines = bindings.map((b, i) => `@group(0) @binding(${i}) var<storage, ${b.access}> ${b.name}: array<${b.type}>;`);
   lines.push(paramsStruct);
-  lines.push(`@group(0) @binding(${bindings.length}) var<storage, read> p: Params;`);
+  lines.push('@group(1) @binding(0) var<storage, read> p: Params;');
   return lines.join('\n');
 }
 
