@@ -24,19 +24,25 @@ export function batchNorm(
   const dims = x.shape.map((_, i) => i).filter((d) => d !== 1);
   const channels = x.shape[1];
   const broadcast = x.shape.map((size, d) => (d === 1 ? size : 1)); // (1, C, 1, …)
+  // Normalize as (x − mean) · scale + bias with the per-channel scale = weight / √(var + eps):
+  // two passes over x instead of four, and the centred x serves the variance and the output.
+  let deviation: Tensor;
   let mean: Tensor;
   let variance: Tensor;
   let batchStats = false;
   if (training || !runningMean || !runningVar) {
     mean = x.mean(dims, true);
-    variance = x.var(dims, { correction: 0, keepdim: true });
+    deviation = x.sub(mean);
+    variance = deviation.square().mean(dims, true);
     batchStats = true;
   } else {
     mean = runningMean.reshape(broadcast);
     variance = runningVar.reshape(broadcast);
+    deviation = x.sub(mean);
   }
-  let output = x.sub(mean).div(variance.add(eps).sqrt());
-  if (weight) output = output.mul(weight.reshape(broadcast));
+  let scale = variance.add(eps).rsqrt();
+  if (weight) scale = scale.mul(weight.reshape(broadcast));
+  let output = deviation.mul(scale);
   if (bias) output = output.add(bias.reshape(broadcast));
   if (!batchStats) return { output, mean: null, variance: null };
   return { output, mean: mean.reshape([channels]), variance: variance.reshape([channels]) };
