@@ -1,6 +1,6 @@
 import {
   BACKEND_API_VERSION, DeviceError, ValueError,
-  type Backend, type BackendBuffer, type BackendCapabilities, type BackendMemoryStats, type DType, type Kernels, type TypedArray,
+  type Backend, type BackendBuffer, type BackendCapabilities, type BackendMemoryStats, type DType, type Kernels, type TypedArray, type View,
 } from '@fathom/core';
 import { BufferPool } from './buffer-pool.js';
 import { CommandBatch } from './command-batch.js';
@@ -15,6 +15,7 @@ import {
 } from './kernels/pool2d.js';
 import { randomFillKernel } from './kernels/random.js';
 import { argReduceKernel, reduceKernel } from './kernels/reduce.js';
+import { PendingElementwise } from './fusion/pending-elementwise.js';
 import { PipelineCache } from './pipeline-cache.js';
 
 /** A buffer of the WebGPU backend. Every element is one 4-byte word (bool as a u32 holding 0 or 1). */
@@ -73,6 +74,13 @@ export interface WebGpuBackendOptions {
    * scratch buffers instead of making one (lavapipe crashes near 65,536).
    */
   readonly maxBindGroups?: number;
+  /**
+   * Fuse chains of elementwise ops (unary, binary, where, scalar fills and
+   * copies of their results) into one kernel, computing a result only when
+   * something else needs it (default true; see the README's "Fusion"). Off,
+   * every op dispatches its own kernel: for comparing bits or debugging.
+   */
+  readonly fuseElementwise?: boolean;
 }
 
 const ELEMENT_BYTES = 4;
@@ -104,6 +112,8 @@ export class WebGpuBackend implements Backend, KernelRunner {
   private destroyed = false;
   private liveBuffers = 0;
   private liveBytes = 0;
+  // Null when fusion is off.
+  private readonly fusion: PendingElementwise | null;
 
   constructor(device: GPUDevice, adapter: WebGpuAdapterInfo, options: WebGpuBackendOptions = {}, keepAlive?: unknown) {
     this.device = device;
@@ -141,12 +151,23 @@ export class WebGpuBackend implements Backend, KernelRunner {
     });
 
     const run = this as KernelRunner;
+    // A fused kernel binds two storage buffers besides its reads: its output and its parameter block.
+    const fusion = options.fuseElementwise === false ? null : new PendingElementwise({
+      dispatch: (launch) => this.dispatch(launch, true),
+      unread: (buffer) => this.unread(buffer as BufferRecord),
+      snapshot: (buffer) => this.snapshot(buffer as BufferRecord),
+      release: (buffer) => this.release(buffer),
+      maxWorkgroupsPerDimension: this.maxWorkgroupsPerDimension,
+    }, limits.maxStorageBuffersPerShaderStage - 2);
+    this.fusion = fusion;
     this.kernels = {
-      fill: (out, value) => fillKernel(run, out, value),
-      copy: (src, dst) => copyKernel(run, src, dst),
-      unary: (op, x, out, params) => unaryKernel(run, op, x, out, params),
-      binary: (op, a, b, out) => binaryKernel(run, op, a, b, out),
-      where: (cond, a, b, out) => whereKernel(run, cond, a, b, out),
+      fill: fusion ? (out, value) => this.fused('fill', [], out).fill(out, value) : (out, value) => fillKernel(run, out, value),
+      copy: (src, dst) => {
+        if (!fusion || !this.fused('copy', [src], dst.buffer).copy(src, dst)) copyKernel(run, src, dst);
+      },
+      unary: fusion ? (op, x, out, params) => this.fused('unary', [x], out).unary(op, x, out, params) : (op, x, out, params) => unaryKernel(run, op, x, out, params),
+      binary: fusion ? (op, a, b, out) => this.fused('binary', [a, b], out).binary(op, a, b, out) : (op, a, b, out) => binaryKernel(run, op, a, b, out),
+      where: fusion ? (cond, a, b, out) => this.fused('where', [cond, a, b], out).where(cond, a, b, out) : (cond, a, b, out) => whereKernel(run, cond, a, b, out),
       reduce: (op, x, dims, out) => reduceKernel(run, op, x, dims, out),
       argReduce: (op, x, dim, out) => argReduceKernel(run, op, x, dim, out),
       matmul: (a, b, out) => matmulKernel(run, a, b, out),
@@ -179,6 +200,14 @@ export class WebGpuBackend implements Backend, KernelRunner {
     return this.device;
   }
 
+  // The fusion, once the buffers of a deferred op are known to be live and this backend's (as launch checks them).
+  private fused(kernel: string, inputs: readonly View[], out: BackendBuffer): PendingElementwise {
+    this.live(kernel);
+    for (const input of inputs) this.record(input.buffer, kernel);
+    this.record(out, kernel);
+    return this.fusion as PendingElementwise;
+  }
+
   private record(buffer: BackendBuffer, op: string): BufferRecord {
     const record = buffer as BufferRecord;
     if (record.owner !== this) throw new DeviceError(`webgpu.${op}: the buffer does not belong to this webgpu backend`);
@@ -208,6 +237,7 @@ export class WebGpuBackend implements Backend, KernelRunner {
       throw new ValueError(`webgpu.upload: ${data.length} values for a buffer of ${record.length} ${record.dtype} elements`);
     }
     if (record.length === 0) return;
+    this.fusion?.beforeWrite(record, true);
     // queue.writeBuffer runs before the unsubmitted batch: if that batch uses
     // this memory (an earlier owner's last reads), submit it first.
     if (this.lastBatch.get(record.gpuBuffer) === this.batch.id && this.batch.pending) this.batch.submit();
@@ -220,6 +250,7 @@ export class WebGpuBackend implements Backend, KernelRunner {
     if (this.failure) await this.pipelines.settled();
     this.live('read');
     const record = this.record(buffer, 'read');
+    this.fusion?.materialize(record);
     const { dtype, length } = record;
     if (length === 0 || record.needsZero) return fromWords(dtype, new Uint32Array(length));
     const bytes = length * ELEMENT_BYTES;
@@ -246,18 +277,39 @@ export class WebGpuBackend implements Backend, KernelRunner {
     record.released = true;
     this.liveBuffers--;
     this.liveBytes -= record.byteSize;
+    // A pending expression still to read it keeps it from reuse until then (see unread).
+    if (this.fusion?.release(record)) return;
     // Reuse inside the unsubmitted batch is safe: its commands run in order.
     if (!this.destroyed) this.pool.release(record.gpuBuffer, record.byteSize);
   }
 
+  // No pending expression reads the buffer any more.
+  private unread(record: BufferRecord): void {
+    if (record.released && !this.destroyed) this.pool.release(record.gpuBuffer, record.byteSize);
+  }
+
+  // A new buffer with `record`'s current contents, for a pending expression to read once `record` changes.
+  private snapshot(record: BufferRecord): BufferRecord {
+    const copy = this.allocate(record.dtype, record.length) as BufferRecord;
+    if (record.needsZero) copy.needsZero = true;
+    else {
+      this.batch.copyBuffer(record.gpuBuffer, copy.gpuBuffer, record.length * ELEMENT_BYTES);
+      for (const buffer of [record.gpuBuffer, copy.gpuBuffer]) this.lastBatch.set(buffer, this.batch.id);
+      copy.needsZero = false;
+    }
+    return copy;
+  }
+
   flush(): void {
     this.live('flush');
+    this.fusion?.materializeAll();
     this.batch.submit();
   }
 
   async sync(): Promise<void> {
     if (this.failure) await this.pipelines.settled();
     const device = this.live('sync');
+    this.fusion?.materializeAll();
     this.batch.submit();
     await device.queue.onSubmittedWorkDone();
     await this.pipelines.settled();
@@ -273,17 +325,22 @@ export class WebGpuBackend implements Backend, KernelRunner {
   }
 
   /**
-   * Work recorded and submitted so far: dispatches are recorded per op,
-   * submits happen per read, flush or full batch, and bind groups (of
-   * buffers) are made only for a dispatch whose buffers no cached group binds.
+   * Work recorded and submitted so far: dispatches are recorded per kernel
+   * (a fused chain of elementwise ops is one), submits happen per read,
+   * flush or full batch, and bind groups (of buffers) are made only for a
+   * dispatch whose buffers no cached group binds. `fusedAway` counts the
+   * elementwise ops that got no dispatch of their own: inlined into a
+   * later op's kernel, or released before anything needed them.
    */
-  activity(): { readonly dispatches: number; readonly submits: number; readonly bindGroups: number } {
-    return { dispatches: this.batch.totalDispatches, submits: this.batch.id, bindGroups: this.batch.bindGroups.created };
+  activity(): { readonly dispatches: number; readonly submits: number; readonly bindGroups: number; readonly fusedAway: number } {
+    return { dispatches: this.batch.totalDispatches, submits: this.batch.id, bindGroups: this.batch.bindGroups.created, fusedAway: this.fusion?.fusedAway ?? 0 };
   }
 
   async destroy(): Promise<void> {
     if (this.destroyed || !this.device) return;
     const device = this.device;
+    // Pending results are dropped; their released leaves return to the pool, which is cleared below.
+    this.fusion?.clear();
     // Let submitted work finish, so nothing reads a destroyed buffer.
     if (!this.failure) {
       this.batch.submit();
@@ -302,8 +359,20 @@ export class WebGpuBackend implements Backend, KernelRunner {
   // The batch that last recorded a command on each GPU buffer (see upload).
   private readonly lastBatch = new WeakMap<GPUBuffer, number>();
 
-  /** KernelRunner.launch: records one dispatch of a generated kernel. */
+  /** KernelRunner.launch: records one dispatch of a generated kernel, after the pending results it reads or overwrites. */
   launch(launch: KernelLaunch): void {
+    this.live(launch.kernel);
+    const writes = launch.writes.map(({ buffer, whole }) => ({ record: this.record(buffer, launch.kernel), whole }));
+    const reads = launch.reads.map((buffer) => this.record(buffer, launch.kernel));
+    if (this.fusion) {
+      for (const record of reads) this.fusion.materialize(record);
+      for (const { record, whole } of writes) this.fusion.beforeWrite(record, whole);
+    }
+    this.dispatch(launch, false);
+  }
+
+  // Records a dispatch; a fused kernel's reads may be released buffers kept for it (see unread).
+  private dispatch(launch: KernelLaunch, fused: boolean): void {
     this.live(launch.kernel);
     const { pipeline, layout } = this.pipelines.get(launch.kernel, launch.key, launch.source, launch.reads.length, launch.writes.length);
     const writes = launch.writes.map(({ buffer, whole }) => ({ record: this.record(buffer, launch.kernel), whole }));
@@ -311,7 +380,7 @@ export class WebGpuBackend implements Backend, KernelRunner {
     const temporaries: { buffer: GPUBuffer; size: number }[] = [];
     const bound: GPUBuffer[] = [];
     for (const buffer of launch.reads) {
-      const record = this.record(buffer, launch.kernel);
+      const record = fused ? (buffer as BufferRecord) : this.record(buffer, launch.kernel);
       this.zeroIfNeeded(record);
       if (written.has(record.gpuBuffer)) {
         // WebGPU forbids binding one buffer both read-only and writable in a

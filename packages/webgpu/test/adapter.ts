@@ -1,10 +1,10 @@
-import { isFathomError } from '@fathom/core';
-import { NO_ADAPTER_HELP, webgpu, type WebGpuBackend } from '../src/index.js';
+import { isFathomError, registerBackend, unregisterBackend } from '@fathom/core';
+import { NO_ADAPTER_HELP, webgpu, type WebGpuBackend, type WebGpuOptions } from '../src/index.js';
 
 /** The backend for a test file, or why there is none (no adapter on this machine). */
-export async function backendOrReason(): Promise<{ backend: WebGpuBackend } | { reason: string }> {
+export async function backendOrReason(options: WebGpuOptions = {}): Promise<{ backend: WebGpuBackend } | { reason: string }> {
   try {
-    return { backend: await webgpu() };
+    return { backend: await webgpu(options) };
   } catch (error) {
     if (isFathomError(error, 'DeviceError') && /no WebGPU adapter|cannot load Dawn/.test(error.message)) {
       return { reason: `no WebGPU adapter here: ${NO_ADAPTER_HELP}` };
@@ -28,4 +28,20 @@ export function noAdapter(runner: Runner, reason: string): void {
       throw new Error(reason);
     });
   } else runner.it.skip(`webgpu: skipped, ${reason}`, () => {});
+}
+
+interface Hooks {
+  beforeAll(fn: () => void): void;
+  afterAll(fn: () => Promise<void>): void;
+}
+
+/** Registers `backend` as device 'webgpu' for the file's tests, then unregisters and destroys it. */
+export function useForFile(hooks: Hooks, backend: WebGpuBackend): void {
+  hooks.beforeAll(() => {
+    registerBackend(backend);
+  });
+  hooks.afterAll(async () => {
+    unregisterBackend(backend.name);
+    await backend.destroy();
+  });
 }

@@ -1,23 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerBackend, scope, tensor, unregisterBackend } from '@fathom/core';
+import { scope, tensor } from '@fathom/core';
 import type { WebGpuBackend } from '../src/index.js';
-import { backendOrReason, noAdapter } from './adapter.js';
+import { backendOrReason, noAdapter, useForFile } from './adapter.js';
 
 // Dawn in Node frees a bind group only when the event loop turns, and
 // lavapipe segfaults once about 65,536 exist. With a new bind group per
 // dispatch, a synchronous loop of 75,000 dispatches crashed the process (a
 // crash fails the run: vitest reports the file's worker as gone); with bind
-// groups cached it makes a handful.
-const found = await backendOrReason();
+// groups cached it makes a handful. Fusion is off, so that every op dispatches.
+const found = await backendOrReason({ fuseElementwise: false });
 if ('backend' in found) {
   const backend: WebGpuBackend = found.backend;
-  beforeAll(() => {
-    registerBackend(backend);
-  });
-  afterAll(async () => {
-    unregisterBackend('webgpu');
-    await backend.destroy();
-  });
+  useForFile({ beforeAll, afterAll }, backend);
 
   describe('a long synchronous stretch of work', () => {
     it('runs 75,000 dispatches with no await between them and reads the right values', async () => {

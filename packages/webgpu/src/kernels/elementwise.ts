@@ -7,12 +7,13 @@ import { bindingDeclarations, linearEntry, linearGrid, type KernelRunner } from 
 
 // ── shared plumbing ─────────────────────────────────────────────────────────
 
-function sizeOf(shape: readonly number[]): number {
+/** Elements of `shape`. */
+export function sizeOf(shape: readonly number[]): number {
   return shape.reduce((p, d) => p * d, 1);
 }
 
 /** The iteration of an elementwise kernel: `shape` merged over every operand's strides (the output's are row-major). */
-function iteration(op: string, shape: readonly number[], views: readonly View[]): { shape: number[]; strides: number[][] } {
+export function iteration(op: string, shape: readonly number[], views: readonly View[]): { shape: number[]; strides: number[][] } {
   const collapsed = collapseDims(shape, [...views.map((v) => v.strides), rowMajorStrides(shape)]);
   if (collapsed.shape.length > MAX_RANK) {
     throw new ShapeError(`webgpu: ${op} handles at most ${MAX_RANK} non-mergeable dims, got shape [${shape.join(',')}]`);
@@ -39,8 +40,8 @@ export function fillSource(): string {
 ${linearEntry('out[i] = p.bits;')}`;
 }
 
-// The bits of `value` stored as `dtype`, as the CPU backend's typed arrays store it.
-function elementBits(dtype: DType, value: number): number {
+/** The bits of `value` stored as `dtype`, as the CPU backend's typed arrays store it. */
+export function elementBits(dtype: DType, value: number): number {
   if (dtype === 'float32') return new Uint32Array(new Float32Array([value]).buffer)[0];
   if (dtype === 'int32') return new Uint32Array(new Int32Array([value]).buffer)[0];
   return value !== 0 ? 1 : 0;
@@ -102,7 +103,8 @@ export function copyKernel(runner: KernelRunner, src: View, dst: View): void {
 
 // ── unary ──────────────────────────────────────────────────────────────────
 
-interface Expression {
+/** The WGSL one elementwise op computes per element, as its kernel and a fused kernel both write it. */
+export interface Expression {
   /** WGSL computing the result from `v` (and `p.alpha`, `p.minValue`, `p.maxValue`). */
   readonly code: string;
   /** Math-library functions it calls. */
@@ -140,7 +142,8 @@ const FLOAT_UNARY: Record<UnaryOp, Expression> = {
   clamp: { code: 'clampF32(v)' },
 };
 
-const CLAMP_F32 = `fn clampF32(v: f32) -> f32 {
+/** The function float `clamp`'s expression calls; it reads its bounds from the parameter block. */
+export const CLAMP_F32 = `fn clampF32(v: f32) -> f32 {
   let low = select(v, p.minValue, v < p.minValue);
   return select(low, p.maxValue, low > p.maxValue);
 }`;
@@ -167,7 +170,8 @@ const BOOL_UNARY: Partial<Record<UnaryOp, Expression>> = {
   logicalNot: { code: 'u32(v == 0u)' },
 };
 
-function unaryExpression(op: UnaryOp, dtype: DType): Expression {
+/** The expression of unary `op` on `dtype` (of `v`); a DTypeError where there is no kernel. */
+export function unaryExpression(op: UnaryOp, dtype: DType): Expression {
   const table = dtype === 'float32' ? FLOAT_UNARY : dtype === 'int32' ? INT_UNARY : BOOL_UNARY;
   const expression = table[op];
   if (!expression) throw new DTypeError(`webgpu: unary '${op}' has no ${dtype} kernel`);
@@ -240,7 +244,8 @@ const FLOAT_BINARY: Record<BinaryOp, Expression> = {
 
 // x^y in wrapping int32 arithmetic by squaring; negative powers as the CPU's
 // Math.pow truncated to int32 gives them (1, ±1 for −1, 0 otherwise).
-const POW_I32 = `fn powI32(x: i32, y: i32) -> i32 {
+/** int32 `pow`, which the int32 `pow` expression calls. */
+export const POW_I32 = `fn powI32(x: i32, y: i32) -> i32 {
   if (y < 0) {
     if (x == 1) { return 1; }
     if (x == -1) { return select(1, -1, (y & 1) == 1); }
@@ -290,7 +295,8 @@ const BOOL_BINARY: Partial<Record<BinaryOp, Expression>> = {
   logicalXor: { code: 'u32((a != 0u) != (b != 0u))' },
 };
 
-function binaryExpression(op: BinaryOp, dtype: DType): Expression {
+/** The expression of binary `op` on `dtype` (of `a`, `b` and, for floats, `ordered`); a DTypeError where there is no kernel. */
+export function binaryExpression(op: BinaryOp, dtype: DType): Expression {
   const table = dtype === 'float32' ? FLOAT_BINARY : dtype === 'int32' ? INT_BINARY : BOOL_BINARY;
   const expression = table[op];
   if (!expression) throw new DTypeError(`webgpu: binary '${op}' has no ${dtype} kernel`);
@@ -320,13 +326,19 @@ ${linearEntry(`${stridedOffsets(rank, ['a', 'b'], 'i')}
   out[i] = ${expression.code};`)}`;
 }
 
+/** Throws the errors of Kernels.binary: an op with no kernel for the dtype, or operands of two dtypes. */
+export function checkBinary(op: BinaryOp, a: View, b: View): void {
+  const inType = a.buffer.dtype;
+  binaryExpression(op, inType);
+  if (b.buffer.dtype !== inType) throw new DTypeError(`webgpu: binary '${op}' needs operands of one dtype, got ${inType} and ${b.buffer.dtype}`);
+}
+
 /** Kernels.binary. */
 export function binaryKernel(runner: KernelRunner, op: BinaryOp, a: View, b: View, out: BackendBuffer): void {
   const total = sizeOf(a.shape);
   const inType = a.buffer.dtype;
   const outType = out.dtype;
-  binaryExpression(op, inType);
-  if (b.buffer.dtype !== inType) throw new DTypeError(`webgpu: binary '${op}' needs operands of one dtype, got ${inType} and ${b.buffer.dtype}`);
+  checkBinary(op, a, b);
   if (total === 0) return;
   const it = iteration(op, a.shape, [a, b]);
   const rank = it.shape.length;
@@ -360,12 +372,17 @@ ${linearEntry(`${stridedOffsets(rank, ['c', 'a', 'b'], 'i')}
   out[i] = select(right[bAt], left[aAt], cond[cAt] != 0u);`)}`;
 }
 
+/** Throws the errors of Kernels.where: an output dtype WGSL cannot hold, or a condition that is not bool. */
+export function checkWhere(cond: View, dtype: DType): void {
+  storageType(dtype, 'where');
+  if (cond.buffer.dtype !== 'bool') throw new DTypeError(`webgpu: where needs a bool condition, got ${cond.buffer.dtype}`);
+}
+
 /** Kernels.where. */
 export function whereKernel(runner: KernelRunner, cond: View, a: View, b: View, out: BackendBuffer): void {
   const total = sizeOf(a.shape);
   const dtype = out.dtype;
-  storageType(dtype, 'where');
-  if (cond.buffer.dtype !== 'bool') throw new DTypeError(`webgpu: where needs a bool condition, got ${cond.buffer.dtype}`);
+  checkWhere(cond, dtype);
   if (total === 0) return;
   const it = iteration('where', a.shape, [cond, a, b]);
   const rank = it.shape.length;
