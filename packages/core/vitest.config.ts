@@ -6,6 +6,7 @@ export default defineConfig({
     // --expose-gc lets the release-model test check the garbage-collector backstop.
     // Generous: CI's 2 cores run several packages' suites at once.
     testTimeout: 60_000,
+    hookTimeout: 60_000,
     pool: 'forks',
     poolOptions: { forks: { execArgv: ['--expose-gc'] } },
   },

@@ -5,5 +5,6 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     // Generous: CI's 2 cores run several packages' suites at once.
     testTimeout: 60_000,
+    hookTimeout: 60_000,
   },
 });
