@@ -1,5 +1,6 @@
 import { DTypeError, type BackendBuffer, type Conv2dParams, type View } from '@fathom/core';
 import { ParamLayout } from '../params.js';
+import { divisionFunctions, FAST_DIVIDE_LIMIT } from '../wgsl/fast-divide.js';
 import { bindingDeclarations, gridFor, linearEntry, linearGrid, type KernelRunner } from './launch.js';
 import { reduceKernel } from './reduce.js';
 import { gemmGrid, tiledGemmSource, tileFor, type GemmTile } from './tiled-gemm.js';
@@ -69,52 +70,56 @@ function packGemm(p: Conv2dParams, first: View, second: View, m: number, n: numb
 
 // Tap k of a kernel window: (channel, kh, kw) with k = (channel·KH + kh)·KW + kw.
 const TAP = `let taps = u32(p.kernelHeight * p.kernelWidth);
-  let channel = k / taps;
-  let kh = i32((k % taps) / u32(p.kernelWidth));
-  let kw = i32(k % u32(p.kernelWidth));`;
+  let channel = quot(k, taps);
+  let kh = i32(quot(k - channel * taps, u32(p.kernelWidth)));
+  let kw = i32(rem(k, u32(p.kernelWidth)));`;
 
 /** WGSL of conv2d as a GEMM per group: rows are output channels, columns (n, oh, ow), K the taps (c, kh, kw). */
-export function conv2dGemmSource(tile: GemmTile): string {
+export function conv2dGemmSource(tile: GemmTile, fastDivide: boolean): string {
   return tiledGemmSource({
-    declarations: declarations('x', 'weight', GEMM_GEOMETRY),
+    declarations: `${declarations('x', 'weight', GEMM_GEOMETRY)}
+${divisionFunctions(fastDivide)}`,
     loadA: 'return weight[p.secondOffset + (batch * p.groupOut + row) * p.k + k];',
     loadB: `${TAP}
   let plane = u32(p.outHeight * p.outWidth);
-  let n = col / plane;
-  let oh = i32((col % plane) / u32(p.outWidth));
-  let ow = i32(col % u32(p.outWidth));
-  let ih = oh * p.strideHeight - p.padHeight + kh * p.dilationHeight;
+  let n = quot(col, plane);
+  let q = col - n * plane;
+  let oh = quot(q, u32(p.outWidth));
+  let ow = i32(q - oh * u32(p.outWidth));
+  let ih = i32(oh) * p.strideHeight - p.padHeight + kh * p.dilationHeight;
   let iw = ow * p.strideWidth - p.padWidth + kw * p.dilationWidth;
   if (ih < 0 || ih >= p.inHeight || iw < 0 || iw >= p.inWidth) { return 0.0; }
   return x[p.firstOffset + ((n * p.inChannels + batch * p.groupIn + channel) * u32(p.inHeight) + u32(ih)) * u32(p.inWidth) + u32(iw)];`,
     store: `let plane = u32(p.outHeight * p.outWidth);
-  let n = col / plane;
-  out[(n * p.outChannels + batch * p.groupOut + row) * plane + col % plane] = value;`,
+  let n = quot(col, plane);
+  out[(n * p.outChannels + batch * p.groupOut + row) * plane + col - n * plane] = value;`,
   }, tile);
 }
 
 /** WGSL of conv2d's input gradient as a GEMM per group: rows are input channels, columns (n, ih, iw), K the taps (o, kh, kw). */
-export function conv2dInputGradGemmSource(tile: GemmTile): string {
+export function conv2dInputGradGemmSource(tile: GemmTile, fastDivide: boolean): string {
   return tiledGemmSource({
-    declarations: declarations('gradOut', 'weight', GEMM_GEOMETRY),
+    declarations: `${declarations('gradOut', 'weight', GEMM_GEOMETRY)}
+${divisionFunctions(fastDivide)}`,
     loadA: `let taps = u32(p.kernelHeight * p.kernelWidth);
-  let o = k / taps;
-  return weight[p.secondOffset + ((batch * p.groupOut + o) * p.groupIn + row) * taps + k % taps];`,
+  let o = quot(k, taps);
+  return weight[p.secondOffset + ((batch * p.groupOut + o) * p.groupIn + row) * taps + k - o * taps];`,
     loadB: `${TAP}
   let plane = u32(p.inHeight * p.inWidth);
-  let n = col / plane;
-  let ih = i32((col % plane) / u32(p.inWidth));
-  let iw = i32(col % u32(p.inWidth));
-  let th = ih + p.padHeight - kh * p.dilationHeight;
-  let tw = iw + p.padWidth - kw * p.dilationWidth;
-  if (th < 0 || tw < 0 || th % p.strideHeight != 0 || tw % p.strideWidth != 0) { return 0.0; }
-  let oh = th / p.strideHeight;
-  let ow = tw / p.strideWidth;
-  if (oh >= p.outHeight || ow >= p.outWidth) { return 0.0; }
-  return gradOut[p.firstOffset + ((n * p.outChannels + batch * p.groupOut + channel) * u32(p.outHeight) + u32(oh)) * u32(p.outWidth) + u32(ow)];`,
+  let n = quot(col, plane);
+  let q = col - n * plane;
+  let ihu = quot(q, u32(p.inWidth));
+  let th = i32(ihu) + p.padHeight - kh * p.dilationHeight;
+  let tw = i32(q - ihu * u32(p.inWidth)) + p.padWidth - kw * p.dilationWidth;
+  if (th < 0 || tw < 0) { return 0.0; }
+  let oh = quot(u32(th), u32(p.strideHeight));
+  let ow = quot(u32(tw), u32(p.strideWidth));
+  if (oh * u32(p.strideHeight) != u32(th) || ow * u32(p.strideWidth) != u32(tw)) { return 0.0; }
+  if (oh >= u32(p.outHeight) || ow >= u32(p.outWidth)) { return 0.0; }
+  return gradOut[p.firstOffset + ((n * p.outChannels + batch * p.groupOut + channel) * u32(p.outHeight) + oh) * u32(p.outWidth) + ow];`,
     store: `let plane = u32(p.inHeight * p.inWidth);
-  let n = col / plane;
-  out[(n * p.inChannels + batch * p.groupIn + row) * plane + col % plane] = value;`,
+  let n = quot(col, plane);
+  out[(n * p.inChannels + batch * p.groupIn + row) * plane + col - n * plane] = value;`,
   }, tile);
 }
 
@@ -125,15 +130,16 @@ export function conv2dInputGradGemmSource(tile: GemmTile): string {
 const WEIGHT_GEMM = new ParamLayout([...GEMM_GEOMETRY.fields, { name: 'slices', type: 'u32' }, { name: 'kTotal', type: 'u32' }]);
 
 /** WGSL of conv2d's weight gradient as split-K GEMMs: rows are output channels, columns the taps (c, kh, kw), K the (n, oh, ow) of one slice. */
-export function conv2dWeightGradGemmSource(tile: GemmTile): string {
+export function conv2dWeightGradGemmSource(tile: GemmTile, fastDivide: boolean): string {
   // One (n, oh, ow) position of the slice; 0 past the end of K.
   const position = `let kk = kBase + k;
   if (kk >= p.kTotal) { return 0.0; }
   let plane = u32(p.outHeight * p.outWidth);
-  let n = kk / plane;
-  let q = kk % plane;`;
+  let n = quot(kk, plane);
+  let q = kk - n * plane;`;
   return tiledGemmSource({
     declarations: `${declarations('x', 'gradOut', WEIGHT_GEMM)}
+${divisionFunctions(fastDivide)}
 var<private> group: u32;
 var<private> slice: u32;
 var<private> kBase: u32;`,
@@ -144,11 +150,12 @@ var<private> kBase: u32;`,
   return gradOut[p.secondOffset + (n * p.outChannels + group * p.groupOut + row) * plane + q];`,
     loadB: `${position}
   let taps = u32(p.kernelHeight * p.kernelWidth);
-  let channel = col / taps;
-  let kh = i32((col % taps) / u32(p.kernelWidth));
-  let kw = i32(col % u32(p.kernelWidth));
-  let ih = i32(q / u32(p.outWidth)) * p.strideHeight - p.padHeight + kh * p.dilationHeight;
-  let iw = i32(q % u32(p.outWidth)) * p.strideWidth - p.padWidth + kw * p.dilationWidth;
+  let channel = quot(col, taps);
+  let kh = i32(quot(col - channel * taps, u32(p.kernelWidth)));
+  let kw = i32(rem(col, u32(p.kernelWidth)));
+  let oh = quot(q, u32(p.outWidth));
+  let ih = i32(oh) * p.strideHeight - p.padHeight + kh * p.dilationHeight;
+  let iw = i32(q - oh * u32(p.outWidth)) * p.strideWidth - p.padWidth + kw * p.dilationWidth;
   if (ih < 0 || ih >= p.inHeight || iw < 0 || iw >= p.inWidth) { return 0.0; }
   return x[p.firstOffset + ((n * p.inChannels + group * p.groupIn + channel) * u32(p.inHeight) + u32(ih)) * u32(p.inWidth) + u32(iw)];`,
     store: 'out[(slice * p.outChannels + group * p.groupOut + row) * p.n + col] = value;',
@@ -282,8 +289,9 @@ export function conv2dKernel(runner: KernelRunner, x: View, weight: View, out: B
   const k = (p.inChannels / p.groups) * p.kernelHeight * p.kernelWidth;
   if (useGemm(m, n, k, p.groups, runner)) {
     const tile = tileFor(m);
+    const fastDivide = Math.max(n, k) < FAST_DIVIDE_LIMIT;
     runner.launch({
-      kernel: 'conv2dGemm', key: { ...tile, vector: Boolean(tile.vector) }, source: () => conv2dGemmSource(tile),
+      kernel: 'conv2dGemm', key: { ...tile, vector: Boolean(tile.vector), fastDivide }, source: () => conv2dGemmSource(tile, fastDivide),
       reads: [x.buffer, weight.buffer], writes: [{ buffer: out, whole: true }],
       params: packGemm(p, x, weight, m, n, k),
       workgroups: gemmGrid(m, n, p.groups, tile),
@@ -307,8 +315,9 @@ export function conv2dInputGradKernel(runner: KernelRunner, gradOut: View, weigh
   const k = (p.outChannels / p.groups) * p.kernelHeight * p.kernelWidth;
   if (useGemm(m, n, k, p.groups, runner)) {
     const tile = tileFor(m);
+    const fastDivide = Math.max(n, k) < FAST_DIVIDE_LIMIT;
     runner.launch({
-      kernel: 'conv2dInputGradGemm', key: { ...tile, vector: Boolean(tile.vector) }, source: () => conv2dInputGradGemmSource(tile),
+      kernel: 'conv2dInputGradGemm', key: { ...tile, vector: Boolean(tile.vector), fastDivide }, source: () => conv2dInputGradGemmSource(tile, fastDivide),
       reads: [gradOut.buffer, weight.buffer], writes: [{ buffer: out, whole: true }],
       params: packGemm(p, gradOut, weight, m, n, k),
       workgroups: gemmGrid(m, n, p.groups, tile),
@@ -333,6 +342,7 @@ export function conv2dWeightGradKernel(runner: KernelRunner, x: View, gradOut: V
   const strategy = convStrategy === 'auto' ? (m * n * k >= 1 << 20 ? 'gemm' : 'direct') : convStrategy;
   if (strategy === 'gemm' && k > 0) {
     const tile = tileFor(m, n);
+    const fastDivide = Math.max(n, k) < FAST_DIVIDE_LIMIT;
     const [tilesX, tilesY] = gemmGrid(m, n, 1, tile);
     // Enough slices for about 64 workgroups, each slice at least 256 positions long.
     const slices = Math.max(1, Math.min(Math.ceil(64 / (tilesX * tilesY * p.groups)), Math.ceil(k / 256)));
@@ -340,7 +350,7 @@ export function conv2dWeightGradKernel(runner: KernelRunner, x: View, gradOut: V
     if (p.groups * slices <= runner.maxWorkgroupsPerDimension) {
       const scratch = slices > 1 ? runner.allocate('float32', slices * total) : out;
       runner.launch({
-        kernel: 'conv2dWeightGradGemm', key: { ...tile, vector: Boolean(tile.vector) }, source: () => conv2dWeightGradGemmSource(tile),
+        kernel: 'conv2dWeightGradGemm', key: { ...tile, vector: Boolean(tile.vector), fastDivide }, source: () => conv2dWeightGradGemmSource(tile, fastDivide),
         reads: [x.buffer, gradOut.buffer], writes: [{ buffer: scratch, whole: true }],
         params: WEIGHT_GEMM.pack({ ...geometry(p, total, x, gradOut), m, n, k: sliceLength, slices, kTotal: k }),
         workgroups: gemmGrid(m, n, p.groups * slices, tile),
