@@ -27,7 +27,10 @@ export function stridedOffsets(rank: number, operands: readonly string[], index:
   const lines = [`var ${prefix}rest = ${index};`];
   for (const name of operands) lines.push(`var ${name}${prefix}Offset = i32(p.${name}Offset);`);
   for (let d = rank - 1; d >= 0; d--) {
-    lines.push(`{ let size = p.${shapeName}[${d}]; let coord = i32(${prefix}rest % size); ${prefix}rest = ${prefix}rest / size;`);
+    // What is left of the index at dim 0 is its coordinate: no division (a contiguous operand, rank 1 once merged, needs none).
+    lines.push(d === 0
+      ? `{ let coord = i32(${prefix}rest);`
+      : `{ let size = p.${shapeName}[${d}]; let coord = i32(${prefix}rest % size); ${prefix}rest = ${prefix}rest / size;`);
     for (const name of operands) lines.push(`  ${name}${prefix}Offset += coord * p.${name}Strides[${d}];`);
     lines.push('}');
   }
