@@ -1,5 +1,5 @@
 import type { DType, TypedArray } from './dtype.js';
-import type { Shape } from './shape.js';
+import { isContiguous, sizeOf, type Shape } from './shape.js';
 
 /** The version of the {@link Backend} contract this copy of core speaks. */
 export const BACKEND_API_VERSION = 1;
@@ -20,6 +20,16 @@ export interface View {
   readonly shape: Shape;
   readonly strides: readonly number[];
   readonly offset: number;
+}
+
+/**
+ * Whether `view` covers its whole buffer, row-major from its first element:
+ * a kernel writing it writes every element of the buffer (so a buffer that
+ * owes its zeros need not be cleared first), and a kernel reading it reads
+ * the buffer as one flat array.
+ */
+export function coversBuffer(view: View): boolean {
+  return view.offset === 0 && sizeOf(view.shape) === view.buffer.length && isContiguous(view.shape, view.strides);
 }
 
 /** Elementwise functions of one operand. */

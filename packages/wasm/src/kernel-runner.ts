@@ -1,4 +1,4 @@
-import { DeviceError, DTypeError, ValueError, type BackendBuffer, type View } from '@fathom/core';
+import { coversBuffer, DeviceError, DTypeError, ValueError, type BackendBuffer, type View } from '@fathom/core';
 import { DTYPE_CODES, type WasmDType } from './op-codes.js';
 import { KERNEL_STATUS, type FathomExports, type KernelName } from './wasm-exports.js';
 
@@ -31,18 +31,6 @@ export interface BufferResolver {
   zeroPending(buffer: BackendBuffer): boolean;
   /** Makes all of `buffer` zero (without touching its memory until something reads it). */
   zeroWhole(buffer: BackendBuffer, op: string): void;
-}
-
-/** Whether a view covers its whole buffer, contiguously from its first element. */
-export function coversBuffer(view: View): boolean {
-  if (view.offset !== 0) return false;
-  let expected = 1;
-  for (let d = view.shape.length - 1; d >= 0; d--) {
-    const size = view.shape[d];
-    if (size !== 1 && view.strides[d] !== expected) return false;
-    expected *= size;
-  }
-  return expected === view.buffer.length;
 }
 
 const BYTES: Readonly<Record<WasmDType, number>> = { float32: 4, int32: 4, bool: 1 };

@@ -153,7 +153,7 @@ export class WebGpuBackend implements Backend, KernelRunner {
     const run = this as KernelRunner;
     // A fused kernel binds two storage buffers besides its reads: its output and its parameter block.
     const fusion = options.fuseElementwise === false ? null : new PendingElementwise({
-      dispatch: (launch) => this.dispatch(launch, true),
+      dispatch: (launch) => this.encode(launch, launch.reads as BufferRecord[], launch.writes.map(({ buffer, whole }) => ({ record: buffer as BufferRecord, whole }))),
       unread: (buffer) => this.unread(buffer as BufferRecord),
       snapshot: (buffer) => this.snapshot(buffer as BufferRecord),
       release: (buffer) => this.release(buffer),
@@ -362,25 +362,22 @@ export class WebGpuBackend implements Backend, KernelRunner {
   /** KernelRunner.launch: records one dispatch of a generated kernel, after the pending results it reads or overwrites. */
   launch(launch: KernelLaunch): void {
     this.live(launch.kernel);
-    const writes = launch.writes.map(({ buffer, whole }) => ({ record: this.record(buffer, launch.kernel), whole }));
     const reads = launch.reads.map((buffer) => this.record(buffer, launch.kernel));
+    const writes = launch.writes.map(({ buffer, whole }) => ({ record: this.record(buffer, launch.kernel), whole }));
     if (this.fusion) {
       for (const record of reads) this.fusion.materialize(record);
       for (const { record, whole } of writes) this.fusion.beforeWrite(record, whole);
     }
-    this.dispatch(launch, false);
+    this.encode(launch, reads, writes);
   }
 
-  // Records a dispatch; a fused kernel's reads may be released buffers kept for it (see unread).
-  private dispatch(launch: KernelLaunch, fused: boolean): void {
-    this.live(launch.kernel);
-    const { pipeline, layout } = this.pipelines.get(launch.kernel, launch.key, launch.source, launch.reads.length, launch.writes.length);
-    const writes = launch.writes.map(({ buffer, whole }) => ({ record: this.record(buffer, launch.kernel), whole }));
+  // Records a dispatch of buffers already checked (a fused kernel's reads may be released buffers kept for it: see unread).
+  private encode(launch: KernelLaunch, reads: readonly BufferRecord[], writes: readonly { record: BufferRecord; whole: boolean }[]): void {
+    const { pipeline, layout } = this.pipelines.get(launch.kernel, launch.key, launch.source, reads.length, writes.length);
     const written = new Set(writes.map((w) => w.record.gpuBuffer));
     const temporaries: { buffer: GPUBuffer; size: number }[] = [];
     const bound: GPUBuffer[] = [];
-    for (const buffer of launch.reads) {
-      const record = fused ? (buffer as BufferRecord) : this.record(buffer, launch.kernel);
+    for (const record of reads) {
       this.zeroIfNeeded(record);
       if (written.has(record.gpuBuffer)) {
         // WebGPU forbids binding one buffer both read-only and writable in a

@@ -35,6 +35,11 @@ interface Hooks {
   afterAll(fn: () => Promise<void>): void;
 }
 
+interface AsyncHooks {
+  beforeAll(fn: () => Promise<void>): void;
+  afterAll(fn: () => Promise<void>): void;
+}
+
 /** Registers `backend` as device 'webgpu' for the file's tests, then unregisters and destroys it. */
 export function useForFile(hooks: Hooks, backend: WebGpuBackend): void {
   hooks.beforeAll(() => {
@@ -44,4 +49,18 @@ export function useForFile(hooks: Hooks, backend: WebGpuBackend): void {
     unregisterBackend(backend.name);
     await backend.destroy();
   });
+}
+
+/** Registers a fresh backend made with `options` for the tests of the enclosing describe (or file); the getter returns it once they run. */
+export function backendWith(hooks: AsyncHooks, options: WebGpuOptions): () => WebGpuBackend {
+  let backend: WebGpuBackend;
+  hooks.beforeAll(async () => {
+    backend = await webgpu(options);
+    registerBackend(backend);
+  });
+  hooks.afterAll(async () => {
+    unregisterBackend(backend.name);
+    await backend.destroy();
+  });
+  return () => backend;
 }

@@ -1,28 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isFathomError, registerBackend, scope, tensor, unregisterBackend, type Tensor } from '@fathom/core';
-import { webgpu, type WebGpuBackend, type WebGpuOptions } from '../src/index.js';
+import { isFathomError, scope, tensor, type Tensor } from '@fathom/core';
+import type { WebGpuBackend } from '../src/index.js';
 import { bindingDeclarations, LINEAR_WORKGROUP, linearEntry } from '../src/kernels/launch.js';
 import { ParamLayout } from '../src/params.js';
-import { backendOrReason, noAdapter } from './adapter.js';
+import { backendOrReason, backendWith, noAdapter } from './adapter.js';
 
 // Bind groups of buffers are cached by layout and bound buffers (the
 // parameter block has its own group), dropped with their buffers, and capped:
 // past `maxBindGroups` a dispatch runs through scratch buffers instead of
 // making one.
-
-/** Registers a fresh backend made with `options` for the tests of the enclosing describe. */
-function backendWith(options: WebGpuOptions): () => WebGpuBackend {
-  let backend: WebGpuBackend;
-  beforeAll(async () => {
-    backend = await webgpu(options);
-    registerBackend(backend);
-  });
-  afterAll(async () => {
-    unregisterBackend('webgpu');
-    await backend.destroy();
-  });
-  return () => backend;
-}
 
 const HALVES = new ParamLayout([{ name: 'total', type: 'u32' }]);
 
@@ -46,7 +32,7 @@ if ('backend' in found) {
   await found.backend.destroy();
 
   describe('a repeated computation', () => {
-    const backend = backendWith({});
+    const backend = backendWith({ beforeAll, afterAll }, {});
     it('reuses its bind groups', async () => {
       const x = tensor([1, 2, 3, 4], { device: 'webgpu' });
       const step = async (): Promise<number[]> => {
@@ -69,7 +55,7 @@ if ('backend' in found) {
 
   describe('a destroyed buffer', () => {
     // With no room in the pool, every released buffer is destroyed.
-    const backend = backendWith({ maxPooledBytes: 0 });
+    const backend = backendWith({ beforeAll, afterAll }, { maxPooledBytes: 0 });
     it('takes its bind groups with it', async () => {
       const before = backend().memory().bindGroups;
       const a = tensor([1, 2, 3, 4], { device: 'webgpu' });
@@ -84,7 +70,7 @@ if ('backend' in found) {
   });
 
   describe('past maxBindGroups', () => {
-    const backend = backendWith({ maxBindGroups: 16 });
+    const backend = backendWith({ beforeAll, afterAll }, { maxBindGroups: 16 });
     it('dispatches through scratch buffers, with the same results and no new bind group', async () => {
       const x = tensor([1, 2, 3, 4, 5, 6, 7, 8], { device: 'webgpu' });
       const y = tensor([10, 20, 30, 40, 50, 60, 70, 80], { device: 'webgpu' });
@@ -106,7 +92,7 @@ if ('backend' in found) {
   });
 
   describe('a kernel whose shader disagrees with its reads and writes', () => {
-    const backend = backendWith({});
+    const backend = backendWith({ beforeAll, afterAll }, {});
     it('fails with a DeviceError naming it (layouts are explicit, not inferred)', async () => {
       const x = tensor([1, 2, 3, 4], { device: 'webgpu' });
       const out = tensor([0, 0, 0, 0], { device: 'webgpu' });

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerBackend, tensor, unregisterBackend } from '@fathom/core';
-import { webgpu, type WebGpuBackend } from '../src/index.js';
-import { backendOrReason, noAdapter } from './adapter.js';
+import { tensor } from '@fathom/core';
+import { backendOrReason, backendWith, noAdapter } from './adapter.js';
 
 // With no room in the pool every released buffer is destroyed; one that the
 // unsubmitted batch still reads must outlive the batch's submit, or Dawn
@@ -9,15 +8,7 @@ import { backendOrReason, noAdapter } from './adapter.js';
 const found = await backendOrReason();
 if ('backend' in found) {
   await found.backend.destroy();
-  let backend: WebGpuBackend;
-  beforeAll(async () => {
-    backend = await webgpu({ maxPooledBytes: 0 });
-    registerBackend(backend);
-  });
-  afterAll(async () => {
-    unregisterBackend('webgpu');
-    await backend.destroy();
-  });
+  const backend = backendWith({ beforeAll, afterAll }, { maxPooledBytes: 0 });
 
   describe('a buffer released while the batch still reads it', () => {
     it('is destroyed only after the batch is submitted', async () => {
@@ -32,7 +23,7 @@ if ('backend' in found) {
       expect(Array.from(await d.data())).toEqual([-11, -21, -31, -41]);
       c.dispose();
       d.dispose();
-      expect(backend.memory().pooledBuffers).toBe(0);
+      expect(backend().memory().pooledBuffers).toBe(0);
     });
   });
 } else noAdapter({ it }, found.reason);

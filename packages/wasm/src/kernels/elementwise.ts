@@ -1,5 +1,5 @@
-import type { BackendBuffer, BinaryOp, Kernels, UnaryOp, UnaryParams, View } from '@fathom/core';
-import { coversBuffer, type KernelRunner } from '../kernel-runner.js';
+import { coversBuffer, type BackendBuffer, type BinaryOp, type Kernels, type UnaryOp, type UnaryParams, type View } from '@fathom/core';
+import type { KernelRunner } from '../kernel-runner.js';
 import { BINARY_CODES, UNARY_CODES } from '../op-codes.js';
 
 /** fill, copy, unary, binary and where (csrc/elementwise.c). */

@@ -1,10 +1,10 @@
-import type { BackendBuffer, BinaryOp, DType, UnaryOp } from '@fathom/core';
+import { contiguousStrides, sizeOf, type BackendBuffer, type BinaryOp, type DType, type UnaryOp } from '@fathom/core';
 import { binaryExpression, CLAMP_F32, POW_I32, unaryExpression } from '../kernels/elementwise.js';
 import { bindingDeclarations, linearEntry, type BindingSpec } from '../kernels/launch.js';
 import { ParamLayout, type ParamField, type ParamValues } from '../params.js';
 import { mathLibrary } from '../wgsl/math.js';
 import { conversionFunctions, convertExpression, storageType } from '../wgsl/storage-type.js';
-import { collapseDims, rowMajorStrides, stridedFields, stridedOffsets } from '../wgsl/strided.js';
+import { collapseDims, stridedFields, stridedOffsets } from '../wgsl/strided.js';
 
 /** A read of a buffer through a view whose strides are over the fused kernel's iteration shape. */
 export interface FusedLoad {
@@ -140,7 +140,7 @@ export function withBuffer(root: FusedNode, from: BackendBuffer, to: BackendBuff
 export function measure(root: FusedNode, shape: readonly number[]): { ops: number; reads: BackendBuffer[]; rank: number } {
   const order = postOrder(root);
   const loads = order.filter((node): node is FusedLoad => node.kind === 'load');
-  const rank = collapseDims(shape, [...loads.map((load) => load.strides), rowMajorStrides(shape)]).shape.length;
+  const rank = collapseDims(shape, [...loads.map((load) => load.strides), contiguousStrides(shape)]).shape.length;
   return { ops: order.length - loads.length, reads: [...new Set(loads.map((load) => load.buffer))], rank };
 }
 
@@ -156,13 +156,13 @@ export function planFused(root: FusedNode, shape: readonly number[], outType: DT
   const ids = new Map<FusedNode, number>(order.map((node, k) => [node, k]));
   const loads = order.filter((node): node is FusedLoad => node.kind === 'load');
   const reads = [...new Set(loads.map((load) => load.buffer))];
-  const collapsed = collapseDims(shape, [...loads.map((load) => load.strides), rowMajorStrides(shape)]);
+  const collapsed = collapseDims(shape, [...loads.map((load) => load.strides), contiguousStrides(shape)]);
   const rank = collapsed.shape.length;
   const loadName = (load: FusedLoad): string => `l${ids.get(load)}`;
   const loadNames = loads.map(loadName);
 
   const nodeFields: ParamField[] = [];
-  const values: Record<string, number | readonly number[]> = { total: shape.reduce((p, d) => p * d, 1), shape: collapsed.shape };
+  const values: Record<string, number | readonly number[]> = { total: sizeOf(shape), shape: collapsed.shape };
   loads.forEach((load, j) => {
     values[`${loadNames[j]}Strides`] = collapsed.strides[j];
     values[`${loadNames[j]}Offset`] = load.offset;

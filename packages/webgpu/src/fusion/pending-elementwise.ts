@@ -1,8 +1,8 @@
-import type { BackendBuffer, BinaryOp, UnaryOp, UnaryParams, View } from '@fathom/core';
-import { checkBinary, checkWhere, elementBits, iteration, sizeOf, unaryExpression } from '../kernels/elementwise.js';
+import { contiguousStrides, coversBuffer, sizeOf, type BackendBuffer, type BinaryOp, type UnaryOp, type UnaryParams, type View } from '@fathom/core';
+import { checkBinary, checkWhere, elementBits, iteration, unaryExpression } from '../kernels/elementwise.js';
 import { gridFor, LINEAR_WORKGROUP, type KernelLaunch } from '../kernels/launch.js';
 import { storageType } from '../wgsl/storage-type.js';
-import { MAX_RANK, rowMajorStrides } from '../wgsl/strided.js';
+import { MAX_RANK } from '../wgsl/strided.js';
 import { measure, planFused, withBuffer, type FusedNode } from './fused-expression.js';
 
 /** What {@link PendingElementwise} needs from the backend. */
@@ -79,7 +79,7 @@ export class PendingElementwise {
   copy(src: View, dst: View): boolean {
     const entry = this.pending.get(src.buffer);
     const shape = src.shape;
-    if (!entry || src.buffer === dst.buffer || !linesUp(entry, src, shape) || !wholeBuffer(dst, shape)) return false;
+    if (!entry || src.buffer === dst.buffer || !linesUp(entry, src, shape) || !coversBuffer(dst)) return false;
     const from = src.buffer.dtype;
     const to = dst.buffer.dtype;
     const root: FusedNode = from === to ? entry.root : { kind: 'convert', from, to, x: entry.root };
@@ -96,7 +96,7 @@ export class PendingElementwise {
     this.preserve(dst.buffer, entry);
     this.dispatch({ out: dst.buffer, root, shape, reads });
     // src holds what dst now does: it stays pending as a read of dst, computed only if read before dst changes.
-    const load: FusedNode = { kind: 'load', buffer: dst.buffer, offset: 0, strides: rowMajorStrides(shape) };
+    const load: FusedNode = { kind: 'load', buffer: dst.buffer, offset: 0, strides: contiguousStrides(shape) };
     this.define({ out: src.buffer, root: load, shape, reads: [dst.buffer] });
     return true;
   }
@@ -274,11 +274,5 @@ export class PendingElementwise {
 // Whether `view`, iterated over `shape`, reads `entry`'s buffer at the index each element has in `entry`'s own iteration (a fill is the same everywhere).
 function linesUp(entry: Pending, view: View, shape: readonly number[]): boolean {
   if (entry.root.kind === 'fill') return true;
-  return shape.length === entry.shape.length && shape.every((d, k) => d === entry.shape[k]) && wholeBuffer(view, shape);
-}
-
-// Whether `view` covers its whole buffer, row-major over `shape`.
-function wholeBuffer(view: View, shape: readonly number[]): boolean {
-  const strides = rowMajorStrides(shape);
-  return view.offset === 0 && sizeOf(shape) === view.buffer.length && shape.every((d, k) => d === 1 || view.strides[k] === strides[k]);
+  return shape.length === entry.shape.length && shape.every((d, k) => d === entry.shape[k]) && coversBuffer(view);
 }

@@ -1,20 +1,15 @@
-import { DTypeError, ShapeError, type BackendBuffer, type BinaryOp, type DType, type UnaryOp, type UnaryParams, type View } from '@fathom/core';
+import { contiguousStrides, DTypeError, ShapeError, sizeOf, type BackendBuffer, type BinaryOp, type DType, type UnaryOp, type UnaryParams, type View } from '@fathom/core';
 import { ParamLayout } from '../params.js';
 import { mathLibrary } from '../wgsl/math.js';
 import { conversionFunctions, convertExpression, storageType, type StorageType } from '../wgsl/storage-type.js';
-import { collapseDims, MAX_RANK, rowMajorStrides, stridedFields, stridedOffsets } from '../wgsl/strided.js';
+import { collapseDims, MAX_RANK, stridedFields, stridedOffsets } from '../wgsl/strided.js';
 import { bindingDeclarations, linearEntry, linearGrid, type KernelRunner } from './launch.js';
 
 // ── shared plumbing ─────────────────────────────────────────────────────────
 
-/** Elements of `shape`. */
-export function sizeOf(shape: readonly number[]): number {
-  return shape.reduce((p, d) => p * d, 1);
-}
-
 /** The iteration of an elementwise kernel: `shape` merged over every operand's strides (the output's are row-major). */
 export function iteration(op: string, shape: readonly number[], views: readonly View[]): { shape: number[]; strides: number[][] } {
-  const collapsed = collapseDims(shape, [...views.map((v) => v.strides), rowMajorStrides(shape)]);
+  const collapsed = collapseDims(shape, [...views.map((v) => v.strides), contiguousStrides(shape)]);
   if (collapsed.shape.length > MAX_RANK) {
     throw new ShapeError(`webgpu: ${op} handles at most ${MAX_RANK} non-mergeable dims, got shape [${shape.join(',')}]`);
   }

@@ -1,4 +1,4 @@
-import { DTypeError, ShapeError, type BackendBuffer, type DType, type Shape, type View } from '@fathom/core';
+import { DTypeError, ShapeError, sizeOf, type BackendBuffer, type DType, type Shape, type View } from '@fathom/core';
 import { ParamLayout } from '../params.js';
 import { storageType } from '../wgsl/storage-type.js';
 import { MAX_RANK } from '../wgsl/strided.js';
@@ -55,7 +55,7 @@ export function gatherKernel(runner: KernelRunner, x: View, dim: number, index: 
   const dtype = x.buffer.dtype;
   storageType(dtype, 'gather');
   if (index.buffer.dtype !== 'int32') throw new DTypeError(`webgpu: gather needs an int32 index, got ${index.buffer.dtype}`);
-  const total = index.shape.reduce((p, d) => p * d, 1);
+  const total = sizeOf(index.shape);
   if (total === 0) return;
   const indexView = atLeast1d(index.shape, index.strides);
   const valueView = atLeast1d(x.shape, x.strides);
@@ -114,8 +114,8 @@ export function scatterAddKernel(runner: KernelRunner, out: BackendBuffer, outSh
   storageType(dtype, 'scatterAdd');
   if (index.buffer.dtype !== 'int32') throw new DTypeError(`webgpu: scatterAdd needs an int32 index, got ${index.buffer.dtype}`);
   if (src.buffer.dtype !== dtype) throw new DTypeError(`webgpu: scatterAdd adds ${src.buffer.dtype} into ${dtype}; cast first`);
-  const total = outShape.reduce((p, d) => p * d, 1);
-  const sources = index.shape.reduce((p, d) => p * d, 1);
+  const total = sizeOf(outShape);
+  const sources = sizeOf(index.shape);
   if (total === 0 || sources === 0) return;
   const indexView = atLeast1d(index.shape, index.strides);
   const srcView = atLeast1d(src.shape, src.strides);

@@ -1,4 +1,4 @@
-import { DTypeError, ShapeError, type BackendBuffer, type View } from '@fathom/core';
+import { DTypeError, ShapeError, sizeOf, type BackendBuffer, type View } from '@fathom/core';
 import { ParamLayout } from '../params.js';
 import { collapseDims, MAX_RANK, stridedFields, stridedOffsets } from '../wgsl/strided.js';
 import { bindingDeclarations, linearEntry, linearGrid, type KernelRunner } from './launch.js';
@@ -79,7 +79,7 @@ export function matmulKernel(runner: KernelRunner, a: View, b: View, out: Backen
   const k = a.shape[rank - 1];
   const n = b.shape[rank - 1];
   const batchShape = a.shape.slice(0, rank - 2);
-  const batches = batchShape.reduce((p, d) => p * d, 1);
+  const batches = sizeOf(batchShape);
   const total = batches * m * n;
   if (total === 0) return;
   const collapsed = collapseDims(batchShape, [a.strides.slice(0, rank - 2), b.strides.slice(0, rank - 2)]);

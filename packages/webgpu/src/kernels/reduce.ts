@@ -1,4 +1,4 @@
-import { DTypeError, ShapeError, type ArgReduceOp, type BackendBuffer, type DType, type ReduceOp, type View } from '@fathom/core';
+import { DTypeError, ShapeError, sizeOf, type ArgReduceOp, type BackendBuffer, type DType, type ReduceOp, type View } from '@fathom/core';
 import { ParamLayout } from '../params.js';
 import { mathLibrary } from '../wgsl/math.js';
 import { storageType, type StorageType } from '../wgsl/storage-type.js';
@@ -41,8 +41,8 @@ function split(op: string, x: View, dims: readonly number[]): Split {
     throw new ShapeError(`webgpu: ${op} handles at most ${MAX_RANK} non-mergeable dims, got shape [${x.shape.join(',')}]`);
   }
   return {
-    outputs: keptShape.reduce((p, d) => p * d, 1),
-    count: reducedShape.reduce((p, d) => p * d, 1),
+    outputs: sizeOf(keptShape),
+    count: sizeOf(reducedShape),
     kept: { shape: kept.shape, strides: kept.strides[0] },
     reduced: { shape: reduced.shape, strides: reduced.strides[0] },
   };
@@ -241,7 +241,7 @@ export function argReduceKernel(runner: KernelRunner, op: ArgReduceOp, x: View, 
   const keptStrides = x.strides.filter((_, d) => d !== dim);
   const kept = collapseDims(keptShape, [keptStrides]);
   if (kept.shape.length > MAX_RANK) throw new ShapeError(`webgpu: ${op} handles at most ${MAX_RANK} non-mergeable dims, got shape [${x.shape.join(',')}]`);
-  const outputs = keptShape.reduce((p, d) => p * d, 1);
+  const outputs = sizeOf(keptShape);
   const count = x.shape[dim];
   if (outputs === 0 || count === 0) return;
   const strategy = strategyFor(count);

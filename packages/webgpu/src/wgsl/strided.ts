@@ -39,14 +39,3 @@ export function stridedOffsets(rank: number, operands: readonly string[], index:
 }
 
 export { collapseDims } from '@fathom/core';
-
-/** Row-major strides of `shape`. */
-export function rowMajorStrides(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let step = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    strides[d] = step;
-    step *= shape[d];
-  }
-  return strides;
-}
