@@ -92,6 +92,14 @@ const cases: LayerCase[] = [
     inputs: () => [randn([3, 6, 4]), randn([2, 3, 5]).mul(0.5), randn([2, 3, 5]).mul(0.5)],
   },
   {
+    name: 'LSTM, bidirectional, 2 layers, given h0 and c0',
+    make: () => {
+      const module = new LSTM(4, 5, { numLayers: 2, bidirectional: true });
+      return { module, forward: ([x, h0, c0]: readonly Tensor[]) => ({ ...module.forward(x, h0, c0) }) };
+    },
+    inputs: () => [randn([6, 3, 4]), randn([4, 3, 5]).mul(0.5), randn([4, 3, 5]).mul(0.5)],
+  },
+  {
     name: 'GRU, (T, N, in), zero initial state',
     make: () => {
       const module = new GRU(4, 5);

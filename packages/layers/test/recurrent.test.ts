@@ -59,6 +59,13 @@ useAutograd();
  * out, (h, c) = lstm2(pattern([3, 2, 4], 100))
  * (out.pow(2).sum() + c.sum()).backward()
  * show('lstm_grad_weight_ih_l0', lstm2.weight_ih_l0.grad)
+ *
+ * bi = fill(torch.nn.LSTM(4, 3, num_layers=2, batch_first=True, bidirectional=True))
+ * print([(k, list(v.shape)) for k, v in bi.state_dict().items()])
+ * out, (h, c) = bi(pattern([2, 3, 4], 100), (pattern([4, 2, 3], 101), pattern([4, 2, 3], 102)))
+ * show('bilstm_output', out); show('bilstm_h', h); show('bilstm_c', c)
+ * (out.pow(2).sum() + c.sum()).backward()
+ * show('bilstm_grad_weight_hh_l0_reverse', bi.weight_hh_l0_reverse.grad)
  */
 
 /** The script's `pattern`: ((k·37 + 11·seed) mod 23 − 11) / 40 over the flat index k, as float32. */
@@ -214,6 +221,43 @@ describe('RNN, LSTM and GRU layers match PyTorch', () => {
       0.0010351447, -0.00072226184, 0.0009757473, -0.00078158575, 1.1985314e-05, -0.00048301584, 0.00081444264, 0.00032017246,
     ]);
   });
+
+  it('bidirectional LSTM: 2 layers, batchFirst, with h0 and c0, and a reverse weight\'s gradient', async () => {
+    const lstm = new LSTM(4, 3, { numLayers: 2, batchFirst: true, bidirectional: true });
+    // The keys and shapes PyTorch printed: each layer's forward weights, then its `_reverse` ones.
+    const torchKeys: [string, number[]][] = [
+      ['weight_ih_l0', [12, 4]], ['weight_hh_l0', [12, 3]], ['bias_ih_l0', [12]], ['bias_hh_l0', [12]],
+      ['weight_ih_l0_reverse', [12, 4]], ['weight_hh_l0_reverse', [12, 3]], ['bias_ih_l0_reverse', [12]], ['bias_hh_l0_reverse', [12]],
+      ['weight_ih_l1', [12, 6]], ['weight_hh_l1', [12, 3]], ['bias_ih_l1', [12]], ['bias_hh_l1', [12]],
+      ['weight_ih_l1_reverse', [12, 6]], ['weight_hh_l1_reverse', [12, 3]], ['bias_ih_l1_reverse', [12]], ['bias_hh_l1_reverse', [12]],
+    ];
+    lstm.loadStateDict(patternState(torchKeys));
+    const { output, h, c } = lstm.forward(pattern([2, 3, 4], 100), pattern([4, 2, 3], 101), pattern([4, 2, 3], 102));
+    await expectClose(output, [2, 3, 6], [
+      -0.0078537669, -0.042589471, -0.066085301, 0.063225605, 0.10975289, -0.089606293, 0.05386553, -0.083832279, -0.058387812,
+      0.072964564, 0.089099117, -0.063779086, 0.082247727, -0.10933268, -0.052551869, 0.08416348, 0.059077222, 0.0010413005,
+      0.10301106, -0.063604638, -0.098915607, 0.061720531, 0.11621547, -0.10290696, 0.099718638, -0.094802506, -0.069494419,
+      0.059127785, 0.095262393, -0.080994092, 0.088789873, -0.11316805, -0.054800168, 0.052144606, 0.059189964, -0.030307297,
+    ]);
+    await expectClose(h, [4, 2, 3], [
+      -0.056408931, -0.01977106, 0.038934726, -0.091534749, 0.013553086, 0.039694443, -0.15005909, -0.069023162, 0.0010740822,
+      -0.13635722, -0.049870621, -0.0023285819, 0.082247727, -0.10933268, -0.052551869, 0.088789873, -0.11316805, -0.054800168,
+      0.063225605, 0.10975289, -0.089606293, 0.061720531, 0.11621547, -0.10290696,
+    ]);
+    await expectClose(c, [4, 2, 3], [
+      -0.10347857, -0.045496125, 0.08398138, -0.16864316, 0.030363882, 0.083050817, -0.2777766, -0.12593919, 0.0023873998,
+      -0.26535314, -0.089164391, -0.0052947719, 0.16156915, -0.20661418, -0.092390262, 0.17786935, -0.20901337, -0.096221916,
+      0.13239786, 0.2175633, -0.16672155, 0.12898375, 0.23078167, -0.19416487,
+    ]);
+    output.square().sum().add(c.sum()).backward();
+    const [, weightHhReverse] = lstm.layerWeights(0, true);
+    await expectClose(weightHhReverse.grad!, [12, 3], [
+      0.016421791, 0.014945515, 0.00063371076, 0.00063601974, 0.0047977883, 0.0060378793, -0.00074382708, 0.0016141732, 0.00073743891,
+      0.013611397, 0.0098616648, -0.00039766496, 0.0070977462, 0.010326064, -0.0034266482, 0.00044695195, -0.0013661715, -0.00074976287,
+      -0.11782764, -0.10051857, -0.0057201544, -0.093565896, -0.13309461, -0.07650964, -0.09468618, -0.1037553, -0.039520349,
+      -0.0017262718, -0.002746657, -0.0022879429, -8.2924031e-05, 0.0012717037, 0.00048416757, -3.2507029e-05, 7.1489012e-06, 4.2098138e-05,
+    ]);
+  });
 });
 
 describe('recurrent gradients pass gradcheck in float64', () => {
@@ -291,7 +335,6 @@ describe('recurrent layers: options, initialization and errors', () => {
   });
 
   it('rejects bad options and shapes with typed errors naming the layer', () => {
-    expect(() => new LSTM(4, 3, { bidirectional: true })).toThrow('LSTM: bidirectional is not supported yet');
     expect(() => new GRU(4, 3, { dropout: 1.5 })).toThrow('GRU: dropout must be in [0, 1], got 1.5');
     expect(() => new RNN(4, 3, { numLayers: 0 })).toThrow('RNN: numLayers must be a positive integer, got 0');
     expect(() => new LSTMCell(0, 3)).toThrow('LSTMCell: inputSize must be a positive integer, got 0');

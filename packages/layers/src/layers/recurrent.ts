@@ -1,4 +1,4 @@
-import { formatShape, ShapeError, stack, ValueError, type Tensor } from '@fathom/core';
+import { cat, formatShape, ShapeError, stack, ValueError, type Tensor } from '@fathom/core';
 import { Module } from '../module.js';
 import { dropout } from './dropout.js';
 import { linear } from './linear.js';
@@ -10,25 +10,35 @@ export interface RNNOptions {
   readonly numLayers?: number;
   /** Learn `bias_ih_l{k}` and `bias_hh_l{k}` (default true). */
   readonly bias?: boolean;
-  /** Input and output are (N, T, ·) instead of (T, N, ·); states stay (numLayers, N, H) (default false). */
+  /** Input and output are (N, T, ·) instead of (T, N, ·); states stay (numLayers·D, N, H) (default false). */
   readonly batchFirst?: boolean;
   /** Dropout probability on each layer's output except the last, in training mode only (default 0). */
   readonly dropout?: number;
-  /** Not supported yet: passing true throws a ValueError. */
+  /**
+   * Add a second direction per layer that reads the sequence from the last
+   * step to the first, with its own `*_reverse` weights; outputs become 2H
+   * wide and states count D = 2 directions per layer (default false).
+   */
   readonly bidirectional?: boolean;
 }
 
-/** What {@link RNN} and {@link GRU} return. */
+/**
+ * What {@link RNN} and {@link GRU} return. D is 2 with `bidirectional`, else 1;
+ * the forward direction fills output features [0, H), the reverse [H, 2H).
+ */
 export interface RNNOutput {
-  /** The last layer's hidden state at every step: (T, N, H), (N, T, H) with batchFirst, or (T, H) unbatched. */
+  /** The last layer's hidden state at every step: (T, N, D·H), (N, T, D·H) with batchFirst, or (T, D·H) unbatched. */
   readonly output: Tensor;
-  /** Every layer's hidden state after the last step: (numLayers, N, H), or (numLayers, H) unbatched. */
+  /**
+   * Every layer's and direction's hidden state after its last step: (numLayers·D, N, H),
+   * or (numLayers·D, H) unbatched, ordered layer 0 forward, layer 0 reverse, layer 1 forward, …
+   */
   readonly h: Tensor;
 }
 
-/** What {@link LSTM} returns: {@link RNNOutput} and the final cell states `c`, shaped as `h`. */
+/** What {@link LSTM} returns: {@link RNNOutput} and the final cell states `c`, shaped and ordered as `h`. */
 export interface LSTMOutput extends RNNOutput {
-  /** Every layer's cell state after the last step: (numLayers, N, H), or (numLayers, H) unbatched. */
+  /** Every layer's and direction's cell state after its last step: (numLayers·D, N, H), or (numLayers·D, H) unbatched. */
   readonly c: Tensor;
 }
 
@@ -41,19 +51,22 @@ interface LayerState {
 /**
  * Layer stacking, parameters and shape handling shared by {@link RNN},
  * {@link LSTM} and {@link GRU} (PyTorch's `RNNBase`). Layer k owns
- * `weight_ih_l{k}` (gates·H, in for k = 0 else H), `weight_hh_l{k}`
- * (gates·H, H), `bias_ih_l{k}` and `bias_hh_l{k}` (gates·H), all U(−1/√H, 1/√H).
+ * `weight_ih_l{k}` (gates·H, in for k = 0 else D·H), `weight_hh_l{k}`
+ * (gates·H, H), `bias_ih_l{k}` and `bias_hh_l{k}` (gates·H), all U(−1/√H, 1/√H);
+ * with `bidirectional` (D = 2) the same four again as `weight_ih_l{k}_reverse`, …,
+ * registered (and drawn) right after the forward ones, PyTorch's state-dict order.
  *
- * Each layer projects the input of every time step at once (one matmul with
- * `weight_ih_l{k}` for all gates), then loops over time for the hidden part;
- * everything is core ops, so autograd differentiates it (backpropagation
- * through time). Unidirectional only: `bidirectional: true` throws.
+ * Each layer and direction projects the input of every time step at once
+ * (one matmul with `weight_ih` for all gates), then loops over time for the
+ * hidden part; everything is core ops, so autograd differentiates it
+ * (backpropagation through time).
  */
 export abstract class RNNBase extends Module {
   readonly numLayers: number;
   readonly bias: boolean;
   readonly batchFirst: boolean;
   readonly dropout: number;
+  readonly bidirectional: boolean;
 
   constructor(readonly inputSize: number, readonly hiddenSize: number, gates: number, options: RNNOptions = {}) {
     super();
@@ -66,23 +79,32 @@ export abstract class RNNBase extends Module {
     this.batchFirst = options.batchFirst ?? false;
     this.dropout = options.dropout ?? 0;
     if (!(this.dropout >= 0 && this.dropout <= 1)) throw new ValueError(`${op}: dropout must be in [0, 1], got ${this.dropout}`);
-    if (options.bidirectional) throw new ValueError(`${op}: bidirectional is not supported yet`);
+    this.bidirectional = options.bidirectional ?? false;
     for (let k = 0; k < this.numLayers; k++) {
-      registerRecurrentWeights((name, t) => this.registerParameter(name, t), `_l${k}`, gates, k === 0 ? inputSize : hiddenSize, hiddenSize, this.bias);
+      for (let d = 0; d < this.directions; d++) {
+        const features = k === 0 ? inputSize : this.directions * hiddenSize;
+        registerRecurrentWeights((name, t) => this.registerParameter(name, t), parameterSuffix(k, d === 1), gates, features, hiddenSize, this.bias);
+      }
     }
   }
 
-  /** Layer k's `[weight_ih, weight_hh, bias_ih, bias_hh]` (biases null without `bias`). */
-  layerWeights(k: number): [Tensor, Tensor, Tensor | null, Tensor | null] {
-    return [this.parameter(`weight_ih_l${k}`), this.parameter(`weight_hh_l${k}`), this.optionalParameter(`bias_ih_l${k}`), this.optionalParameter(`bias_hh_l${k}`)];
+  /** D: 2 with `bidirectional`, else 1. */
+  private get directions(): number {
+    return this.bidirectional ? 2 : 1;
+  }
+
+  /** Layer k's `[weight_ih, weight_hh, bias_ih, bias_hh]`, the `_reverse` ones with `reverse` (biases null without `bias`). */
+  layerWeights(k: number, reverse = false): [Tensor, Tensor, Tensor | null, Tensor | null] {
+    const suffix = parameterSuffix(k, reverse);
+    return [this.parameter(`weight_ih${suffix}`), this.parameter(`weight_hh${suffix}`), this.optionalParameter(`bias_ih${suffix}`), this.optionalParameter(`bias_hh${suffix}`)];
   }
 
   /** @internal One step of this kind of layer from projected input gates (N, gates·H). */
   protected abstract step(inputGates: Tensor, state: LayerState, weightHh: Tensor, biasHh: Tensor | null): LayerState;
 
   /**
-   * Runs every layer over the sequence. `initial` holds (numLayers, N, H)
-   * states (or (numLayers, H) unbatched), each defaulting to zeros; the
+   * Runs every layer over the sequence. `initial` holds (numLayers·D, N, H)
+   * states (or (numLayers·D, H) unbatched), each defaulting to zeros; the
    * result has the output and the stacked final states, in the caller's layout.
    */
   protected run(input: Tensor, initial: readonly (Tensor | undefined)[]): { output: Tensor; states: Tensor[] } {
@@ -96,46 +118,72 @@ export abstract class RNNBase extends Module {
     let sequence = batched ? (this.batchFirst ? input.transpose(0, 1) : input) : input.unsqueeze(1); // (T, N, in)
     const [steps, batch] = sequence.shape;
     if (steps === 0) throw new ShapeError(`${op}: input ${formatShape(input.shape)} has no time steps`);
-    const stateShape = batched ? [this.numLayers, batch, this.hiddenSize] : [this.numLayers, this.hiddenSize];
+    const stateCount = this.numLayers * this.directions;
+    const stateShape = batched ? [stateCount, batch, this.hiddenSize] : [stateCount, this.hiddenSize];
     const states = initial.map((state) => {
-      if (!state) return input.newZeros([this.numLayers, batch, this.hiddenSize]);
+      if (!state) return input.newZeros([stateCount, batch, this.hiddenSize]);
       if (state.ndim !== stateShape.length || state.shape.some((s, i) => s !== stateShape[i])) {
         throw new ShapeError(`${op}: initial state must be ${formatShape(stateShape)} for input ${formatShape(input.shape)}, got ${formatShape(state.shape)}`);
       }
-      return batched ? state : state.unsqueeze(1); // (L, N, H)
+      return batched ? state : state.unsqueeze(1); // (L·D, N, H)
     });
 
     const finals: Tensor[][] = states.map(() => []);
     for (let k = 0; k < this.numLayers; k++) {
-      const [weightIh, weightHh, biasIh, biasHh] = this.layerWeights(k);
-      const features = sequence.shape[2];
-      const inputGates = linear(sequence.reshape(steps * batch, features), weightIh, biasIh).reshape(steps, batch, -1); // (T, N, gates·H)
-      let state: LayerState = { h: states[0].select(0, k), c: states[1]?.select(0, k) }; // (N, H)
-      const outputs: Tensor[] = [];
-      for (let t = 0; t < steps; t++) {
-        state = this.step(inputGates.select(0, t), state, weightHh, biasHh);
-        outputs.push(state.h);
-      }
-      finals[0].push(state.h);
-      if (state.c) finals[1]?.push(state.c);
       const last = k === this.numLayers - 1;
-      if (last && batched && this.batchFirst) sequence = stack(outputs, 1); // (N, T, H)
-      else sequence = stack(outputs, 0); // (T, N, H)
+      const timeDim = last && batched && this.batchFirst ? 1 : 0;
+      const directionOutputs: Tensor[] = [];
+      for (let d = 0; d < this.directions; d++) {
+        const index = k * this.directions + d; // PyTorch's state order: layer 0 forward, layer 0 reverse, layer 1 forward, …
+        const initialState: LayerState = { h: states[0].select(0, index), c: states[1]?.select(0, index) }; // (N, H)
+        const { outputs, state } = this.runDirection(sequence, this.layerWeights(k, d === 1), initialState, d === 1);
+        directionOutputs.push(stack(outputs, timeDim)); // (T, N, H) or (N, T, H)
+        finals[0].push(state.h);
+        if (state.c) finals[1]?.push(state.c);
+      }
+      sequence = directionOutputs.length === 1 ? directionOutputs[0] : cat(directionOutputs, -1); // (T, N, D·H) or (N, T, D·H)
+      // As in PyTorch, dropout sees both directions' features together and skips the last layer.
       if (!last) sequence = dropout(sequence, this.dropout, this.training);
     }
-    const output = batched ? sequence : sequence.squeeze(1); // (T, H) unbatched
-    return { output, states: finals.map((layers) => (batched ? stack(layers, 0) : stack(layers, 0).squeeze(1))) }; // (L, N, H) or (L, H)
+    const output = batched ? sequence : sequence.squeeze(1); // (T, D·H) unbatched
+    return { output, states: finals.map((layers) => (batched ? stack(layers, 0) : stack(layers, 0).squeeze(1))) }; // (L·D, N, H) or (L·D, H)
   }
+
+  /**
+   * One direction of one layer over the whole sequence (T, N, features).
+   * The reverse direction steps from t = T − 1 down to 0 but, as PyTorch,
+   * leaves its output for step t at position t, so both directions line up.
+   */
+  private runDirection(
+    sequence: Tensor, [weightIh, weightHh, biasIh, biasHh]: [Tensor, Tensor, Tensor | null, Tensor | null], initial: LayerState, reverse: boolean,
+  ): { outputs: Tensor[]; state: LayerState } {
+    const [steps, batch, features] = sequence.shape;
+    const inputGates = linear(sequence.reshape(steps * batch, features), weightIh, biasIh).reshape(steps, batch, -1); // (T, N, gates·H)
+    const outputs: Tensor[] = new Array<Tensor>(steps); // each (N, H), in time order
+    let state = initial;
+    for (let i = 0; i < steps; i++) {
+      const t = reverse ? steps - 1 - i : i;
+      state = this.step(inputGates.select(0, t), state, weightHh, biasHh);
+      outputs[t] = state.h;
+    }
+    return { outputs, state };
+  }
+}
+
+/** `_l{k}`, or `_l{k}_reverse` for the reverse direction: PyTorch's parameter-name suffix. */
+function parameterSuffix(k: number, reverse: boolean): string {
+  return `_l${k}${reverse ? '_reverse' : ''}`;
 }
 
 /**
  * Multi-layer Elman RNN (`nn.RNN`): h_t = act(x_t·W_ihᵀ + b_ih + h_{t−1}·W_hhᵀ + b_hh)
  * with act tanh (default) or relu.
  *
- * Shapes: input (T, N, in), or (N, T, in) with `batchFirst`, or unbatched
- * (T, in); optional h0 (numLayers, N, H) (unbatched (numLayers, H)),
- * zeros by default. Returns `{ output, h }`: output (T, N, H) / (N, T, H) /
- * (T, H) and h (numLayers, N, H) — `batchFirst` never changes h's layout.
+ * Shapes, with D = 2 if `bidirectional` else 1: input (T, N, in), or
+ * (N, T, in) with `batchFirst`, or unbatched (T, in); optional h0
+ * (numLayers·D, N, H) (unbatched (numLayers·D, H)), zeros by default.
+ * Returns `{ output, h }`: output (T, N, D·H) / (N, T, D·H) / (T, D·H) and
+ * h (numLayers·D, N, H) — `batchFirst` never changes h's layout.
  *
  * ```ts
  * const rnn = new RNN(10, 20, { numLayers: 2, nonlinearity: 'relu' });
@@ -167,14 +215,15 @@ export class RNN extends RNNBase {
  * `weight_ih_l{k}` (4H, in) and `weight_hh_l{k}` (4H, H):
  * c_t = σ(f) ⊙ c_{t−1} + σ(i) ⊙ tanh(g), h_t = σ(o) ⊙ tanh(c_t).
  *
- * Shapes: input (T, N, in), or (N, T, in) with `batchFirst`, or unbatched
- * (T, in); optional h0 and c0 (numLayers, N, H) (unbatched (numLayers, H)),
- * zeros by default. Returns `{ output, h, c }`: output (T, N, H) / (N, T, H)
- * / (T, H); h and c (numLayers, N, H) whatever `batchFirst` says.
+ * Shapes, with D = 2 if `bidirectional` else 1: input (T, N, in), or
+ * (N, T, in) with `batchFirst`, or unbatched (T, in); optional h0 and c0
+ * (numLayers·D, N, H) (unbatched (numLayers·D, H)), zeros by default.
+ * Returns `{ output, h, c }`: output (T, N, D·H) / (N, T, D·H) / (T, D·H);
+ * h and c (numLayers·D, N, H) whatever `batchFirst` says.
  *
  * ```ts
- * const lstm = new LSTM(10, 20, { numLayers: 2, batchFirst: true });
- * const { output, h, c } = lstm.forward(randn([3, 5, 10])); // [3, 5, 20], [2, 3, 20], [2, 3, 20]
+ * const lstm = new LSTM(10, 20, { numLayers: 2, batchFirst: true, bidirectional: true });
+ * const { output, h, c } = lstm.forward(randn([3, 5, 10])); // [3, 5, 40], [4, 3, 20], [4, 3, 20]
  * ```
  */
 export class LSTM extends RNNBase {
@@ -199,7 +248,7 @@ export class LSTM extends RNNBase {
  * n_t = tanh(W_in x_t + b_in + r ⊙ (W_hn h_{t−1} + b_hn)), h_t = (1 − z) ⊙ n_t + z ⊙ h_{t−1}.
  *
  * Shapes: as {@link RNN}: input (T, N, in) / (N, T, in) with `batchFirst` /
- * (T, in); optional h0 (numLayers, N, H). Returns `{ output, h }`.
+ * (T, in); optional h0 (numLayers·D, N, H). Returns `{ output, h }`.
  *
  * ```ts
  * const { output, h } = new GRU(10, 20).forward(randn([5, 3, 10])); // [5, 3, 20], [1, 3, 20]
