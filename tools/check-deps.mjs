@@ -28,10 +28,13 @@ const ALLOWED = {
   webgpu: ['core'],
   wasm: ['core'],
   datasets: ['core'],
+  io: ['core'], // a user with only tensors can read weights
   autograd: ['core'],
   layers: ['autograd', 'core'],
   optim: ['autograd', 'core'], // takes any iterable of tensors with .grad; not layers
   models: ['layers', 'autograd', 'core'],
+  // The loop both apps share; checkpoints need io, optimizer state needs optim.
+  train: ['models', 'layers', 'optim', 'datasets', 'io', 'autograd', 'core'],
 };
 
 // What a package's tests (and devDependencies) may import on top of ALLOWED,
@@ -43,7 +46,9 @@ const TEST_ALLOWED = {
   wasm: ['autograd'],
   layers: ['webgpu', 'wasm'],
   optim: ['layers'],
-  models: ['optim'],
+  models: ['optim', 'io', 'wasm', 'webgpu'], // the zoo loads PyTorch's state dicts in its tests, on every backend
+  io: ['wasm', 'webgpu'], // PyTorch's files load alike on every device
+  train: ['wasm'], // resumed runs are checked on the wasm backend too
 };
 
 // The workspace globs from pnpm-workspace.yaml, and what each kind of member is.

@@ -20,6 +20,16 @@ APT_ETC="${APT_ETC:-/etc/apt}"
 #   bookworm's clang 14 targets wasm32 with 128-bit SIMD. Skipped when a clang
 #   that can link for wasm32 is already there.
 #
+# - python3-torch, python3-torchvision and libopenblas0-pthread: PyTorch
+#   cross-checks. Tests load weights that PyTorch wrote and check that PyTorch
+#   reads what Fathom writes (packages/models/test/torch-python.ts). Never a
+#   runtime dependency. Skipped when Debian's python3 already imports both.
+#
+# - chromium: the browser check of @fathom/train's report.html
+#   (packages/train/test/report-browser.test.ts) opens it in headless
+#   Chromium through puppeteer-core, which downloads no browser of its own.
+#   Skipped when a `chromium` is already on PATH.
+#
 # Mesa's software Vulkan driver for the WebGPU tests comes from backports and
 # has its own script, tools/setup-mesa.sh, which uses add_backports_source.
 install_system_packages() {
@@ -28,6 +38,16 @@ install_system_packages() {
     echo "setup-system: clang already targets wasm32 ($(clang --version | head -n 1))"
   else
     packages+=(clang lld)
+  fi
+  if /usr/bin/python3 -c 'import torch, torchvision' >/dev/null 2>&1; then
+    echo "setup-system: python3 already imports torch and torchvision"
+  else
+    packages+=(python3-torch python3-torchvision libopenblas0-pthread)
+  fi
+  if command -v chromium >/dev/null 2>&1; then
+    echo "setup-system: chromium already installed ($(chromium --version 2>/dev/null | head -n 1))"
+  else
+    packages+=(chromium)
   fi
   if [[ ${#packages[@]} -eq 0 ]]; then
     echo "setup-system: no system packages needed"

@@ -1,0 +1,119 @@
+import { DataError, DTypeError, tensor, type Device, type DType, type Shape, type Tensor, type TypedArray } from '@fathom/core';
+import { bfloat16ToFloat, floatToBfloat16, floatToHalf, halfToFloat } from './half.js';
+
+/**
+ * How tensor elements are stored in a file, in safetensors' names. Files may
+ * hold more kinds than Fathom computes in: {@link loadedDType} says what each
+ * becomes when read.
+ */
+export type StoredDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
+
+/** Bytes per element of each stored dtype. */
+export const STORED_DTYPE_BYTES: Readonly<Record<StoredDType, number>> = {
+  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
+};
+
+/** Whether `name` is a stored dtype Fathom reads. */
+export function isStoredDType(name: unknown): name is StoredDType {
+  return typeof name === 'string' && Object.hasOwn(STORED_DTYPE_BYTES, name);
+}
+
+/**
+ * The Fathom dtype a stored dtype loads as: half precisions widen to float32,
+ * integers narrower than 32 bits widen to int32 (exact), int64 narrows to
+ * int32 only when every value fits (otherwise the read fails).
+ */
+export function loadedDType(stored: StoredDType): DType {
+  switch (stored) {
+    case 'F64': return 'float64';
+    case 'F32': case 'F16': case 'BF16': return 'float32';
+    case 'BOOL': return 'bool';
+    default: return 'int32';
+  }
+}
+
+/** The stored dtype a tensor of `dtype` is written as by default. */
+export function defaultStoredDType(dtype: DType): StoredDType {
+  return ({ float32: 'F32', float64: 'F64', int32: 'I32', bool: 'BOOL' } as const)[dtype];
+}
+
+/** Whether a `dtype` tensor may be written as `stored` without changing any value's meaning (floats to any float, ints to wider ints). */
+export function canStore(dtype: DType, stored: StoredDType): boolean {
+  switch (dtype) {
+    case 'float32': case 'float64': return stored === 'F64' || stored === 'F32' || stored === 'F16' || stored === 'BF16';
+    case 'int32': return stored === 'I32' || stored === 'I64';
+    case 'bool': return stored === 'BOOL';
+  }
+}
+
+// Typed-array views read the host's byte order; files are little-endian.
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function view(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * Decodes little-endian elements of `stored` into a new tensor (the bytes are
+ * copied, so `bytes` may be reused). `where` names the file and tensor in errors.
+ */
+export function tensorFromBytes(bytes: Uint8Array, stored: StoredDType, shape: Shape, device: Device | undefined, where: string): Tensor {
+  const count = bytes.byteLength / STORED_DTYPE_BYTES[stored];
+  const data = view(bytes);
+  const dtype = loadedDType(stored);
+  let values: TypedArray;
+  const aligned = LITTLE_ENDIAN_HOST && bytes.byteOffset % STORED_DTYPE_BYTES[stored] === 0;
+  switch (stored) {
+    case 'F64': if (aligned) { values = new Float64Array(bytes.buffer, bytes.byteOffset, count); break; }
+      values = new Float64Array(count); for (let i = 0; i < count; i++) values[i] = data.getFloat64(8 * i, true); break;
+    case 'F32': if (aligned) { values = new Float32Array(bytes.buffer, bytes.byteOffset, count); break; }
+      values = new Float32Array(count); for (let i = 0; i < count; i++) values[i] = data.getFloat32(4 * i, true); break;
+    case 'F16': values = new Float32Array(count); for (let i = 0; i < count; i++) values[i] = halfToFloat(data.getUint16(2 * i, true)); break;
+    case 'BF16': values = new Float32Array(count); for (let i = 0; i < count; i++) values[i] = bfloat16ToFloat(data.getUint16(2 * i, true)); break;
+    case 'I64': values = int64ToInt32(data, count, where); break;
+    case 'I32': if (aligned) { values = new Int32Array(bytes.buffer, bytes.byteOffset, count); break; }
+      values = new Int32Array(count); for (let i = 0; i < count; i++) values[i] = data.getInt32(4 * i, true); break;
+    case 'I16': values = new Int32Array(count); for (let i = 0; i < count; i++) values[i] = data.getInt16(2 * i, true); break;
+    case 'I8': values = new Int32Array(count); for (let i = 0; i < count; i++) values[i] = data.getInt8(i); break;
+    case 'U8': values = new Int32Array(count); for (let i = 0; i < count; i++) values[i] = data.getUint8(i); break;
+    case 'BOOL': values = boolBytes(bytes, where); break;
+  }
+  return tensor(values, { shape, dtype, device });
+}
+
+function int64ToInt32(data: DataView, count: number, where: string): Int32Array {
+  const out = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
+    const value = data.getBigInt64(8 * i, true);
+    if (value < -2147483648n || value > 2147483647n) {
+      throw new DataError(`${where}: int64 element ${i} is ${value}, outside int32's range; Fathom has no int64 dtype and will not wrap it`);
+    }
+    out[i] = Number(value);
+  }
+  return out;
+}
+
+function boolBytes(bytes: Uint8Array, where: string): Uint8Array {
+  const index = bytes.findIndex((b) => b > 1);
+  if (index >= 0) throw new DataError(`${where}: bool element ${index} is byte ${bytes[index]}, not 0 or 1`);
+  return bytes.slice();
+}
+
+/** Encodes a tensor's values (row-major) as little-endian `stored` elements. */
+export function bytesFromValues(values: TypedArray, stored: StoredDType, dtype: DType, where: string): Uint8Array {
+  if (!canStore(dtype, stored)) throw new DTypeError(`${where}: a ${dtype} tensor cannot be stored as ${stored}`);
+  const out = new Uint8Array(values.length * STORED_DTYPE_BYTES[stored]);
+  const data = view(out);
+  const n = values.length;
+  switch (stored) {
+    case 'F64': for (let i = 0; i < n; i++) data.setFloat64(8 * i, values[i], true); break;
+    case 'F32': for (let i = 0; i < n; i++) data.setFloat32(4 * i, values[i], true); break;
+    case 'F16': for (let i = 0; i < n; i++) data.setUint16(2 * i, floatToHalf(values[i]), true); break;
+    case 'BF16': for (let i = 0; i < n; i++) data.setUint16(2 * i, floatToBfloat16(values[i]), true); break;
+    case 'I64': for (let i = 0; i < n; i++) data.setBigInt64(8 * i, BigInt(values[i]), true); break;
+    case 'I32': for (let i = 0; i < n; i++) data.setInt32(4 * i, values[i], true); break;
+    case 'BOOL': for (let i = 0; i < n; i++) out[i] = values[i] ? 1 : 0; break;
+    default: throw new DTypeError(`${where}: writing ${stored} is not supported`);
+  }
+  return out;
+}
