@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    // Builds dist/*.wasm from csrc/ first when a C source is newer (needs clang and lld).
+    // Puts dist/*.wasm in place first: a copy of prebuilt/, or a compile of csrc/ after a C change (needs clang then).
     globalSetup: ['./test/build-wasm.setup.ts'],
     // Generous: CI's 2 cores run several packages' suites at once.
     testTimeout: 60_000,

@@ -1,4 +1,7 @@
 export { PCA, type PCAOptions } from './pca.js';
+export { LogisticRegression, type LogisticRegressionOptions } from './logistic-regression.js';
+export { SoftmaxClassifier, type SoftmaxClassifierOptions } from './softmax-classifier.js';
+export { MLP, type MLPOptions, type MLPActivation } from './mlp.js';
 export { LeNet5, type LeNet5Options } from './lenet.js';
 export { AlexNet, type AlexNetOptions } from './alexnet.js';
 export {
