@@ -99,9 +99,11 @@ function boolBytes(bytes: Uint8Array, where: string): Uint8Array {
   return bytes.slice();
 }
 
-/** Encodes a tensor's values (row-major) as little-endian `stored` elements. */
+/** Encodes a tensor's values (row-major) as little-endian `stored` elements; may return a view of `values`' own bytes. */
 export function bytesFromValues(values: TypedArray, stored: StoredDType, dtype: DType, where: string): Uint8Array {
   if (!canStore(dtype, stored)) throw new DTypeError(`${where}: a ${dtype} tensor cannot be stored as ${stored}`);
+  // Same layout in memory as in the file: hand over the bytes (the writer only reads them).
+  if (LITTLE_ENDIAN_HOST && stored === defaultStoredDType(dtype) && stored !== 'BOOL') return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   const out = new Uint8Array(values.length * STORED_DTYPE_BYTES[stored]);
   const data = view(out);
   const n = values.length;

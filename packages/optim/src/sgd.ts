@@ -63,13 +63,44 @@ export class SGD extends Optimizer<SGDOptions, SGDState> {
 
   protected override update(param: Tensor, grad: Tensor, state: SGDState | undefined, group: ParamGroup<SGDOptions>): ParameterUpdate<SGDState> {
     const { lr, momentum, dampening, weightDecay, nesterov, maximize } = group;
-    let direction = maximize ? grad.neg() : grad;
-    if (weightDecay !== 0) direction = direction.add(param.mul(weightDecay));
+    // Each temporary is released as soon as the next one is made, so a step
+    // holds at most two parameter-sized temporaries at once: VGG's 103M-weight
+    // layer, its gradient and its momentum then fit in wasm32's 4 GiB.
+    const temporaries = new Set<Tensor>();
+    const made = (tensor: Tensor): Tensor => { temporaries.add(tensor); return tensor; };
+    const release = (...tensors: Tensor[]): void => { for (const t of tensors) if (temporaries.delete(t)) t.dispose(); };
+    let direction = maximize ? made(grad.neg()) : grad;
+    if (weightDecay !== 0) {
+      const decay = made(param.mul(weightDecay));
+      const decayed = made(direction.add(decay));
+      release(decay, direction);
+      direction = decayed;
+    }
     let momentumBuffer = state?.momentumBuffer;
     if (momentum !== 0) {
-      momentumBuffer = momentumBuffer === undefined ? direction : momentumBuffer.mul(momentum).add(dampening === 0 ? direction : direction.mul(1 - dampening));
-      direction = nesterov ? direction.add(momentumBuffer.mul(momentum)) : momentumBuffer;
+      if (momentumBuffer === undefined) {
+        momentumBuffer = direction;
+      } else {
+        const kept = made(momentumBuffer.mul(momentum));
+        const fresh = dampening === 0 ? direction : made(direction.mul(1 - dampening));
+        momentumBuffer = made(kept.add(fresh));
+        release(kept);
+        if (fresh !== direction) release(fresh);
+      }
+      temporaries.delete(momentumBuffer); // the new state: the optimizer keeps it
+      if (nesterov) {
+        const ahead = made(momentumBuffer.mul(momentum));
+        const next = made(direction.add(ahead));
+        release(ahead, direction);
+        direction = next;
+      } else {
+        release(direction);
+        direction = momentumBuffer;
+      }
     }
-    return { param: param.add(direction.mul(-lr)), state: { momentumBuffer } };
+    const stepSize = made(direction.mul(-lr));
+    const updated = param.add(stepSize);
+    release(stepSize, direction);
+    return { param: updated, state: { momentumBuffer } };
   }
 }

@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -69,4 +70,17 @@ export async function writeFileAtomic(path: string, contents: FileContents): Pro
   } finally {
     await folder.close();
   }
+}
+
+/**
+ * Copies a file atomically (the way {@link writeFileAtomic} writes): a crash
+ * leaves `to` as it was or as a whole copy, streaming the bytes without
+ * holding the file in memory.
+ *
+ * ```ts
+ * await copyFileAtomic('runs/a/last.safetensors', 'runs/a/best.safetensors');
+ * ```
+ */
+export async function copyFileAtomic(from: string, to: string): Promise<void> {
+  await writeFileAtomic(to, createReadStream(from) as AsyncIterable<Uint8Array>);
 }

@@ -1,0 +1,75 @@
+import { isFathomError, registerBackend, useDevice, type Backend } from '@fathom/core';
+import { wasm } from '@fathom/wasm';
+import { webgpu, type WebGpuBackend } from '@fathom/webgpu';
+import { UsageError } from './usage-error.js';
+
+/** What `--device` accepts. */
+export const DEVICE_CHOICES = ['auto', 'cpu', 'wasm', 'webgpu'] as const;
+
+/** One of {@link DEVICE_CHOICES}. */
+export type DeviceChoice = (typeof DEVICE_CHOICES)[number];
+
+/** The device a run uses, why, and how to let it go. */
+export interface ChosenDevice {
+  readonly device: 'cpu' | 'wasm' | 'webgpu';
+  /** One line for the log: what was chosen and why. */
+  readonly reason: string;
+  /** Releases the backend (Dawn keeps a process alive until its device is destroyed). */
+  release(): Promise<void>;
+}
+
+// Software rasterisers that expose a WebGPU adapter: correct, but slower than wasm for training.
+const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|software/i;
+
+function isSoftware(backend: WebGpuBackend): boolean {
+  return backend.adapter.isFallbackAdapter || SOFTWARE_ADAPTER.test(backend.adapterName);
+}
+
+async function use(backend: Backend, device: ChosenDevice['device'], reason: string): Promise<ChosenDevice> {
+  registerBackend(backend);
+  await useDevice(backend);
+  return { device, reason, release: async () => { await backend.destroy(); } };
+}
+
+async function useWasm(reason: string): Promise<ChosenDevice> {
+  const backend = await wasm();
+  return use(backend, 'wasm', reason);
+}
+
+/**
+ * Starts the device `--device` names. `auto` takes WebGPU only on a hardware
+ * adapter, else wasm (WebAssembly SIMD on worker threads), and says why;
+ * `webgpu` with no adapter is a {@link UsageError} that says how to get one.
+ */
+export async function chooseDevice(choice: DeviceChoice): Promise<ChosenDevice> {
+  switch (choice) {
+    case 'cpu':
+      await useDevice('cpu');
+      return { device: 'cpu', reason: 'cpu (asked for; the TypeScript reference backend)', release: async () => {} };
+    case 'wasm':
+      return useWasm('wasm (asked for)');
+    case 'webgpu': {
+      let backend: WebGpuBackend;
+      try {
+        backend = await webgpu();
+      } catch (error) {
+        throw new UsageError(`--device webgpu: ${isFathomError(error) ? error.message : String(error)}`);
+      }
+      return use(backend, 'webgpu', `webgpu (asked for) on ${backend.adapterName}`);
+    }
+    case 'auto': {
+      let backend: WebGpuBackend | undefined;
+      try {
+        backend = await webgpu();
+      } catch {
+        return useWasm('wasm (auto: no WebGPU adapter here)');
+      }
+      if (isSoftware(backend)) {
+        const name = backend.adapterName;
+        await backend.destroy();
+        return useWasm(`wasm (auto: the only WebGPU adapter, ${name}, runs on the CPU)`);
+      }
+      return use(backend, 'webgpu', `webgpu (auto: hardware adapter ${backend.adapterName})`);
+    }
+  }
+}

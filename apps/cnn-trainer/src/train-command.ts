@@ -1,0 +1,179 @@
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { isFathomError, manualSeed } from '@fathom/core';
+import { useAutograd } from '@fathom/autograd';
+import { DataLoader } from '@fathom/datasets';
+import { loadWeights } from '@fathom/io/node';
+import { evaluate, fit, loadCheckpoint, readCheckpointInfo, TrainingRecorder, type FitResult } from '@fathom/train';
+import { ARCHITECTURE_SPECS, lossFor, type Architecture } from './architectures.js';
+import type { Output } from './cli.js';
+import { loadData, type DatasetName, type RunData } from './data.js';
+import { chooseDevice, type DeviceChoice } from './device.js';
+import { makeOptimization, type OptimizationOptions } from './optimization.js';
+import { projectOnPrincipalComponents } from './pca-features.js';
+import { runFolder } from './run-folder.js';
+import { UsageError } from './usage-error.js';
+
+/** The flags of `fathom-train train` (commander's camelCase names). */
+export interface TrainOptions extends Omit<OptimizationOptions, 'epochs'> {
+  readonly arch: Architecture;
+  readonly dataset: DatasetName;
+  readonly data?: string;
+  readonly pretrained?: string;
+  readonly pca?: number;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly labelSmoothing: number;
+  readonly dropout?: number;
+  readonly augment: boolean;
+  readonly imageSize?: number;
+  readonly workers: number;
+  readonly limit?: number;
+  readonly seed: number;
+  readonly device: DeviceChoice;
+  readonly out?: string;
+  readonly resume?: string;
+  readonly evaluate: boolean;
+  readonly gradNormEvery: number;
+}
+
+// Mistakes shown in the report's grid.
+const MISTAKES_SHOWN = 24;
+
+function imageSize(options: TrainOptions, dataset: DatasetName): number {
+  const spec = ARCHITECTURE_SPECS[options.arch];
+  const size = options.imageSize ?? (dataset === 'digits' ? spec.digitSize : dataset === 'cifar10' ? Math.max(32, spec.digitSize) : options.arch === 'lenet5' ? 28 : 224);
+  if (size < spec.minSize) throw new UsageError(`--image-size ${size}: ${options.arch} needs images of at least ${spec.minSize}×${spec.minSize}`);
+  if (options.arch === 'lenet5' && size !== 28) throw new UsageError(`--image-size ${size}: lenet5 takes 28×28 images`);
+  return size;
+}
+
+function checkCombinations(options: TrainOptions): void {
+  if (options.evaluate && !options.pretrained && !options.resume) throw new UsageError('--evaluate needs weights to evaluate: --pretrained FILE or --resume CHECKPOINT');
+  if (options.pretrained && options.resume) throw new UsageError('--pretrained and --resume both give weights; use one');
+  if (options.pca !== undefined && !['softmax', 'logistic', 'mlp'].includes(options.arch)) {
+    throw new UsageError(`--pca trains a classifier on principal components: use --arch softmax (or logistic, mlp), not ${options.arch}`);
+  }
+  if (options.pca !== undefined && options.dataset !== 'digits') throw new UsageError('--pca works on the embedded digits (--dataset digits)');
+}
+
+async function checkResumable(path: string, options: TrainOptions): Promise<void> {
+  let saved: unknown;
+  try {
+    saved = (await readCheckpointInfo(path)).metadata;
+  } catch (error) {
+    throw new UsageError(`--resume ${path}: ${isFathomError(error) ? error.message : (error as Error).message}`);
+  }
+  const arch = (saved as { arch?: string } | undefined)?.arch;
+  if (arch !== options.arch) throw new UsageError(`--resume ${path}: the checkpoint is of --arch ${arch ?? '(unknown)'}, not ${options.arch}; pass --arch ${arch ?? '…'}`);
+}
+
+/** The command line that resumes an interrupted run: the same flags, `--out` and `--resume` pointing at the run. */
+function resumeCommand(argv: readonly string[], dir: string): string {
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--resume' || argv[i] === '--out') { i++; continue; }
+    if (argv[i].startsWith('--resume=') || argv[i].startsWith('--out=')) continue;
+    kept.push(argv[i]);
+  }
+  return ['fathom-train', ...kept, '--out', dir, '--resume', join(dir, 'last.safetensors')].join(' ');
+}
+
+/**
+ * `fathom-train train`: builds the data, model, optimizer and schedule from
+ * the flags, trains with `fit` from `@fathom/train` (progress, logs,
+ * plots, checkpoints, report in the run folder), and prints where
+ * everything went. SIGINT finishes the step, saves `last` and prints the
+ * command that resumes.
+ */
+export async function train(options: TrainOptions, output: Output, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  const dataset: DatasetName = options.data && options.dataset === 'digits' ? 'imagefolder' : options.dataset;
+  const settings = { ...options, dataset };
+  checkCombinations(settings);
+  if (options.resume) await checkResumable(options.resume, settings);
+  const size = imageSize(settings, dataset);
+  useAutograd();
+  manualSeed(options.seed);
+  const chosen = await chooseDevice(options.device);
+  let data: RunData | undefined;
+  try {
+    output.log(`device: ${chosen.reason}`);
+    const spec = ARCHITECTURE_SPECS[options.arch];
+    data = await loadData({
+      dataset, data: options.data, channels: spec.channels, size, augment: options.augment && options.pca === undefined,
+      workers: options.workers, seed: options.seed, limit: options.limit,
+    });
+    if (options.pca !== undefined) {
+      const projected = await projectOnPrincipalComponents(data, options.pca);
+      data = projected.data;
+    }
+    output.log(`data: ${data.description}`);
+    const model = spec.build({ channels: data.channels, size: data.size, features: options.pca, numClasses: data.classes.length, dropout: options.dropout });
+    if (options.pretrained) {
+      try {
+        await loadWeights(model, options.pretrained);
+      } catch (error) {
+        throw new UsageError(`--pretrained ${options.pretrained}: ${(error as Error).message}`);
+      }
+      output.log(`weights: ${options.pretrained}`);
+    }
+    model.to(chosen.device);
+    const trainLoader = new DataLoader(data.train, { batchSize: options.batchSize, shuffle: true, seed: options.seed });
+    const valLoader = new DataLoader(data.val, { batchSize: Math.max(options.batchSize, 256) });
+    const loss = lossFor(options.arch, options.labelSmoothing);
+    const topk = [1, Math.min(5, data.classes.length)];
+    const confusionClasses = data.classes.length <= 20 ? data.classes.length : undefined;
+
+    if (options.evaluate) {
+      if (options.resume) await loadCheckpoint(options.resume, { model });
+      const result = await evaluate(model, valLoader, { device: chosen.device, loss, topk, confusionClasses });
+      output.log(`evaluate: loss ${result.loss.toFixed(4)}  top-1 ${(100 * result.accuracy.acc1).toFixed(2)}%  top-${topk[1]} ${(100 * result.accuracy[`acc${topk[1]}`]).toFixed(2)}%  (${result.samples} images)`);
+      return;
+    }
+
+    const { optimizer, scheduler, interval } = makeOptimization(model.parameters(), { ...options, epochs: options.epochs }, trainLoader.length);
+    const dir = resolve(runFolder(options.out, options.arch));
+    const config = { ...settings, imageSize: size, device: chosen.device, classes: data.classes.length };
+    writeFileSync(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+    output.log(`run folder: ${dir}`);
+    const resumeStep = options.resume ? (await readCheckpointInfo(options.resume)).step : undefined;
+    const recorder = await TrainingRecorder.open({
+      dir, title: `${options.arch} on ${dataset}`, config, classes: data.classes, stream: output.stream, resumeStep,
+    });
+    const controller = new AbortController();
+    const onSigint = (): void => {
+      recorder.say('SIGINT: finishing this step, then saving last.safetensors…');
+      controller.abort();
+    };
+    process.once('SIGINT', onSigint);
+    let result: FitResult;
+    try {
+      result = await fit({
+        model, optimizer, scheduler, schedulerInterval: interval, trainLoader, valLoader, epochs: options.epochs,
+        device: chosen.device, loss, topk, gradientNormEvery: options.gradNormEvery || undefined,
+        checkpointDir: dir, resumeFrom: options.resume, metadata: { arch: options.arch, config },
+        signal: controller.signal, confusionClasses, keepMisclassified: MISTAKES_SHOWN, callbacks: recorder,
+      });
+    } finally {
+      process.removeListener('SIGINT', onSigint);
+    }
+    const runData = data;
+    const misclassified = await Promise.all((result.evaluation?.misclassified ?? []).map(async (m) => ({
+      image: await runData.image(m.index), label: runData.classes[m.label], predicted: runData.classes[m.predicted], confidence: m.confidence,
+    })));
+    const report = await recorder.finish(result, { misclassified });
+    if (result.status === 'interrupted') {
+      output.log(`interrupted at epoch ${result.epoch + 1}, step ${result.step}; saved ${join(dir, 'last.safetensors')}`);
+      output.log(`resume with: ${resumeCommand(argv, dir)}`);
+    } else {
+      const last = result.history.at(-1);
+      if (last?.val) {
+        output.log(`done: val top-1 ${(100 * last.val.accuracy.acc1).toFixed(2)}%, top-${topk[1]} ${(100 * last.val.accuracy[`acc${topk[1]}`]).toFixed(2)}%, loss ${last.val.loss.toFixed(4)}`);
+      }
+    }
+    output.log(`report: ${report}`);
+  } finally {
+    await data?.close();
+    await chosen.release();
+  }
+}
