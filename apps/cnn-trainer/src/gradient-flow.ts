@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { manualSeed, scope } from '@fathom/core';
 import { DataLoader } from '@fathom/datasets';
-import { crossEntropy, gradientNorms } from '@fathom/layers';
+import { noGrad } from '@fathom/autograd';
+import { crossEntropy, gradientNorms, init } from '@fathom/layers';
 import { MLP, type MLPActivation } from '@fathom/models';
 import { SGD } from '@fathom/optim';
 import { plotGradientFlow, writePlot, writeReport, type GradientFlowRun, type GradientNormRecord } from '@fathom/train';
@@ -32,7 +33,7 @@ interface Variant {
 /** The lesson's four networks: the same depth and width, one change each. */
 const VARIANTS: readonly Variant[] = [
   { name: 'sigmoid', activation: 'sigmoid', layerNorm: false, residual: false },
-  { name: 'relu', activation: 'relu', layerNorm: false, residual: false },
+  { name: 'relu', activation: 'relu', layerNorm: false, residual: false }, // with He initialization
   { name: 'sigmoid + layernorm', activation: 'sigmoid', layerNorm: true, residual: false },
   { name: 'sigmoid + residual', activation: 'sigmoid', layerNorm: false, residual: true },
 ];
@@ -59,7 +60,10 @@ export async function gradientFlow(options: GradientFlowOptions, output: Output)
       const model = new MLP({
         inFeatures: 784, hiddenSizes: new Array<number>(options.depth).fill(options.width), numClasses: data.classes.length,
         activation: variant.activation, layerNorm: variant.layerNorm, residual: variant.residual,
-      }).to(chosen.device);
+      });
+      // He initialization for ReLU (He et al. 2015): PyTorch's default Linear init gives it a third of the variance it needs.
+      if (variant.activation === 'relu') noGrad(() => { for (const layer of model.hiddenLayers) init.kaimingNormal(layer.weight, { nonlinearity: 'relu' }); });
+      model.to(chosen.device);
       const optimizer = new SGD(model.parameters(), { lr: options.lr });
       const loader = new DataLoader(data.train, { batchSize: options.batchSize, shuffle: true, seed: options.seed });
       const norms: GradientNormRecord[] = [];

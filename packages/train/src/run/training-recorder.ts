@@ -53,6 +53,7 @@ export class TrainingRecorder implements FitCallbacks {
   readonly #logEvery: number;
   #progress: ProgressReporter | undefined;
   #epochs = 0;
+  #epoch = 1;
 
   private constructor(log: MetricsLog, options: TrainingRecorderOptions) {
     this.log = log;
@@ -76,6 +77,7 @@ export class TrainingRecorder implements FitCallbacks {
 
   /** {@inheritDoc FitCallbacks.onStep} */
   onStep(record: StepRecord): void {
+    this.#epoch = record.epoch + 1;
     this.#progress?.update({ step: record.batch, loss: record.loss, accuracy: record.acc1, samples: record.samples });
     if (record.step % this.#logEvery === 0 || record.batch === record.batches) {
       this.log.log({
@@ -89,7 +91,8 @@ export class TrainingRecorder implements FitCallbacks {
   onGradientNorms(step: number, norms: ReadonlyMap<string, number>): void {
     const entry: Record<string, number> = {};
     for (const [layer, norm] of norms) entry[`grad_norm/${layer || '(root)'}`] = norm;
-    this.log.log({ split: 'grad', epoch: 0, step, ...entry });
+    // Beside the training metrics, where the gradient-norm plot reads them.
+    this.log.log({ split: 'train', epoch: this.#epoch, step, ...entry });
   }
 
   /** {@inheritDoc FitCallbacks.onEpoch} */
