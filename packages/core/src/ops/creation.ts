@@ -1,5 +1,5 @@
 import { getBackend, type Device } from '../device.js';
-import { allocateArray, isFloating, type DType } from '../dtype.js';
+import { allocateArray, isFloating, type DType, type TypedArray } from '../dtype.js';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import { defaultGenerator, type Generator } from '../random/generator.js';
 import { randomAt } from '../random/philox.js';
@@ -28,10 +28,21 @@ function empty(shape: Shape, dtype: DType, options: CreationOptions, op: string)
 
 function fromValues(values: ArrayLike<number>, shape: Shape, dtype: DType, options: CreationOptions, op: string): Tensor {
   const out = empty(shape, dtype, options, op);
-  const array = allocateArray(dtype, values.length);
-  for (let i = 0; i < values.length; i++) array[i] = values[i];
+  // A typed array of the dtype's own kind is uploaded as it is (upload copies), sparing a
+  // second full-size copy: loading a 392 MB weight then costs its bytes once, not twice.
+  const array = isArrayOf(values, dtype) ? values : allocateArray(dtype, values.length);
+  if (array !== values) for (let i = 0; i < values.length; i++) array[i] = values[i];
   out.backend.upload(out.storage.buffer, array);
   return out;
+}
+
+function isArrayOf(values: ArrayLike<number>, dtype: DType): values is TypedArray {
+  switch (dtype) {
+    case 'float32': return values instanceof Float32Array;
+    case 'float64': return values instanceof Float64Array;
+    case 'int32': return values instanceof Int32Array;
+    case 'bool': return values instanceof Uint8Array;
+  }
 }
 
 function inferData(data: TensorData, shape: number[], values: number[], depth: number, state: { sawNumber: boolean }): void {
