@@ -111,7 +111,9 @@ export async function train(options: TrainOptions, output: Output, argv: readonl
     const model = spec.build({ channels: data.channels, size: data.size, features: options.pca, numClasses: data.classes.length, dropout: options.dropout });
     if (options.pretrained) {
       try {
-        await loadWeights(model, options.pretrained);
+        // A run's own checkpoint (last/best.safetensors) holds the model under 'model.'.
+        const isCheckpoint = await readCheckpointInfo(options.pretrained).then(() => true, () => false);
+        await loadWeights(model, options.pretrained, isCheckpoint ? { prefix: 'model.' } : {});
       } catch (error) {
         throw new UsageError(`--pretrained ${options.pretrained}: ${(error as Error).message}`);
       }

@@ -28,6 +28,9 @@ describe('fathom-train features', () => {
     expect(evaluation.code, evaluation.stderr).toBe(0);
     const scored = /evaluate: loss ([\d.]+)  top-1 ([\d.]+)%  top-5 ([\d.]+)%/.exec(evaluation.stdout)!;
     expect([scored[2], scored[3], scored[1]]).toEqual([trained[1], trained[2], trained[3]]);
+    // The same weights as a starting point: a run's checkpoint, and plain safetensors exported from it.
+    const pretrained = await runCli(['--arch', 'mlp', '--device', 'wasm', '--limit', '500', '--evaluate', '--pretrained', join(out, 'best.safetensors')]);
+    expect(pretrained.stdout).toContain(`top-1 ${trained[1]}%`);
   });
 
   it('gradient-flow shows the first layers of a deep sigmoid MLP starved beside ReLU, LayerNorm and residual', async () => {

@@ -36,6 +36,12 @@ export interface LoadWeightsOptions {
   readonly strict?: boolean;
   /** The file's format (default: from the source's name). */
   readonly format?: WeightsFormat;
+  /**
+   * Read only the file's keys that start with this and strip it: `'model.'`
+   * for a Fathom training checkpoint, `'module.'` for weights saved from
+   * PyTorch's `DataParallel`. Default: every key as it is.
+   */
+  readonly prefix?: string;
 }
 
 /** The keys a non-strict {@link loadWeightsFrom} left alone. */
@@ -75,7 +81,7 @@ export async function loadWeightsFrom(module: StateDictModule, source: ByteSourc
   const format = options.format ?? weightsFormatOf(source.name);
   const opened = format === 'safetensors' ? await safetensorsTensors(source) : pthTensors(source.name, await readPth(source, { device: 'cpu' }));
   try {
-    return await loadMatching(module, source.name, opened.tensors, options.strict ?? true);
+    return await loadMatching(module, source.name, withPrefix(opened.tensors, options.prefix), options.strict ?? true);
   } finally {
     opened.release();
   }
@@ -107,6 +113,11 @@ async function copyInto(module: StateDictModule, own: Record<string, Tensor>, fi
     module.loadStateDict({ [key]: loaded }, { strict: false });
     loaded.dispose();
   }
+}
+
+function withPrefix(tensors: Map<string, FileTensor>, prefix: string | undefined): Map<string, FileTensor> {
+  if (!prefix) return tensors;
+  return new Map([...tensors].filter(([key]) => key.startsWith(prefix)).map(([key, tensor]) => [key.slice(prefix.length), tensor]));
 }
 
 function count(n: number, one: string, many = `${one}s`): string {
