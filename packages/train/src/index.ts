@@ -2,7 +2,7 @@ export {
   saveCheckpoint, loadCheckpoint, readCheckpointInfo,
   type TrainingObjects, type CheckpointProgress, type CheckpointInfo, type JsonStateful, type OptimizerLike,
 } from './checkpoint/checkpoint.js';
-export { fit, type FitOptions, type FitResult, type FitCallbacks, type StepRecord, type EpochRecord, type TrainLoader, type SchedulerLike } from './loop/fit.js';
+export { fit, type FitOptions, type FitResult, type FitCallbacks, type StepRecord, type EpochRecord, type TrainLoader, type SchedulerLike, type TrainableOptimizer } from './loop/fit.js';
 export { evaluate, type EvaluateOptions, type Evaluation, type Misclassified } from './loop/evaluate.js';
 export { topkCorrect } from './loop/top-k.js';
 export { DivergenceError } from './loop/divergence-error.js';

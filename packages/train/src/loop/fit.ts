@@ -26,6 +26,16 @@ export interface SchedulerLike extends JsonStateful {
   step(): void;
 }
 
+/** An optimizer as the loop drives it: any of `@fathom/optim`'s. */
+export interface TrainableOptimizer extends OptimizerLike {
+  /** Clears the parameters' gradients before a backward pass. */
+  zeroGrad(): void;
+  /** Applies one update from the gradients. */
+  step(): void;
+  /** The parameter groups; the first group's `lr` is reported each step. */
+  readonly paramGroups: readonly { readonly lr: number }[];
+}
+
 /** One optimizer step, as {@link FitCallbacks.onStep} reports it. */
 export interface StepRecord {
   /** The epoch (from 0). */
@@ -87,7 +97,7 @@ export interface FitOptions {
   /** The classifier. */
   readonly model: Classifier;
   /** Its optimizer. */
-  readonly optimizer: OptimizerLike & { zeroGrad(): void; step(): void; readonly paramGroups: readonly { readonly lr: number }[] };
+  readonly optimizer: TrainableOptimizer;
   /** An LR schedule (optional). */
   readonly scheduler?: SchedulerLike;
   /** Step the schedule after every epoch (default) or every optimizer step (OneCycleLR, warm-up). */
