@@ -1,6 +1,6 @@
 import { isFathomError, registerBackend, useDevice, type Backend } from '@fathom/core';
 import { wasm } from '@fathom/wasm';
-import { webgpu, type WebGpuBackend } from '@fathom/webgpu';
+import { webgpu, webgpuOrReason, type WebGpuBackend } from '@fathom/webgpu';
 import { UsageError } from './usage-error.js';
 
 /** What `--device` accepts. */
@@ -58,12 +58,9 @@ export async function chooseDevice(choice: DeviceChoice): Promise<ChosenDevice> 
       return use(backend, 'webgpu', `webgpu (asked for) on ${backend.adapterName}`);
     }
     case 'auto': {
-      let backend: WebGpuBackend | undefined;
-      try {
-        backend = await webgpu();
-      } catch {
-        return useWasm('wasm (auto: no WebGPU adapter here)');
-      }
+      const found = await webgpuOrReason();
+      if ('reason' in found) return useWasm('wasm (auto: no WebGPU adapter here)');
+      const backend = found.backend;
       if (isSoftware(backend)) {
         const name = backend.adapterName;
         await backend.destroy();

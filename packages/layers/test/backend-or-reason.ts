@@ -1,6 +1,6 @@
-import { isFathomError, type Backend } from '@fathom/core';
+import type { Backend } from '@fathom/core';
 import { wasm } from '@fathom/wasm';
-import { NO_ADAPTER_HELP, webgpu } from '@fathom/webgpu';
+import { webgpuOrReason } from '@fathom/webgpu';
 
 /** The backends the layer tests run on besides the CPU. */
 export type BackendName = 'wasm' | 'webgpu';
@@ -11,15 +11,7 @@ export type BackendName = 'wasm' | 'webgpu';
  * backend needs nothing from the machine, so it is always there.
  */
 export async function backendOrReason(name: BackendName): Promise<{ backend: Backend } | { reason: string }> {
-  if (name === 'wasm') return { backend: await wasm() };
-  try {
-    return { backend: await webgpu() };
-  } catch (error) {
-    if (isFathomError(error, 'DeviceError') && /no WebGPU adapter|cannot load Dawn/.test(error.message)) {
-      return { reason: `no WebGPU adapter here: ${NO_ADAPTER_HELP}` };
-    }
-    throw error;
-  }
+  return name === 'wasm' ? { backend: await wasm() } : webgpuOrReason();
 }
 
 interface Runner {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { manualSeed, memoryStats, randn, scope, tensor } from '@fathom/core';
 import { useAutograd } from '@fathom/autograd';
-import { crossEntropy } from '@fathom/layers';
 import { SGD } from '@fathom/optim';
 import { LeNet5 } from './lenet.js';
+import { trainSteps } from '../test/train-steps.js';
 
 useAutograd();
 
@@ -66,21 +66,10 @@ describe('LeNet5', () => {
     // falls fast: 80 steps reach 100% and a loss below 0.01 from seeds 0–15. 0.05
     // overshoots from some seeds.
     const optimizer = new SGD(model.parameters(), { lr: 0.03, momentum: 0.9 });
-    const losses: number[] = [];
-    let before = memoryStats();
-    for (let step = 0; step < 80; step++) {
-      scope(() => {
-        const loss = crossEntropy(model.forward(x), y);
-        optimizer.zeroGrad();
-        loss.backward();
-        optimizer.step();
-        losses.push(loss.dataSync()[0]);
-      });
-      if (step === 2) before = memoryStats();
-    }
+    const { losses, settled } = trainSteps(model, optimizer, x, y, 80);
     const after = memoryStats();
-    expect(after.tensors).toBeLessThanOrEqual(before.tensors);
-    expect(after.bytes).toBeLessThanOrEqual(before.bytes);
+    expect(after.tensors).toBeLessThanOrEqual(settled.tensors);
+    expect(after.bytes).toBeLessThanOrEqual(settled.bytes);
 
     const predicted = Array.from(scope(() => model.eval().forward(x).argmax(1)).dataSync());
     expect(predicted).toEqual(labels);

@@ -5,6 +5,7 @@ import { bceWithLogits } from '@fathom/layers';
 import { SGD } from '@fathom/optim';
 import { expectFathomError } from '../test/expect-fathom-error.js';
 import { LogisticRegression } from './logistic-regression.js';
+import { trainSteps } from '../test/train-steps.js';
 
 useAutograd();
 
@@ -48,16 +49,7 @@ describe('LogisticRegression', () => {
     const y = tensor(Array.from({ length: 64 }, (_, i) => (points[2 * i] + 2 * points[2 * i + 1] > 0 ? 1 : 0))); // (N) float32
     const model = new LogisticRegression({ inFeatures: 2 });
     const optimizer = new SGD(model.parameters(), { lr: 0.5 });
-    const losses: number[] = [];
-    for (let step = 0; step < 30; step++) {
-      scope(() => {
-        const loss = bceWithLogits(model.forward(x), y);
-        optimizer.zeroGrad();
-        loss.backward();
-        optimizer.step();
-        losses.push(loss.dataSync()[0]);
-      });
-    }
+    const { losses } = trainSteps(model, optimizer, x, y, 30, bceWithLogits);
     expect(losses.at(-1)!).toBeLessThan(losses[0] * 0.6);
     const predicted = Array.from(scope(() => model.forward(x).gt(0)).dataSync()).map(Number);
     const correct = predicted.filter((p, i) => p === y.dataSync()[i]).length;

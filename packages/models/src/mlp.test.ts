@@ -5,6 +5,7 @@ import { crossEntropy, gradientNorms, Linear } from '@fathom/layers';
 import { Adam } from '@fathom/optim';
 import { expectFathomError } from '../test/expect-fathom-error.js';
 import { MLP, type MLPActivation, type MLPOptions } from './mlp.js';
+import { trainSteps } from '../test/train-steps.js';
 
 useAutograd();
 
@@ -141,19 +142,8 @@ describe('MLP', () => {
     const y = randint(0, 4, [64]); // (N)
     const model = new MLP({ inFeatures: 16, hiddenSizes: [32, 32], numClasses: 4, layerNorm: true, residual: true });
     const optimizer = new Adam(model.parameters(), { lr: 0.01 });
-    const losses: number[] = [];
-    let before = memoryStats();
-    for (let step = 0; step < 40; step++) {
-      scope(() => {
-        const loss = crossEntropy(model.forward(x), y);
-        optimizer.zeroGrad();
-        loss.backward();
-        optimizer.step();
-        losses.push(loss.dataSync()[0]);
-      });
-      if (step === 2) before = memoryStats();
-    }
-    expect(memoryStats().tensors).toBeLessThanOrEqual(before.tensors);
+    const { losses, settled } = trainSteps(model, optimizer, x, y, 40);
+    expect(memoryStats().tensors).toBeLessThanOrEqual(settled.tensors);
     expect(losses[0]).toBeGreaterThan(1); // ≈ ln 4 at the start
     expect(losses.at(-1)!).toBeLessThan(losses[0] * 0.5); // memorising 64 random labels
   });

@@ -5,6 +5,7 @@ import { crossEntropy } from '@fathom/layers';
 import { SGD } from '@fathom/optim';
 import { expectFathomError } from '../test/expect-fathom-error.js';
 import { SoftmaxClassifier } from './softmax-classifier.js';
+import { trainSteps } from '../test/train-steps.js';
 
 useAutograd();
 
@@ -46,16 +47,7 @@ describe('SoftmaxClassifier', () => {
     const y = tensor(labels, { dtype: 'int32' }); // (N)
     const model = new SoftmaxClassifier({ inFeatures: 2, numClasses: 3 });
     const optimizer = new SGD(model.parameters(), { lr: 0.1 });
-    const losses: number[] = [];
-    for (let step = 0; step < 30; step++) {
-      scope(() => {
-        const loss = crossEntropy(model.forward(x), y);
-        optimizer.zeroGrad();
-        loss.backward();
-        optimizer.step();
-        losses.push(loss.dataSync()[0]);
-      });
-    }
+    const { losses } = trainSteps(model, optimizer, x, y, 30);
     expect(losses.at(-1)!).toBeLessThan(losses[0] * 0.5);
     const predicted = Array.from(scope(() => model.forward(x).argmax(1)).dataSync());
     expect(predicted.filter((p, i) => p === labels[i]).length).toBeGreaterThanOrEqual(57);

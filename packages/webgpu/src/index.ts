@@ -1,4 +1,5 @@
 export { webgpu } from './webgpu.js';
+export { webgpuOrReason } from './webgpu-or-reason.js';
 export { backendOnGpu, NO_ADAPTER_HELP, type DawnOptions, type GpuLike, type WebGpuOptions } from './backend-on-gpu.js';
 export { WebGpuBackend, adapterName, type WebGpuAdapterInfo, type WebGpuBackendOptions, type WebGpuBuffer, type WebGpuMemoryStats } from './webgpu-backend.js';
 export { describeKernel } from './pipeline-cache.js';

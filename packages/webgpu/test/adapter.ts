@@ -1,17 +1,8 @@
-import { isFathomError, registerBackend, unregisterBackend } from '@fathom/core';
-import { NO_ADAPTER_HELP, webgpu, type WebGpuBackend, type WebGpuOptions } from '../src/index.js';
+import { registerBackend, unregisterBackend } from '@fathom/core';
+import { webgpu, webgpuOrReason, type WebGpuBackend, type WebGpuOptions } from '../src/index.js';
 
 /** The backend for a test file, or why there is none (no adapter on this machine). */
-export async function backendOrReason(options: WebGpuOptions = {}): Promise<{ backend: WebGpuBackend } | { reason: string }> {
-  try {
-    return { backend: await webgpu(options) };
-  } catch (error) {
-    if (isFathomError(error, 'DeviceError') && /no WebGPU adapter|cannot load Dawn/.test(error.message)) {
-      return { reason: `no WebGPU adapter here: ${NO_ADAPTER_HELP}` };
-    }
-    throw error;
-  }
-}
+export const backendOrReason = webgpuOrReason;
 
 interface Runner {
   it: { (name: string, fn: () => void): void; skip(name: string, fn: () => void): void };
