@@ -7,6 +7,7 @@ export {
 export * from './backend.js';
 export { type Device, registerBackend, unregisterBackend, useDevice, defaultDevice, getBackend, registeredDevices } from './device.js';
 export { memoryStats, type MemoryStats } from './memory.js';
+export { configureGarbageCollection, type GarbageCollector, type GarbageCollectionOptions } from './memory-pressure.js';
 export { Storage } from './storage.js';
 export { scope, scopeAsync, keep, isTensorLike } from './scope.js';
 export { Generator, type GeneratorState, defaultGenerator, manualSeed } from './random/generator.js';

@@ -1,5 +1,6 @@
 import type { Backend, BackendBuffer } from './backend.js';
 import { bytesPerElement } from './dtype.js';
+import { noteAllocation } from './memory-pressure.js';
 
 /**
  * One buffer on a backend, shared by every tensor that views it. Counted
@@ -14,8 +15,10 @@ export class Storage {
 
   constructor(readonly backend: Backend, readonly buffer: BackendBuffer) {
     const counts = statsFor(backend.name);
+    const bytes = buffer.length * bytesPerElement(buffer.dtype);
     counts.storages++;
-    counts.bytes += buffer.length * bytesPerElement(buffer.dtype);
+    counts.bytes += bytes;
+    noteAllocation(bytes, counts.bytes);
   }
 
   /** Adds one reference (a new tensor viewing this storage). */

@@ -7,6 +7,7 @@ import { formatTensor } from './format.js';
 import { adoptIntoScope, brandTensor, keep } from './scope.js';
 import { checkShape, contiguousStrides, formatShape, isContiguous, sizeOf, type Shape } from './shape.js';
 import { Storage, statsFor } from './storage.js';
+import { settleCollection } from './memory-pressure.js';
 import * as ops from './ops/tensor-ops.js';
 import type { Scalar } from './ops/operand.js';
 import type { Conv2dOptions } from './ops/conv2d.js';
@@ -241,6 +242,8 @@ export class Tensor {
     const compact = this.compacted();
     const values = await this.backend.read(compact.layout().buffer);
     if (compact !== this) compact.dispose();
+    // A loop that reads its loss every N steps is where dead tensors get returned.
+    await settleCollection();
     return values;
   }
 

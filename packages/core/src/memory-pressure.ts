@@ -1,0 +1,93 @@
+// Device memory (wasm's linear memory, GPU buffers) is invisible to
+// JavaScript's garbage collector: a Tensor object is a few hundred bytes to
+// V8 however many megabytes it holds, so a loop that drops its tensors
+// without dispose() never makes V8 collect, and the device fills up. Core
+// counts what it allocates and, after as much has been allocated as is live
+// (at least MIN_CHURN), runs a full collection itself; the next read then
+// yields one macrotask so the FinalizationRegistry returns the dead tensors'
+// buffers. Amortized, a collection per that much churn costs little (a LeNet
+// step allocates ~3 MB); collecting every step, as shumai found, costs a lot.
+
+/** Runs a full garbage collection synchronously (Node's `gc`). */
+export type GarbageCollector = () => void;
+
+const MIN_CHURN = 256 * 2 ** 20;
+
+let collector: GarbageCollector | null | undefined;
+let churn = 0;
+let threshold = MIN_CHURN;
+let collected = false;
+
+interface NodeProcess {
+  getBuiltinModule?(id: string): unknown;
+}
+
+/**
+ * Node's collector, made callable without `--expose-gc` (through `node:v8`
+ * and `node:vm`, reached by `process.getBuiltinModule` so browser bundles
+ * never see them); `globalThis.gc` where it exists; else null (browsers:
+ * release with `scope()` or `dispose()`).
+ */
+function findCollector(): GarbageCollector | null {
+  const exposed = (globalThis as { gc?: unknown }).gc;
+  if (typeof exposed === 'function') return exposed as GarbageCollector;
+  const process = (globalThis as { process?: NodeProcess }).process;
+  if (typeof process?.getBuiltinModule !== 'function') return null;
+  try {
+    const v8 = process.getBuiltinModule('node:v8') as { setFlagsFromString(flags: string): void };
+    const vm = process.getBuiltinModule('node:vm') as { runInNewContext(code: string): unknown };
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc');
+    return typeof gc === 'function' ? (gc as GarbageCollector) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** How core collects garbage under device-memory pressure. */
+export interface GarbageCollectionOptions {
+  /** The collector to run; null turns collection off (release with `scope()` and `dispose()`); given as undefined, Node's own again (the default, found on the first allocation). */
+  readonly collector?: GarbageCollector | null;
+  /** Collect once this many bytes have been allocated since the last collection, or as many as are live if more (default 256 MiB). */
+  readonly afterBytes?: number;
+}
+
+let minChurn = MIN_CHURN;
+
+/**
+ * Changes how core collects the garbage that device memory leaves behind:
+ * turn it off, supply a collector (a browser with `--js-flags=--expose-gc`),
+ * or collect more often.
+ *
+ * ```ts
+ * configureGarbageCollection({ collector: null }); // rely on scope() and dispose() alone
+ * ```
+ */
+export function configureGarbageCollection(options: GarbageCollectionOptions): void {
+  if ('collector' in options) collector = options.collector;
+  if (options.afterBytes !== undefined) {
+    minChurn = options.afterBytes;
+    threshold = options.afterBytes;
+  }
+}
+
+/** Counts an allocation of `bytes` while `liveBytes` are held in all; collects when enough has been allocated since the last collection. */
+export function noteAllocation(bytes: number, liveBytes: number): void {
+  if (collector === undefined) collector = findCollector();
+  if (collector === null) return;
+  churn += bytes;
+  if (churn < threshold) return;
+  collector();
+  churn = 0;
+  threshold = Math.max(minChurn, liveBytes);
+  collected = true;
+}
+
+/** After a collection, waits one macrotask, so the FinalizationRegistry can return what it reclaimed before the caller goes on. */
+export async function settleCollection(): Promise<void> {
+  if (!collected) return;
+  collected = false;
+  // Core is built without DOM or Node typings; every JavaScript host has setTimeout.
+  const { setTimeout } = globalThis as unknown as { setTimeout(callback: () => void, ms: number): unknown };
+  await new Promise<void>((resolve) => { setTimeout(resolve, 0); });
+}
