@@ -54,49 +54,66 @@ function view(bytes: Uint8Array): DataView {
 }
 
 /**
- * Decodes little-endian elements of `stored` into a new tensor (the bytes are
- * copied, so `bytes` may be reused). `where` names the file and tensor in errors.
+ * The numbers stored elements hold, in the host's typed arrays: F16/BF16 as
+ * Float32Array, I8/I16/U8 as Int32Array, I64 as Float64Array (to be narrowed
+ * by {@link narrowInt64}), BOOL as the raw bytes (to be checked by
+ * {@link checkBoolBytes}). Aligned elements in the host's byte order are a
+ * view of `bytes`, not a copy.
  */
-export function tensorFromBytes(bytes: Uint8Array, stored: StoredDType, shape: Shape, device: Device | undefined, where: string): Tensor {
-  const count = bytes.byteLength / STORED_DTYPE_BYTES[stored];
+export function decodeElements(bytes: Uint8Array, stored: StoredDType, littleEndian = true): TypedArray {
+  const size = STORED_DTYPE_BYTES[stored];
+  const count = Math.floor(bytes.byteLength / size);
   const data = view(bytes);
-  const dtype = loadedDType(stored);
-  let values: TypedArray;
-  const aligned = LITTLE_ENDIAN_HOST && bytes.byteOffset % STORED_DTYPE_BYTES[stored] === 0;
+  // A typed-array view reads the host's byte order; use one only where that is the file's.
+  const aligned = littleEndian === LITTLE_ENDIAN_HOST && bytes.byteOffset % size === 0;
+  const read = <A extends TypedArray>(out: A, get: (i: number) => number): A => {
+    for (let i = 0; i < count; i++) out[i] = get(i);
+    return out;
+  };
   switch (stored) {
-    case 'F64': if (aligned) { values = new Float64Array(bytes.buffer, bytes.byteOffset, count); break; }
-      values = new Float64Array(count); for (let i = 0; i < count; i++) values[i] = data.getFloat64(8 * i, true); break;
-    case 'F32': if (aligned) { values = new Float32Array(bytes.buffer, bytes.byteOffset, count); break; }
-      values = new Float32Array(count); for (let i = 0; i < count; i++) values[i] = data.getFloat32(4 * i, true); break;
-    case 'F16': values = new Float32Array(count); for (let i = 0; i < count; i++) values[i] = halfToFloat(data.getUint16(2 * i, true)); break;
-    case 'BF16': values = new Float32Array(count); for (let i = 0; i < count; i++) values[i] = bfloat16ToFloat(data.getUint16(2 * i, true)); break;
-    case 'I64': values = int64ToInt32(data, count, where); break;
-    case 'I32': if (aligned) { values = new Int32Array(bytes.buffer, bytes.byteOffset, count); break; }
-      values = new Int32Array(count); for (let i = 0; i < count; i++) values[i] = data.getInt32(4 * i, true); break;
-    case 'I16': values = new Int32Array(count); for (let i = 0; i < count; i++) values[i] = data.getInt16(2 * i, true); break;
-    case 'I8': values = new Int32Array(count); for (let i = 0; i < count; i++) values[i] = data.getInt8(i); break;
-    case 'U8': values = new Int32Array(count); for (let i = 0; i < count; i++) values[i] = data.getUint8(i); break;
-    case 'BOOL': values = boolBytes(bytes, where); break;
+    case 'F64': return aligned ? new Float64Array(bytes.buffer, bytes.byteOffset, count) : read(new Float64Array(count), (i) => data.getFloat64(8 * i, littleEndian));
+    case 'F32': return aligned ? new Float32Array(bytes.buffer, bytes.byteOffset, count) : read(new Float32Array(count), (i) => data.getFloat32(4 * i, littleEndian));
+    case 'I32': return aligned ? new Int32Array(bytes.buffer, bytes.byteOffset, count) : read(new Int32Array(count), (i) => data.getInt32(4 * i, littleEndian));
+    case 'F16': return read(new Float32Array(count), (i) => halfToFloat(data.getUint16(2 * i, littleEndian)));
+    case 'BF16': return read(new Float32Array(count), (i) => bfloat16ToFloat(data.getUint16(2 * i, littleEndian)));
+    // Exact up to 2^53; anything that large is outside int32 and refused anyway.
+    case 'I64': return read(new Float64Array(count), (i) => Number(data.getBigInt64(8 * i, littleEndian)));
+    case 'I16': return read(new Int32Array(count), (i) => data.getInt16(2 * i, littleEndian));
+    case 'I8': return read(new Int32Array(count), (i) => data.getInt8(i));
+    case 'U8': return read(new Int32Array(count), (i) => bytes[i]);
+    case 'BOOL': return bytes.subarray(0, count);
   }
-  return tensor(values, { shape, dtype, device });
 }
 
-function int64ToInt32(data: DataView, count: number, where: string): Int32Array {
-  const out = new Int32Array(count);
-  for (let i = 0; i < count; i++) {
-    const value = data.getBigInt64(8 * i, true);
-    if (value < -2147483648n || value > 2147483647n) {
+/** int64 values (from {@link decodeElements}) as int32; one outside int32 is a `DataError` naming `where`, never a wrap. */
+export function narrowInt64(values: ArrayLike<number>, where: string): Int32Array {
+  const out = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (value < -2147483648 || value > 2147483647) {
       throw new DataError(`${where}: int64 element ${i} is ${value}, outside int32's range; Fathom has no int64 dtype and will not wrap it`);
     }
-    out[i] = Number(value);
+    out[i] = value;
   }
   return out;
 }
 
-function boolBytes(bytes: Uint8Array, where: string): Uint8Array {
-  const index = bytes.findIndex((b) => b > 1);
-  if (index >= 0) throw new DataError(`${where}: bool element ${index} is byte ${bytes[index]}, not 0 or 1`);
-  return bytes.slice();
+/** Throws a `DataError` naming `where` unless every byte is 0 or 1. */
+export function checkBoolBytes(bytes: ArrayLike<number>, where: string): void {
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] > 1) throw new DataError(`${where}: bool element ${i} is byte ${bytes[i]}, not 0 or 1`);
+  }
+}
+
+/**
+ * Decodes little-endian elements of `stored` into a new tensor (the bytes are
+ * copied, so `bytes` may be reused). `where` names the file and tensor in errors.
+ */
+export function tensorFromBytes(bytes: Uint8Array, stored: StoredDType, shape: Shape, device: Device | undefined, where: string): Tensor {
+  let values = decodeElements(bytes, stored);
+  if (stored === 'I64') values = narrowInt64(values, where);
+  if (stored === 'BOOL') checkBoolBytes(values, where);
+  return tensor(values, { shape, dtype: loadedDType(stored), device });
 }
 
 /** Encodes a tensor's values (row-major) as little-endian `stored` elements; may return a view of `values`' own bytes. */

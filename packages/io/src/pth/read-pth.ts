@@ -3,6 +3,7 @@ import { bytesSource, type ByteSource } from '../byte-source.js';
 import { PyDict, PyGlobal, PyList, PyTuple, StorageRef, TensorRef, typeName, type PickleValue } from './pickle-values.js';
 import { buildTensor, checkTensorGeometry, decodeStorage } from './rebuild.js';
 import { storageType } from './storage-types.js';
+import { STORED_DTYPE_BYTES } from '../stored-dtype.js';
 import type { Fail } from './torch-globals.js';
 import { unpickle } from './unpickler.js';
 import { openZip, type ZipArchive, type ZipEntry } from './zip.js';
@@ -193,8 +194,8 @@ export async function readPth(source: ByteSource, options: ReadPthOptions = {}):
       }
       const entry = archive.entries.get(`${prefix}/data/${key}`);
       if (entry === undefined) fail(`storage '${key}' has no record '${prefix}/data/${key}'`);
-      if (entry.size !== numel * kind.elementSize) {
-        fail(`storage '${key}' holds ${numel} ${kind.torchDType} elements (${numel * kind.elementSize} bytes) but its record has ${entry.size} bytes`);
+      if (entry.size !== numel * STORED_DTYPE_BYTES[kind.stored]) {
+        fail(`storage '${key}' holds ${numel} ${kind.torchDType} elements (${numel * STORED_DTYPE_BYTES[kind.stored]} bytes) but its record has ${entry.size} bytes`);
       }
       const storage = new StorageRef(key, kind, numel, location);
       storages.set(key, storage);

@@ -1,4 +1,5 @@
 import type { DType } from '@fathom/core';
+import type { StoredDType } from '../stored-dtype.js';
 
 /** A `torch.*Storage` class a checkpoint may name, and what its elements become in Fathom. */
 export interface StorageType {
@@ -6,23 +7,23 @@ export interface StorageType {
   readonly className: string;
   /** PyTorch's dtype name for the stored elements, e.g. `float16`. */
   readonly torchDType: string;
-  /** Bytes per stored element. */
-  readonly elementSize: number;
+  /** The same elements in safetensors' naming, which the shared decoder reads. */
+  readonly stored: StoredDType;
   /** The Fathom dtype the elements are loaded as (Fathom has float32, float64, int32 and bool). */
   readonly dtype: DType;
 }
 
 const SUPPORTED: readonly StorageType[] = [
-  { className: 'FloatStorage', torchDType: 'float32', elementSize: 4, dtype: 'float32' },
-  { className: 'DoubleStorage', torchDType: 'float64', elementSize: 8, dtype: 'float64' },
-  { className: 'HalfStorage', torchDType: 'float16', elementSize: 2, dtype: 'float32' },
-  { className: 'BFloat16Storage', torchDType: 'bfloat16', elementSize: 2, dtype: 'float32' },
-  { className: 'LongStorage', torchDType: 'int64', elementSize: 8, dtype: 'int32' },
-  { className: 'IntStorage', torchDType: 'int32', elementSize: 4, dtype: 'int32' },
-  { className: 'ShortStorage', torchDType: 'int16', elementSize: 2, dtype: 'int32' },
-  { className: 'CharStorage', torchDType: 'int8', elementSize: 1, dtype: 'int32' },
-  { className: 'ByteStorage', torchDType: 'uint8', elementSize: 1, dtype: 'int32' },
-  { className: 'BoolStorage', torchDType: 'bool', elementSize: 1, dtype: 'bool' },
+  { className: 'FloatStorage', stored: 'F32', torchDType: 'float32', dtype: 'float32' },
+  { className: 'DoubleStorage', stored: 'F64', torchDType: 'float64', dtype: 'float64' },
+  { className: 'HalfStorage', stored: 'F16', torchDType: 'float16', dtype: 'float32' },
+  { className: 'BFloat16Storage', stored: 'BF16', torchDType: 'bfloat16', dtype: 'float32' },
+  { className: 'LongStorage', stored: 'I64', torchDType: 'int64', dtype: 'int32' },
+  { className: 'IntStorage', stored: 'I32', torchDType: 'int32', dtype: 'int32' },
+  { className: 'ShortStorage', stored: 'I16', torchDType: 'int16', dtype: 'int32' },
+  { className: 'CharStorage', stored: 'I8', torchDType: 'int8', dtype: 'int32' },
+  { className: 'ByteStorage', stored: 'U8', torchDType: 'uint8', dtype: 'int32' },
+  { className: 'BoolStorage', stored: 'BOOL', torchDType: 'bool', dtype: 'bool' },
 ];
 
 // Storages PyTorch writes whose dtype Fathom has no counterpart for: naming the
