@@ -34,7 +34,8 @@ const ALLOWED = {
   optim: ['autograd', 'core'], // takes any iterable of tensors with .grad; not layers
   models: ['layers', 'autograd', 'core'],
   // The loop both apps share; checkpoints need io, optimizer state needs optim.
-  train: ['models', 'layers', 'optim', 'datasets', 'io', 'autograd', 'core'],
+  // …and --device auto of both apps' command lines picks a backend (optional peers).
+  train: ['models', 'layers', 'optim', 'datasets', 'io', 'autograd', 'core', 'wasm', 'webgpu'],
 };
 
 // What a package's tests (and devDependencies) may import on top of ALLOWED,
@@ -48,7 +49,6 @@ const TEST_ALLOWED = {
   optim: ['layers'],
   models: ['optim', 'io', 'wasm', 'webgpu'], // the zoo loads PyTorch's state dicts in its tests, on every backend
   io: ['wasm', 'webgpu'], // PyTorch's files load alike on every device
-  train: ['wasm'], // resumed runs are checked on the wasm backend too
 };
 
 // The workspace globs from pnpm-workspace.yaml, and what each kind of member is.

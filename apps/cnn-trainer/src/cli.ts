@@ -1,27 +1,10 @@
-import { isFathomError } from '@fathom/core';
-import { DivergenceError } from '@fathom/train';
-import { Command, CommanderError, Option } from 'commander';
+import {
+  consoleOutput, DEVICE_CHOICES, OPTIMIZERS, SCHEDULES, nonNegativeInteger, nonNegativeNumber, positiveInteger, positiveNumber, probability, runCommandLine, type CliOutput,
+} from '@fathom/train/cli';
+import { Command, Option } from 'commander';
 import { ARCHITECTURES } from './architectures.js';
-import { DEVICE_CHOICES } from './device.js';
 import { gradientFlow, type GradientFlowOptions } from './gradient-flow.js';
-import { OPTIMIZERS, SCHEDULES } from './optimization.js';
-import { nonNegativeInteger, nonNegativeNumber, positiveInteger, positiveNumber, probability } from './parse.js';
 import { train, type TrainOptions } from './train-command.js';
-import { UsageError } from './usage-error.js';
-
-/** Where the CLI writes: stdout and stderr by default, buffers in tests. */
-export interface Output {
-  log(line: string): void;
-  error(line: string): void;
-  /** The stream progress bars draw on (stdout by default). */
-  readonly stream: NodeJS.WritableStream & { isTTY?: boolean };
-}
-
-const consoleOutput: Output = {
-  log: (line) => console.log(line),
-  error: (line) => console.error(line),
-  stream: process.stdout,
-};
 
 function trainCommand(run: (options: TrainOptions) => Promise<void>): Command {
   return new Command('train')
@@ -55,17 +38,11 @@ function trainCommand(run: (options: TrainOptions) => Promise<void>): Command {
     .action(async (options: TrainOptions) => { await run(options); });
 }
 
-function program(output: Output): Command {
+function program(output: CliOutput): Command {
   const root = new Command()
     .name('fathom-train')
     .description('An ImageNet-style CNN trainer on Fathom: logistic regression to ResNet on the embedded digits, an ImageFolder or CIFAR-10.')
-    .showSuggestionAfterError(true)
-    .exitOverride()
-    .configureOutput({
-      writeOut: (text) => output.log(text.replace(/\n$/, '')),
-      // One line, suggestion included ("error: unknown option '--epoch' (Did you mean --epochs?)").
-      writeErr: (text) => output.error(text.trim().replace(/\s*\n\s*/g, ' ')),
-    });
+    .showSuggestionAfterError(true);
   root.addCommand(trainCommand((options) => train(options, output)), { isDefault: true });
   root.addCommand(new Command('gradient-flow')
     .description('the vanishing-gradient lesson: deep sigmoid, ReLU, LayerNorm and residual MLPs side by side, with each layer\'s gradient norm over steps')
@@ -78,8 +55,6 @@ function program(output: Output): Command {
     .addOption(new Option('--device <name>', 'device').choices(DEVICE_CHOICES).default('auto'))
     .option('--out <dir>', 'folder for the plot and the report (default runs/<time>-gradient-flow)')
     .action(async (options: GradientFlowOptions) => { await gradientFlow(options, output); }));
-  // Commander applies exitOverride and output only to the command it is set on.
-  for (const command of root.commands) command.exitOverride().configureOutput(root.configureOutput());
   return root;
 }
 
@@ -89,28 +64,6 @@ function program(output: Output): Command {
  * input of any kind (one line on stderr, no stack trace), 1 when training
  * diverged. Nothing here calls `process.exit`, so tests can call it.
  */
-export async function main(argv: readonly string[], output: Output = consoleOutput): Promise<number> {
-  try {
-    await program(output).parseAsync(argv, { from: 'user' });
-    return 0;
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2; // help (0), or a usage error commander printed
-    if (error instanceof UsageError || isFathomError(error, 'DataError') || isFathomError(error, 'DeviceError') || isFathomError(error, 'ShapeError')) {
-      output.error(`fathom-train: ${firstLine(error)}`);
-      return 2;
-    }
-    if (error instanceof DivergenceError) {
-      output.error(`fathom-train: ${firstLine(error)}`);
-      return 1;
-    }
-    if (isFathomError(error)) {
-      output.error(`fathom-train: ${firstLine(error)}`);
-      return 2;
-    }
-    throw error;
-  }
-}
-
-function firstLine(error: unknown): string {
-  return String((error as Error).message ?? error).split('\n')[0];
+export async function main(argv: readonly string[], output: CliOutput = consoleOutput): Promise<number> {
+  return runCommandLine(program(output), argv, output);
 }

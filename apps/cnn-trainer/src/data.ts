@@ -6,7 +6,7 @@ import {
   type Dataset, type RawImage, type Transform,
 } from '@fathom/datasets';
 import { decodeImage, ImageFolder, loadCifar10, loadMnistDigits } from '@fathom/datasets/node';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '@fathom/train/cli';
 
 /** Where the images come from: the embedded digits, an ImageNet-style folder, or CIFAR-10 binaries. */
 export type DatasetName = 'digits' | 'imagefolder' | 'cifar10';

@@ -6,10 +6,8 @@ import { crossEntropy, gradientNorms, init } from '@fathom/layers';
 import { MLP, type MLPActivation } from '@fathom/models';
 import { SGD } from '@fathom/optim';
 import { plotGradientFlow, writePlot, writeReport, type GradientFlowRun, type GradientNormRecord } from '@fathom/train';
-import type { Output } from './cli.js';
 import { loadData } from './data.js';
-import { chooseDevice, type DeviceChoice } from './device.js';
-import { runFolder } from './run-folder.js';
+import { chooseDevice, runFolder, type CliOutput, type DeviceChoice } from '@fathom/train/cli';
 
 /** The flags of `fathom-train gradient-flow`. */
 export interface GradientFlowOptions {
@@ -47,7 +45,7 @@ const RECORD_EVERY = 5;
  * gradient norm, and plots them side by side: the vanishing-gradient lesson
  * in one picture.
  */
-export async function gradientFlow(options: GradientFlowOptions, output: Output): Promise<void> {
+export async function gradientFlow(options: GradientFlowOptions, output: CliOutput): Promise<void> {
   const dir = runFolder(options.out, 'gradient-flow');
   const chosen = await chooseDevice(options.device);
   output.log(`device: ${chosen.reason}`);

@@ -6,22 +6,19 @@ import { DataLoader } from '@fathom/datasets';
 import { loadWeights } from '@fathom/io/node';
 import { evaluate, fit, loadCheckpoint, readCheckpointInfo, TrainingRecorder, type FitResult } from '@fathom/train';
 import { ARCHITECTURE_SPECS, lossFor, type Architecture } from './architectures.js';
-import type { Output } from './cli.js';
 import { loadData, type DatasetName, type RunData } from './data.js';
-import { chooseDevice, type DeviceChoice } from './device.js';
-import { makeOptimization, type OptimizationOptions } from './optimization.js';
+import { chooseDevice, makeOptimization, resumeCommand, runFolder, UsageError, type CliOutput, type DeviceChoice, type OptimizationOptions } from '@fathom/train/cli';
 import { projectOnPrincipalComponents } from './pca-features.js';
-import { runFolder } from './run-folder.js';
-import { UsageError } from './usage-error.js';
 
 /** The flags of `fathom-train train` (commander's camelCase names). */
-export interface TrainOptions extends Omit<OptimizationOptions, 'epochs'> {
+export interface TrainOptions extends OptimizationOptions {
   readonly arch: Architecture;
   readonly dataset: DatasetName;
   readonly data?: string;
   readonly pretrained?: string;
   readonly pca?: number;
   readonly epochs: number;
+  readonly warmupEpochs: number;
   readonly batchSize: number;
   readonly labelSmoothing: number;
   readonly dropout?: number;
@@ -68,17 +65,6 @@ async function checkResumable(path: string, options: TrainOptions): Promise<void
   if (arch !== options.arch) throw new UsageError(`--resume ${path}: the checkpoint is of --arch ${arch ?? '(unknown)'}, not ${options.arch}; pass --arch ${arch ?? '…'}`);
 }
 
-/** The command line that resumes an interrupted run: the same flags, `--out` and `--resume` pointing at the run. */
-function resumeCommand(argv: readonly string[], dir: string): string {
-  const kept: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--resume' || argv[i] === '--out') { i++; continue; }
-    if (argv[i].startsWith('--resume=') || argv[i].startsWith('--out=')) continue;
-    kept.push(argv[i]);
-  }
-  return ['fathom-train', ...kept, '--out', dir, '--resume', join(dir, 'last.safetensors')].join(' ');
-}
-
 /**
  * `fathom-train train`: builds the data, model, optimizer and schedule from
  * the flags, trains with `fit` from `@fathom/train` (progress, logs,
@@ -86,7 +72,7 @@ function resumeCommand(argv: readonly string[], dir: string): string {
  * everything went. SIGINT finishes the step, saves `last` and prints the
  * command that resumes.
  */
-export async function train(options: TrainOptions, output: Output, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+export async function train(options: TrainOptions, output: CliOutput, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   const dataset: DatasetName = options.data && options.dataset === 'digits' ? 'imagefolder' : options.dataset;
   const settings = { ...options, dataset };
   checkCombinations(settings);
@@ -133,7 +119,10 @@ export async function train(options: TrainOptions, output: Output, argv: readonl
       return;
     }
 
-    const { optimizer, scheduler, interval } = makeOptimization(model.parameters(), { ...options, epochs: options.epochs }, trainLoader.length);
+    const perEpoch = trainLoader.length;
+    const { optimizer, scheduler } = makeOptimization(model.parameters(), options, {
+      total: options.epochs * perEpoch, warmup: Math.round(options.warmupEpochs * perEpoch), stepSize: Math.max(1, Math.round(options.epochs / 3)) * perEpoch,
+    });
     const dir = resolve(runFolder(options.out, options.arch));
     const config = { ...settings, imageSize: size, device: chosen.device, classes: data.classes.length };
     writeFileSync(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
@@ -151,7 +140,7 @@ export async function train(options: TrainOptions, output: Output, argv: readonl
     let result: FitResult;
     try {
       result = await fit({
-        model, optimizer, scheduler, schedulerInterval: interval, trainLoader, valLoader, epochs: options.epochs,
+        model, optimizer, scheduler, schedulerInterval: 'step', trainLoader, valLoader, epochs: options.epochs,
         device: chosen.device, loss, topk, gradientNormEvery: options.gradNormEvery || undefined,
         checkpointDir: dir, resumeFrom: options.resume, metadata: { arch: options.arch, config },
         signal: controller.signal, confusionClasses, keepMisclassified: MISTAKES_SHOWN, callbacks: recorder,
@@ -166,7 +155,7 @@ export async function train(options: TrainOptions, output: Output, argv: readonl
     const report = await recorder.finish(result, { misclassified });
     if (result.status === 'interrupted') {
       output.log(`interrupted at epoch ${result.epoch + 1}, step ${result.step}; saved ${join(dir, 'last.safetensors')}`);
-      output.log(`resume with: ${resumeCommand(argv, dir)}`);
+      output.log(`resume with: ${resumeCommand('fathom-train', argv, dir)}`);
     } else {
       const last = result.history.at(-1);
       if (last?.val) {

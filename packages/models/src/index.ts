@@ -11,4 +11,5 @@ export {
   ResNet, BasicBlock, Bottleneck, resnet18, resnet34, resnet50, resnet101, resnet152,
   type ResNetOptions, type BlockOptions, type ResidualBlock, type ResidualBlockType,
 } from './resnet.js';
+export { CharRNN, CHAR_RNN_CELLS, type CharRNNCell, type CharRNNOptions, type CharRNNState, type CharRNNOutput } from './char-rnn.js';
 export { CharLSTM, type CharLSTMOptions, type CharLSTMState, type CharLSTMOutput } from './char-lstm.js';

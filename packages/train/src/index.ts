@@ -1,13 +1,20 @@
 export {
   saveCheckpoint, loadCheckpoint, readCheckpointInfo,
-  type TrainingObjects, type CheckpointProgress, type CheckpointInfo, type JsonStateful, type OptimizerLike,
+  type TrainingObjects, type CheckpointProgress, type CheckpointInfo, type JsonStateful, type OptimizerLike, type TensorStateful,
 } from './checkpoint/checkpoint.js';
-export { fit, type FitOptions, type FitResult, type FitCallbacks, type StepRecord, type EpochRecord, type TrainLoader, type SchedulerLike, type TrainableOptimizer } from './loop/fit.js';
+export { fit, type FitOptions, type RunOptions, type FitResult, type FitCallbacks, type StepRecord, type EpochRecord, type TrainLoader, type SchedulerLike, type TrainableOptimizer } from './loop/fit.js';
 export { evaluate, type EvaluateOptions, type Evaluation, type Misclassified } from './loop/evaluate.js';
 export { topkCorrect } from './loop/top-k.js';
 export { DivergenceError } from './loop/divergence-error.js';
 export { batchOn, type LabeledBatch, type Classifier } from './loop/batch.js';
 export { TrainingRecorder, type TrainingRecorderOptions } from './run/training-recorder.js';
+export { LanguageModelRecorder, type LanguageModelRecorderOptions } from './run/language-model-recorder.js';
+export {
+  fitLanguageModel, type FitLanguageModelOptions, type FitLanguageModelResult, type LanguageModelCallbacks, type LanguageModelStep, type LanguageModelEvaluationRecord,
+} from './language-model/fit-language-model.js';
+export { evaluateLanguageModel, languageModelScores, sequenceLoss, type LanguageModelEvaluation } from './language-model/evaluate-language-model.js';
+export { CarriedState } from './language-model/carried-state.js';
+export type { LanguageModel, LanguageModelOutput, RecurrentState, SequenceBatches } from './language-model/language-model.js';
 export { MetricsLog, readMetrics, METRICS_FILES, type MetricsLogOptions } from './logging/metrics-log.js';
 export { metricsToCsv } from './logging/metrics-csv.js';
 export type { MetricsRecord, MetricsEntry, MetricsSplit } from './logging/metrics-record.js';
@@ -23,6 +30,6 @@ export { smoothExponential } from './plots/smoothing.js';
 export { writePlot, svgToPng, type WrittenPlot } from './plots/write-plot.js';
 export { writeReport } from './report/write-report.js';
 export { renderReportHtml } from './report/report-html.js';
-export type { RunReport, ReportPlot, MisclassifiedExample, RawImageLike } from './report/run-report.js';
+export type { RunReport, ReportPlot, MisclassifiedExample, RawImageLike, TextSample } from './report/run-report.js';
 export { ProgressReporter, type ProgressOptions, type ProgressUpdate, type EpochSummary, type ProgressStream } from './progress/progress-reporter.js';
 export { formatProgressLine, type ProgressFields } from './progress/progress-format.js';

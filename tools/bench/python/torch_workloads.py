@@ -72,9 +72,9 @@ class CharLSTM(nn.Module):
         self.lstm = nn.LSTM(embedding, hidden, layers, batch_first=True)
         self.decoder = nn.Linear(hidden, vocab)
 
-    def forward(self, tokens):
-        output, _ = self.lstm(self.embedding(tokens))
-        return self.decoder(output)
+    def forward(self, tokens, state=None):
+        output, state = self.lstm(self.embedding(tokens), state)
+        return self.decoder(output), state
 
 
 def char_lstm(case):
@@ -83,7 +83,7 @@ def char_lstm(case):
     optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
     tokens = torch.randint(0, vocab, (batch, sequence))
     targets = torch.randint(0, vocab, (batch * sequence,))
-    return train_step(model, optimizer, lambda: F.cross_entropy(model(tokens).reshape(-1, vocab), targets))
+    return train_step(model, optimizer, lambda: F.cross_entropy(model(tokens)[0].reshape(-1, vocab), targets))
 
 
 def resnet(case):

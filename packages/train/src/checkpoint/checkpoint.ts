@@ -20,6 +20,17 @@ export interface OptimizerLike {
   loadStateDict(state: OptimizerStateDict): void;
 }
 
+/**
+ * Tensors a run carries from step to step besides the model's: a language
+ * model's hidden state, handed from one window of text to the next.
+ */
+export interface TensorStateful {
+  /** The tensors to save, by name. */
+  stateTensors(): Readonly<Record<string, Tensor>>;
+  /** Restores saved tensors; they are on the CPU and released after the call, so copy what you keep. */
+  loadStateTensors(tensors: Readonly<Record<string, Tensor>>): void;
+}
+
 /** The live objects a training checkpoint saves from and restores into. */
 export interface TrainingObjects {
   /** The model's parameters and buffers. */
@@ -32,6 +43,8 @@ export interface TrainingObjects {
   readonly loader?: JsonStateful;
   /** The random generator dropout and augmentation draw from (default: the one `manualSeed` seeds). */
   readonly generator?: Generator;
+  /** Tensors carried between steps (saved under `carried.<name>`). */
+  readonly carried?: TensorStateful;
 }
 
 /** Where a run stands, and what it wants to keep beside its tensors. */
@@ -58,6 +71,7 @@ const KEY = 'fathom.checkpoint';
 const VERSION = 1;
 const MODEL = 'model.';
 const OPTIMIZER = 'optimizer.';
+const CARRIED = 'carried.';
 const TENSOR_REF = '$tensor';
 
 interface Saved extends CheckpointInfo {
@@ -72,7 +86,8 @@ interface Saved extends CheckpointInfo {
  * atomically (temp file, fsync, rename, fsync of the folder), so a process
  * killed mid-save leaves the previous checkpoint whole. Model tensors are
  * stored under `model.<key>` (PyTorch's keys), so the file also opens as
- * plain weights; optimizer tensors under `optimizer.<param>.<name>`; the
+ * plain weights; optimizer tensors under `optimizer.<param>.<name>`, carried
+ * tensors (a hidden state) under `carried.<name>`; the
  * rest is JSON in the safetensors metadata.
  *
  * ```ts
@@ -82,6 +97,7 @@ interface Saved extends CheckpointInfo {
 export async function saveCheckpoint(path: string, objects: TrainingObjects, progress: CheckpointProgress): Promise<void> {
   const tensors: Record<string, Tensor> = {};
   for (const [key, tensor] of Object.entries(objects.model.stateDict())) tensors[MODEL + key] = tensor;
+  for (const [name, tensor] of Object.entries(objects.carried?.stateTensors() ?? {})) tensors[CARRIED + name] = tensor;
   const owned: Tensor[] = [];
   let optimizer: Saved['optimizer'];
   if (objects.optimizer) {
@@ -172,6 +188,11 @@ export async function loadCheckpoint(path: string, objects: TrainingObjects): Pr
     if (objects.optimizer) {
       if (!saved.optimizer) throw new DataError(`${path}: the checkpoint holds no optimizer state`);
       objects.optimizer.loadStateDict(withTensors(path, saved.optimizer, tensors));
+    }
+    if (objects.carried) {
+      const carried: Record<string, Tensor> = {};
+      for (const [key, tensor] of Object.entries(tensors)) if (key.startsWith(CARRIED)) carried[key.slice(CARRIED.length)] = tensor;
+      objects.carried.loadStateTensors(carried);
     }
     if (objects.scheduler) objects.scheduler.loadStateDict(required(path, 'scheduler', saved.scheduler));
     if (objects.loader) objects.loader.loadStateDict(required(path, 'loader', saved.loader));

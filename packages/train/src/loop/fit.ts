@@ -1,14 +1,13 @@
 import { noGrad } from '@fathom/autograd';
-import { scopeAsync, stack, type Device, type Tensor } from '@fathom/core';
+import { scopeAsync, type Device, type Tensor } from '@fathom/core';
 import { gradientNorms } from '@fathom/layers';
-import { clipGradNorm } from '@fathom/optim';
 import { join } from 'node:path';
 import { copyFileAtomic } from '@fathom/io/node';
 import { loadCheckpoint, saveCheckpoint, type JsonStateful, type OptimizerLike } from '../checkpoint/checkpoint.js';
 import { batchOn, type Classifier, type LabeledBatch } from './batch.js';
-import { DivergenceError } from './divergence-error.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { topkCorrect } from './top-k.js';
+import { backwardAndStep } from './update-step.js';
 
 /** The training data as the loop needs it: a resumable `DataLoader` of labelled batches. */
 export interface TrainLoader extends AsyncIterable<LabeledBatch>, JsonStateful {
@@ -92,8 +91,26 @@ export interface FitCallbacks {
   onEpoch?(record: EpochRecord, evaluation: Evaluation | undefined): void | Promise<void>;
 }
 
+/** What both training loops ({@link fit} and `fitLanguageModel`) take besides model, data and length. */
+export interface RunOptions {
+  /** Where the model runs; batches are moved there. */
+  readonly device: Device;
+  /** Clip the global gradient norm to this (default: no clipping). */
+  readonly clipGradNorm?: number;
+  /** Report per-layer gradient norms every this many steps (default 0: never). */
+  readonly gradientNormEvery?: number;
+  /** Folder for `last.safetensors` and `best.safetensors` (default: no checkpoints). */
+  readonly checkpointDir?: string;
+  /** A checkpoint to continue from. */
+  readonly resumeFrom?: string;
+  /** Saved in every checkpoint (the run's config, a vocabulary). */
+  readonly metadata?: unknown;
+  /** Aborting finishes the current step, saves `last` and returns `status: 'interrupted'` (wire SIGINT to it). */
+  readonly signal?: AbortSignal;
+}
+
 /** What {@link fit} trains and how. */
-export interface FitOptions {
+export interface FitOptions extends RunOptions {
   /** The classifier. */
   readonly model: Classifier;
   /** Its optimizer. */
@@ -108,24 +125,10 @@ export interface FitOptions {
   readonly valLoader?: AsyncIterable<LabeledBatch>;
   /** Epochs to train in all (a resumed run counts the ones already done). */
   readonly epochs: number;
-  /** Where the model runs; batches are moved there. */
-  readonly device: Device;
   /** A batch's mean loss from logits and labels. */
   readonly loss: (logits: Tensor, labels: Tensor) => Tensor;
   /** Top-k accuracies measured on validation (default [1, 5]). */
   readonly topk?: readonly number[];
-  /** Clip the global gradient norm to this (default: no clipping). */
-  readonly clipGradNorm?: number;
-  /** Report per-layer gradient norms every this many steps (default 0: never). */
-  readonly gradientNormEvery?: number;
-  /** Folder for `last.safetensors` and `best.safetensors` (default: no checkpoints). */
-  readonly checkpointDir?: string;
-  /** A checkpoint to continue from. */
-  readonly resumeFrom?: string;
-  /** Saved in every checkpoint (the run's config). */
-  readonly metadata?: unknown;
-  /** Aborting finishes the current step, saves `last` and returns `status: 'interrupted'` (wire SIGINT to it). */
-  readonly signal?: AbortSignal;
   /** Confusion-matrix size for the final evaluation (≤ 20 classes is readable; default none). */
   readonly confusionClasses?: number;
   /** Keep this many most-confident mistakes from the final evaluation (default 0). */
@@ -265,27 +268,15 @@ interface StepStats {
   readonly samples: number;
 }
 
-/** One optimizer step in one scope; throws {@link DivergenceError} before applying a non-finite update. */
+/** One optimizer step in one scope; throws `DivergenceError` before applying a non-finite update. */
 async function trainStep(options: FitOptions, raw: LabeledBatch, epoch: number, step: number): Promise<StepStats> {
   const { model, optimizer } = options;
   return scopeAsync(async () => {
     const { x, y } = batchOn(raw, options.device);
     const logits = model.forward(x); // (N, C)
     const loss = options.loss(logits, y);
-    optimizer.zeroGrad();
-    loss.backward();
-    const grads = model.parameters().flatMap((p) => (p.grad ? [p.grad] : []));
-    // One read per step: the loss, Σ g² over every gradient, and the batch's correct count.
-    const stats = noGrad(() => stack([
-      loss.detach(),
-      grads.map((g) => g.square().sum()).reduce((a, b) => a.add(b)),
-      topkCorrect(logits.detach(), y, 1),
-    ]));
-    const [lossValue, squaredNorm, correct] = await stats.data();
-    const gradNorm = Math.sqrt(squaredNorm);
-    if (!Number.isFinite(lossValue) || !Number.isFinite(gradNorm)) throw new DivergenceError(epoch, step, lossValue, gradNorm);
-    if (options.clipGradNorm !== undefined) clipGradNorm(model.parameters(), options.clipGradNorm);
-    optimizer.step();
-    return { loss: lossValue, gradNorm, correct, samples: y.shape[0] };
+    const correct = noGrad(() => topkCorrect(logits.detach(), y, 1));
+    const stats = await backwardAndStep(loss, model.parameters(), optimizer, { clipGradNorm: options.clipGradNorm, epoch, step, extras: [correct] });
+    return { loss: stats.loss, gradNorm: stats.gradNorm, correct: stats.extras[0], samples: y.shape[0] };
   });
 }

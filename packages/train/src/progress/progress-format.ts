@@ -1,9 +1,9 @@
 /** What one progress line shows; fields left undefined are left out of it. */
 export interface ProgressFields {
-  /** The epoch, from 1. */
-  readonly epoch: number;
+  /** The epoch, from 1 (left out, with `epochs`, for a run counted in steps only). */
+  readonly epoch?: number;
   /** The run's number of epochs. */
-  readonly epochs: number;
+  readonly epochs?: number;
   /** Steps done in this epoch. */
   readonly step: number;
   /** Steps in an epoch. */
@@ -30,7 +30,8 @@ export interface ProgressFields {
  * ```
  */
 export function formatProgressLine(fields: ProgressFields): string {
-  return [`epoch ${fields.epoch}/${fields.epochs}`, `step ${fields.step}/${fields.stepsPerEpoch}`, ...formatMeasures(fields)].join('  ');
+  const epoch = fields.epoch === undefined ? [] : [`epoch ${fields.epoch}/${fields.epochs}`];
+  return [...epoch, `step ${fields.step}/${fields.stepsPerEpoch}`, ...formatMeasures(fields)].join('  ');
 }
 
 /** The measured part of a progress line: loss, accuracy, rate and ETA, those that are known. */

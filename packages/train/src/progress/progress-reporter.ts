@@ -13,6 +13,8 @@ export interface ProgressOptions {
   readonly stepsPerEpoch: number;
   /** What a sample is, for the rate: `'images'` (default) gives `images/s`; `'chars'` gives `chars/s`. */
   readonly unit?: string;
+  /** Show `epoch i/n` (default true); false for a run counted in steps, shown as one epoch of all of them. */
+  readonly showEpoch?: boolean;
   /** Where to write (default `process.stdout`). */
   readonly stream?: ProgressStream;
   /** Draw a live bar (default: when the stream is a terminal); otherwise print plain lines. */
@@ -92,6 +94,7 @@ export class ProgressReporter {
   readonly tty: boolean;
 
   readonly #unit: string;
+  readonly #showEpoch: boolean;
   readonly #stream: ProgressStream;
   readonly #everySteps: number;
   readonly #everySeconds: number;
@@ -108,6 +111,7 @@ export class ProgressReporter {
     this.#stream = options.stream ?? process.stdout;
     this.tty = options.tty ?? this.#stream.isTTY === true;
     this.#unit = options.unit ?? 'images';
+    this.#showEpoch = options.showEpoch ?? true;
     this.#everySteps = options.everySteps ?? Math.max(1, Math.ceil(stepsPerEpoch / 10));
     this.#everySeconds = options.everySeconds ?? 30;
     if (!(this.#everySteps > 0 && this.#everySeconds > 0)) {
@@ -127,7 +131,7 @@ export class ProgressReporter {
       // screen position, which lines printed meanwhile invalidate.
       const bars = new cliProgress.MultiBar({
         stream: this.#stream,
-        format: (options, params, payload: { line?: string }) => `epoch ${epoch}/${this.epochs} ${cliProgress.Format.BarFormat(params.progress, options)} ${params.value}/${params.total}${payload.line ? `  ${payload.line}` : ''}`,
+        format: (options, params, payload: { line?: string }) => `${this.#showEpoch ? `epoch ${epoch}/${this.epochs}` : 'step'} ${cliProgress.Format.BarFormat(params.progress, options)} ${params.value}/${params.total}${payload.line ? `  ${payload.line}` : ''}`,
         barsize: BAR_SIZE,
         barCompleteChar: '█',
         barIncompleteChar: '░',
@@ -158,7 +162,8 @@ export class ProgressReporter {
     if (!due) return;
     state.lastPrintedStep = state.step;
     state.lastPrintedAt = now;
-    this.#stream.write(`${formatProgressLine({ epoch: state.epoch, epochs: this.epochs, step: state.step, stepsPerEpoch: this.stepsPerEpoch, ...this.#measures(state, now) })}\n`);
+    const epoch = this.#showEpoch ? { epoch: state.epoch, epochs: this.epochs } : {};
+    this.#stream.write(`${formatProgressLine({ ...epoch, step: state.step, stepsPerEpoch: this.stepsPerEpoch, ...this.#measures(state, now) })}\n`);
   }
 
   /**
@@ -170,7 +175,7 @@ export class ProgressReporter {
     if (state === undefined) throw new ValueError('ProgressReporter.endEpoch: call startEpoch first');
     const now = this.#clock();
     const { rate } = this.#measures(state, now);
-    const parts = [`epoch ${state.epoch}/${this.epochs}`, `done in ${formatDuration(now - state.startedAt)}`];
+    const parts = [...(this.#showEpoch ? [`epoch ${state.epoch}/${this.epochs}`] : []), `done in ${formatDuration(now - state.startedAt)}`];
     const loss = summary.loss ?? state.loss;
     const accuracy = summary.accuracy ?? state.accuracy;
     if (loss !== undefined) parts.push(`loss ${formatLoss(loss)}`);

@@ -3,7 +3,7 @@ import { checkConfusionMatrix, type ConfusionMatrix } from '../plots/confusion-m
 import { namespaceSvgIds } from '../plots/svg-ids.js';
 import { escapeHtml } from './html-escape.js';
 import { imageToPngDataUrl } from './image-data-url.js';
-import type { MisclassifiedExample, ReportPlot, RunReport } from './run-report.js';
+import type { MisclassifiedExample, ReportPlot, RunReport, TextSample } from './run-report.js';
 
 // Nothing may be fetched or run: styles inline, images as data URLs, no scripts.
 const CONTENT_SECURITY_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'";
@@ -30,13 +30,15 @@ table.confusion th.corner { background: none; border: none; }
 .grid img { image-rendering: pixelated; border: 1px solid #ddd; max-width: 100%; height: auto; }
 .grid .true { color: #2a7d2a; }
 .grid .predicted { color: #b22222; }
+pre.sample { white-space: pre-wrap; background: #f8f8f8; border: 1px solid #ddd; padding: .6rem .8rem; font: 13px/1.4 ui-monospace, Menlo, Consolas, monospace; }
 footer { margin-top: 3rem; color: #888; font-size: .8rem; }
 `;
 
 /**
  * A run's report as one self-contained HTML page: the summary, the config as
  * a table, every plot inline, the confusion matrix as a shaded table and a
- * grid of misclassified images (PNG data URLs). All text is escaped; the
+ * grid of misclassified images (PNG data URLs), and a language model's
+ * samples as preformatted text. All text is escaped; the
  * page loads nothing and runs no script (its Content-Security-Policy says
  * so). The same report gives the same bytes.
  *
@@ -51,6 +53,7 @@ export async function renderReportHtml(report: RunReport): Promise<string> {
     plotsSection(report.plots),
     report.confusion === undefined ? '' : confusionSection(report.confusion),
     report.misclassified === undefined ? '' : await misclassifiedSection(report.misclassified),
+    report.samples === undefined ? '' : samplesSection(report.samples),
   ];
   return `<!DOCTYPE html>
 <html lang="en">
@@ -129,6 +132,12 @@ async function misclassifiedSection(examples: readonly MisclassifiedExample[]): 
       + `<figcaption><span class="true">${escapeHtml(example.label)}</span> → <span class="predicted">${escapeHtml(example.predicted)}</span><br>${formatPercent(example.confidence)}</figcaption></figure>`;
   }));
   return `<section id="misclassified">\n<h2>Misclassified examples</h2>\n<p>True class → predicted class, and the model's confidence in its prediction.</p>\n<div class="grid">\n${figures.join('\n')}\n</div>\n</section>`;
+}
+
+function samplesSection(samples: readonly TextSample[]): string {
+  if (samples.length === 0) return '';
+  const blocks = samples.map((sample) => `<h3>${escapeHtml(sample.title)}</h3>\n<pre class="sample">${escapeHtml(sample.text)}</pre>`);
+  return `<section id="samples">\n<h2>Samples</h2>\n${blocks.join('\n')}\n</section>`;
 }
 
 /** Config entries as `[dotted.key, text]` rows, nested plain objects flattened. */

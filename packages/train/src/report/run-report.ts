@@ -35,6 +35,14 @@ export interface ReportPlot {
   readonly svg: string;
 }
 
+/** A text a model wrote, for the report: a language model's sample at some step. */
+export interface TextSample {
+  /** The heading above it: `step 500 · val 2.31 bpc`. */
+  readonly title: string;
+  /** The text, shown as written (whitespace kept). */
+  readonly text: string;
+}
+
 /** Everything {@link writeReport} puts in a run's `report.html`. */
 export interface RunReport {
   /** The page's title and heading. */
@@ -49,4 +57,6 @@ export interface RunReport {
   readonly confusion?: ConfusionMatrix;
   /** Examples the model got wrong, shown as a grid. */
   readonly misclassified?: readonly MisclassifiedExample[];
+  /** Texts the model wrote, in order. */
+  readonly samples?: readonly TextSample[];
 }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { EpochRecord, FitCallbacks, FitResult, StepRecord } from '../loop/fit.js';
 import type { Evaluation } from '../loop/evaluate.js';
 import { MetricsLog } from '../logging/metrics-log.js';
+import type { MetricsEntry } from '../logging/metrics-record.js';
 import { plotAccuracy } from '../plots/accuracy-plot.js';
 import { plotConfusionMatrix, MAX_PLOTTED_CLASSES } from '../plots/confusion-matrix-plot.js';
 import { gradientNormsFromMetrics, plotGradientNorms } from '../plots/gradient-norms-plot.js';
@@ -89,10 +90,7 @@ export class TrainingRecorder implements FitCallbacks {
 
   /** {@inheritDoc FitCallbacks.onGradientNorms} */
   onGradientNorms(step: number, norms: ReadonlyMap<string, number>): void {
-    const entry: Record<string, number> = {};
-    for (const [layer, norm] of norms) entry[`grad_norm/${layer || '(root)'}`] = norm;
-    // Beside the training metrics, where the gradient-norm plot reads them.
-    this.log.log({ split: 'train', epoch: this.#epoch, step, ...entry });
+    this.log.log(gradientNormEntry(this.#epoch, step, norms));
   }
 
   /** {@inheritDoc FitCallbacks.onEpoch} */
@@ -152,6 +150,13 @@ export class TrainingRecorder implements FitCallbacks {
       ...(confusion ? { confusion } : {}), ...(extra.misclassified ? { misclassified: extra.misclassified } : {}),
     });
   }
+}
+
+/** Per-layer gradient norms as a metrics entry: `grad_norm/<layer>` keys beside the training metrics, where the gradient-norm plot reads them. */
+export function gradientNormEntry(epoch: number, step: number, norms: ReadonlyMap<string, number>): MetricsEntry {
+  const entry: Record<string, number> = {};
+  for (const [layer, norm] of norms) entry[`grad_norm/${layer || '(root)'}`] = norm;
+  return { split: 'train', epoch, step, ...entry };
 }
 
 function percent(fraction: number): string {

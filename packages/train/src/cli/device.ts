@@ -1,6 +1,5 @@
 import { isFathomError, registerBackend, useDevice, type Backend } from '@fathom/core';
-import { wasm } from '@fathom/wasm';
-import { webgpu, webgpuOrReason, type WebGpuBackend } from '@fathom/webgpu';
+import type { WebGpuBackend } from '@fathom/webgpu';
 import { UsageError } from './usage-error.js';
 
 /** What `--device` accepts. */
@@ -31,15 +30,34 @@ async function use(backend: Backend, device: ChosenDevice['device'], reason: str
   return { device, reason, release: async () => { await backend.destroy(); } };
 }
 
+// The backends are optional peers, loaded only when asked for: a cpu run needs neither.
+async function backendPackage<T>(name: '@fathom/wasm' | '@fathom/webgpu', load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') throw new UsageError(`${name} is not installed; add it beside @fathom/train to run on it`);
+    throw error;
+  }
+}
+
 async function useWasm(reason: string): Promise<ChosenDevice> {
+  const { wasm } = await backendPackage('@fathom/wasm', () => import('@fathom/wasm'));
   const backend = await wasm();
   return use(backend, 'wasm', reason);
 }
 
 /**
- * Starts the device `--device` names. `auto` takes WebGPU only on a hardware
+ * Starts the device a command line's `--device` names and makes it the default. `auto` takes WebGPU only on a hardware
  * adapter, else wasm (WebAssembly SIMD on worker threads), and says why;
  * `webgpu` with no adapter is a {@link UsageError} that says how to get one.
+ * `@fathom/wasm` and `@fathom/webgpu` are optional peer dependencies, loaded
+ * only for the devices that need them.
+ *
+ * ```ts
+ * const chosen = await chooseDevice('auto');
+ * console.log(`device: ${chosen.reason}`);
+ * try { … } finally { await chosen.release(); }
+ * ```
  */
 export async function chooseDevice(choice: DeviceChoice): Promise<ChosenDevice> {
   switch (choice) {
@@ -49,6 +67,7 @@ export async function chooseDevice(choice: DeviceChoice): Promise<ChosenDevice> 
     case 'wasm':
       return useWasm('wasm (asked for)');
     case 'webgpu': {
+      const { webgpu } = await backendPackage('@fathom/webgpu', () => import('@fathom/webgpu'));
       let backend: WebGpuBackend;
       try {
         backend = await webgpu();
@@ -58,6 +77,7 @@ export async function chooseDevice(choice: DeviceChoice): Promise<ChosenDevice> 
       return use(backend, 'webgpu', `webgpu (asked for) on ${backend.adapterName}`);
     }
     case 'auto': {
+      const { webgpuOrReason } = await backendPackage('@fathom/webgpu', () => import('@fathom/webgpu'));
       const found = await webgpuOrReason();
       if ('reason' in found) return useWasm('wasm (auto: no WebGPU adapter here)');
       const backend = found.backend;

@@ -1,0 +1,44 @@
+import { noGrad } from '@fathom/autograd';
+import { stack, type Tensor } from '@fathom/core';
+import { clipGradNorm } from '@fathom/optim';
+import { DivergenceError } from './divergence-error.js';
+import type { TrainableOptimizer } from './fit.js';
+
+/** What {@link backwardAndStep} measured. */
+export interface UpdateStats {
+  /** The loss. */
+  readonly loss: number;
+  /** The global gradient norm before clipping. */
+  readonly gradNorm: number;
+  /** The values of the `extras` scalars, in order. */
+  readonly extras: number[];
+}
+
+/**
+ * The update both loops make: zero the gradients, backpropagate `loss`, read
+ * the loss, the global gradient norm and any `extras` (scalars such as a
+ * batch's correct count) in one transfer, throw {@link DivergenceError}
+ * before touching the weights when the loss or a gradient is not finite,
+ * clip the norm when asked, and step the optimizer.
+ */
+export async function backwardAndStep(
+  loss: Tensor,
+  parameters: readonly Tensor[],
+  optimizer: TrainableOptimizer,
+  options: { readonly clipGradNorm?: number; readonly epoch: number; readonly step: number; readonly extras?: readonly Tensor[] },
+): Promise<UpdateStats> {
+  optimizer.zeroGrad();
+  loss.backward();
+  const grads = parameters.flatMap((p) => (p.grad ? [p.grad] : []));
+  const stats = noGrad(() => stack([
+    loss.detach(),
+    grads.map((g) => g.square().sum()).reduce((a, b) => a.add(b)),
+    ...(options.extras ?? []),
+  ]));
+  const [lossValue, squaredNorm, ...extras] = await stats.data();
+  const gradNorm = Math.sqrt(squaredNorm);
+  if (!Number.isFinite(lossValue) || !Number.isFinite(gradNorm)) throw new DivergenceError(options.epoch, options.step, lossValue, gradNorm);
+  if (options.clipGradNorm !== undefined) clipGradNorm([...parameters], options.clipGradNorm);
+  optimizer.step();
+  return { loss: lossValue, gradNorm, extras };
+}
