@@ -1,6 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { bufferedOutput } from '@fathom/train/cli';
 import { main } from '../src/cli.js';
 
@@ -20,8 +21,15 @@ export async function runCli(args: readonly string[]): Promise<CliRun> {
   return { code, stdout: output.stdout(), stderr: output.stderr(), writes: output.writes() };
 }
 
-/** A fresh temporary folder. */
-export const tmp = (name: string): string => mkdtempSync(join(tmpdir(), `fathom-lm-${name}-`));
+const made: string[] = [];
+afterAll(() => { for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true }); });
+
+/** A fresh temporary folder, removed when the test file's tests are done. */
+export function tmp(name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `fathom-lm-${name}-`));
+  made.push(dir);
+  return dir;
+}
 
 /** A small English text (2,617 characters, 20 distinct) in a temporary file. */
 export function smallText(): { readonly path: string; readonly text: string } {

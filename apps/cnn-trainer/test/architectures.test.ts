@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { writeDigitImageFolder } from '@fathom/datasets/node';
 import { ARCHITECTURES } from '../src/architectures.js';
 import { runCli } from './run-cli.js';
@@ -13,6 +13,18 @@ import { runCli } from './run-cli.js';
 // temporaries as it goes.)
 
 let folder = '';
+// VGG-16's run folder holds 2 GB of checkpoints: each run's goes when its test ends.
+let runs: string[] = [];
+const runFolder = (name: string): string => {
+  const dir = mkdtempSync(join(tmpdir(), `fathom-${name}-`));
+  runs.push(dir);
+  return dir;
+};
+afterEach(() => {
+  for (const dir of runs) rmSync(dir, { recursive: true, force: true });
+  runs = [];
+});
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
 beforeAll(async () => {
   folder = mkdtempSync(join(tmpdir(), 'fathom-trainer-folder-'));
   await writeDigitImageFolder(folder, { trainPerClass: 2, valPerClass: 1, size: 32, channels: 3 });
@@ -36,14 +48,14 @@ function expectRun(out: string, code: number, stderr: string): void {
 describe('every --arch trains', () => {
   for (const arch of ARCHITECTURES) {
     it(`${arch} on the embedded digits`, async () => {
-      const out = mkdtempSync(join(tmpdir(), `fathom-${arch}-`));
+      const out = runFolder(arch);
       const { code, stdout, stderr } = await runCli(['--arch', arch, '--device', 'wasm', '--epochs', '1', '--limit', '8', '--batch-size', '4', '--out', out]);
       expectRun(stdout, code, stderr);
       expect(stdout).toMatch(/data: the 10,000 embedded MNIST digits: 8 to train, 8 held out/);
     });
 
     it(`${arch} on an ImageFolder`, async () => {
-      const out = mkdtempSync(join(tmpdir(), `fathom-${arch}-folder-`));
+      const out = runFolder(`${arch}-folder`);
       const size = arch === 'lenet5' ? '28' : arch === 'alexnet' ? '64' : '32';
       const { code, stdout, stderr } = await runCli([
         '--arch', arch, '--data', folder, '--device', 'wasm', '--epochs', '1', '--batch-size', '4', '--image-size', size, '--out', out,

@@ -5,7 +5,7 @@ import { crossEntropy } from '@fathom/layers';
 import { SGD } from '@fathom/optim';
 import { wasm } from '@fathom/wasm';
 import { webgpuOrReason } from '@fathom/webgpu';
-import { MLP } from '../src/index.js';
+import { CharLSTM, MLP, type CharLSTMState } from '../src/index.js';
 
 useAutograd();
 
@@ -17,6 +17,7 @@ useAutograd();
 
 const STEPS = 5000;
 const READ_EVERY = 50;
+const LSTM_STEPS = 3000;
 
 async function run(device: Device): Promise<{ tensors: number[]; bytes: number[] }> {
   manualSeed(0);
@@ -31,6 +32,40 @@ async function run(device: Device): Promise<{ tensors: number[]; bytes: number[]
     optimizer.zeroGrad();
     loss.backward();
     optimizer.step();
+    if (step % READ_EVERY === 0) {
+      expect(Number.isFinite(await loss.item())).toBe(true);
+      const stats = memoryStats(device);
+      tensors.push(stats.tensors);
+      bytes.push(stats.bytes);
+    }
+  }
+  return { tensors, bytes };
+}
+
+/**
+ * A char-LSTM trained with truncated BPTT as a PyTorch user writes it: the
+ * state carried to the next window with `detach()`, nothing scoped or
+ * disposed.
+ */
+async function runCharLstm(device: Device, steps: number): Promise<{ tensors: number[]; bytes: number[] }> {
+  manualSeed(0);
+  const model = new CharLSTM({ vocabSize: 20, embeddingDim: 8, hiddenSize: 32, numLayers: 1 }).to(device);
+  const optimizer = new SGD(model.parameters(), { lr: 0.1 });
+  const stream = randint(0, 20, [8, 8 * 16 + 1], { device }); // 8 streams, 16 windows of 8
+  const tensors: number[] = [];
+  const bytes: number[] = [];
+  let state: CharLSTMState | undefined;
+  for (let step = 1; step <= steps; step++) {
+    const window = (step - 1) % 16;
+    if (window === 0) state = undefined;
+    const input = stream.slice(1, window * 8, window * 8 + 8);
+    const target = stream.slice(1, window * 8 + 1, window * 8 + 9);
+    const out = model.forward(input, state);
+    const loss = crossEntropy(out.logits.reshape(64, 20), target.reshape(64));
+    optimizer.zeroGrad();
+    loss.backward();
+    optimizer.step();
+    state = { h: out.h.detach(), c: out.c.detach() };
     if (step % READ_EVERY === 0) {
       expect(Number.isFinite(await loss.item())).toBe(true);
       const stats = memoryStats(device);
@@ -84,4 +119,18 @@ describe('the canonical loop without scope or dispose', () => {
       // lavapipe runs the 5,000 steps in ~30 s alone, longer beside CI's other suites.
     }, 300_000);
   }
+
+  it(`runs a char-LSTM with truncated BPTT (state carried and detached) ${LSTM_STEPS} steps with flat memory on wasm`, async () => {
+    const backend = await wasm();
+    registerBackend(backend);
+    try {
+      const { tensors, bytes } = await runCharLstm(backend.name, LSTM_STEPS);
+      expectFlat(tensors, `wasm char-LSTM live tensors every ${READ_EVERY} steps`);
+      expectFlat(bytes, `wasm char-LSTM live bytes every ${READ_EVERY} steps`);
+      expect(Math.max(...tensors)).toBeLessThan(LSTM_STEPS);
+    } finally {
+      unregisterBackend(backend.name);
+      await backend.destroy();
+    }
+  }, 300_000);
 });
