@@ -17,7 +17,7 @@ useAutograd();
 
 const STEPS = 5000;
 const READ_EVERY = 50;
-const LSTM_STEPS = 3000;
+const LSTM_STEPS = 10_000;
 
 async function run(device: Device): Promise<{ tensors: number[]; bytes: number[] }> {
   manualSeed(0);
