@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerBackend, useDevice, type Backend } from '@fathom/core';
+import { registerBackend, unregisterBackend, useDevice, type Backend } from '@fathom/core';
 import { useAutograd } from '@fathom/autograd';
 import { wasm } from '@fathom/wasm';
+import { webgpuOrReason } from '@fathom/webgpu';
 import { sampleText } from '../src/generate-text.js';
 import { loadLmCheckpoint, type LoadedModel } from '../src/lm-checkpoint.js';
 import { runCli, smallText, tmp, TINY } from './cli-run.js';
@@ -43,6 +44,24 @@ describe('sampling', () => {
     const model = (await loadLmCheckpoint(checkpoint)).model.to(backend.name);
     const onWasm = await sampleText(model, loaded.vocabulary, { ...options, seed: 3, topP: 0.9, device: backend.name });
     expect(onWasm).toBe(onCpu);
+  });
+
+  it('writes the same text on the webgpu backend', async (context) => {
+    const found = await webgpuOrReason();
+    if ('reason' in found) {
+      if (process.env.CI) throw new Error(found.reason); // CI installs lavapipe: no adapter there is a failure
+      context.skip();
+      return;
+    }
+    registerBackend(found.backend);
+    try {
+      const onCpu = await sampleText(loaded.model, loaded.vocabulary, { ...options, seed: 3, topP: 0.9 });
+      const model = (await loadLmCheckpoint(checkpoint)).model.to(found.backend.name);
+      expect(await sampleText(model, loaded.vocabulary, { ...options, seed: 3, topP: 0.9, device: found.backend.name })).toBe(onCpu);
+    } finally {
+      unregisterBackend(found.backend.name);
+      await found.backend.destroy();
+    }
   });
 
   it('greedy decoding (temperature 0) takes the argmax of a forward pass over prompt and text', async () => {

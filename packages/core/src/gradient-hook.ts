@@ -64,6 +64,7 @@ export function withoutRecording<T>(fn: () => T): T {
 
 /** Reports a finished op to the gradient engine when one of its inputs requires grad. */
 export function recordOp(op: string, inputs: readonly Tensor[], output: Tensor, attrs: Readonly<Record<string, unknown>> = {}): Tensor {
+  output.attributeTo(op);
   if (engine === null || paused > 0 || !engine.isRecording()) return output;
   for (const input of inputs) {
     if (input.requiresGrad) {

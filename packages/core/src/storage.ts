@@ -12,8 +12,11 @@ export class Storage {
   private references = 0;
   /** Why the buffer was returned; null while it is live. */
   releasedBecause: string | null = null;
+  /** The op that made the first tensor viewing it: what an out-of-memory error blames. */
+  madeBy = '(unknown)';
 
   constructor(readonly backend: Backend, readonly buffer: BackendBuffer) {
+    liveStorages(backend.name).add(this);
     const counts = statsFor(backend.name);
     const bytes = buffer.length * bytesPerElement(buffer.dtype);
     counts.storages++;
@@ -21,9 +24,14 @@ export class Storage {
     noteAllocation(bytes, counts.bytes);
   }
 
-  /** Adds one reference (a new tensor viewing this storage). */
-  retain(): void {
-    this.references++;
+  /** Adds one reference (a new tensor viewing this storage, made by `madeBy`). */
+  retain(madeBy: string): void {
+    if (this.references++ === 0) this.madeBy = madeBy;
+  }
+
+  /** Its size in bytes. */
+  get bytes(): number {
+    return this.buffer.length * bytesPerElement(this.buffer.dtype);
   }
 
   /** Drops one reference; the last one returns the buffer to the backend. */
@@ -31,6 +39,7 @@ export class Storage {
     if (this.releasedBecause !== null) return;
     if (--this.references > 0) return;
     this.releasedBecause = reason;
+    liveStorages(this.backend.name).delete(this);
     const counts = statsFor(this.backend.name);
     counts.storages--;
     counts.bytes -= this.buffer.length * bytesPerElement(this.buffer.dtype);
@@ -46,6 +55,17 @@ export interface DeviceMemoryCounts {
 }
 
 const countsByDevice = new Map<string, DeviceMemoryCounts>();
+const storagesByDevice = new Map<string, Set<Storage>>();
+
+/** The live storages of `device`, for out-of-memory reports. */
+export function liveStorages(device: string): Set<Storage> {
+  let storages = storagesByDevice.get(device);
+  if (!storages) {
+    storages = new Set();
+    storagesByDevice.set(device, storages);
+  }
+  return storages;
+}
 
 /** The live counters of `device` (created at zero on first use). */
 export function statsFor(device: string): DeviceMemoryCounts {

@@ -13,6 +13,9 @@ import type { Scalar } from './ops/operand.js';
 import type { Conv2dOptions } from './ops/conv2d.js';
 import type { VarianceOptions } from './ops/reduce.js';
 
+// What ops' outputs are called until recordOp names their op (see Tensor.attributeTo).
+const NEW_ZEROS = 'newZeros';
+
 // The garbage collector is the last line of defence, not the plan: scopes and
 // dispose() release promptly; this catches tensors nobody released.
 const finalizer = new FinalizationRegistry<Storage>((storage) => {
@@ -60,11 +63,22 @@ export class Tensor {
     this.offset = offset;
     this.dtype = storage.buffer.dtype;
     this.madeBy = madeBy;
-    storage.retain();
+    storage.retain(madeBy);
     statsFor(storage.backend.name).tensors++;
     finalizer.register(this, storage, this);
     brandTensor(this);
     adoptIntoScope(this);
+  }
+
+  /**
+   * @internal Names the op whose result this is: ops allocate their output
+   * with `newZeros` before the op is known to anyone reading memory reports
+   * or use-after-release errors.
+   */
+  attributeTo(op: string): void {
+    if (this.madeBy !== NEW_ZEROS) return;
+    (this as { madeBy: string }).madeBy = op;
+    if (this.storage.madeBy === NEW_ZEROS) this.storage.madeBy = op;
   }
 
   /** A fresh contiguous tensor of `shape` on `backend`, zero-filled. */
@@ -290,7 +304,7 @@ export class Tensor {
 
   /** A zero-filled contiguous tensor on this tensor's device (PyTorch `new_zeros`). */
   newZeros(shape: Shape, dtype: DType = this.dtype): Tensor {
-    return Tensor.empty(this.backend, shape, dtype, 'newZeros');
+    return Tensor.empty(this.backend, shape, dtype, NEW_ZEROS);
   }
 
   /** A tensor filled with `value` on this tensor's device (PyTorch `new_full`). */

@@ -1,5 +1,5 @@
 import {
-  BACKEND_API_VERSION, DeviceError, DTypeError, ValueError,
+  BACKEND_API_VERSION, DeviceError, DTypeError, ValueError, describeMemoryHolders, formatBytes,
   type Backend, type BackendBuffer, type BackendMemoryStats, type DType, type Kernels, type TypedArray,
 } from '@fathom/core';
 import { Heap, type HeapStats } from './heap.js';
@@ -52,12 +52,6 @@ const MAX_THREADS = 64;
 const MAX_ELEMENTS = 2 ** 31 - 1;
 const BYTES: Readonly<Record<WasmDType, number>> = { float32: 4, int32: 4, bool: 1 };
 
-function describeBytes(bytes: number): string {
-  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
-  if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-  return `${bytes} bytes`;
-}
-
 function threadCount(requested: number | undefined, platform: WasmPlatform): number {
   if (requested !== undefined && (!Number.isInteger(requested) || requested < 1)) {
     throw new ValueError(`wasm: threads must be a positive integer, got ${requested}`);
@@ -85,11 +79,11 @@ export async function createWasmBackendOn(platform: WasmPlatform, options: WasmB
   let scratchBytes = 0;
   const outOfMemory = (bytes: number, what: string): DeviceError => {
     const stats = heap?.stats();
-    const limit = maxPages === MAX_PAGES ? '4 GiB, the wasm32 limit' : `${describeBytes(maxPages * PAGE)} (maxMemoryBytes)`;
+    const limit = maxPages === MAX_PAGES ? '4 GiB, the wasm32 limit' : `${formatBytes(maxPages * PAGE)} (maxMemoryBytes)`;
     return new DeviceError(
-      `wasm: cannot allocate ${describeBytes(bytes)} for ${what}: the WebAssembly memory cannot grow past ${limit}` +
-        (stats ? `; ${describeBytes(stats.liveBytes)} are in use in ${stats.liveBlocks} blocks` : '') +
-        '. Release tensors sooner (scope(), dispose()) or use smaller batches.',
+      `wasm: cannot allocate ${formatBytes(bytes)} for ${what}: the WebAssembly memory cannot grow past ${limit}` +
+        (stats ? `; ${formatBytes(stats.liveBytes)} are in use in ${stats.liveBlocks} blocks` : '') +
+        `; ${describeMemoryHolders('wasm')}. Release tensors sooner (scope(), dispose()) or use smaller batches.`,
     );
   };
   // The kernels' grow-only scratch (GEMM packing panels, im2col columns).

@@ -124,6 +124,10 @@ describe('memory limit', () => {
       }
       expect(isFathomError(caught, 'DeviceError')).toBe(true);
       expect((caught as Error).message).toMatch(/cannot grow past 8\.0 MiB \(maxMemoryBytes\)/);
+      // It names what holds the memory: the live tensors and the op that made the largest share.
+      const n = held.length;
+      // (Earlier tests' tensors on the other 'wasm' backend are counted too, so only the top holder is exact.)
+      expect((caught as Error).message).toMatch(new RegExp(`; \\d+ live tensors hold [\\d.]+ MiB in \\d+ storages; the largest holders by the op that made them: full ${n}\\.0 MiB \\(`));
       for (const t of held) t.dispose();
       // Released blocks of other sizes are merged and serve a larger request.
       const big = zeros([1024 * 1024], { device }); // 4 MiB
