@@ -111,8 +111,9 @@ export class LanguageModelRecorder implements LanguageModelCallbacks {
   async #writePlots(): Promise<ReportPlot[]> {
     const records = this.log.records;
     const plots: (ReportPlot & { readonly file: string })[] = [
-      { file: 'loss', title: 'Loss (nats per character)', svg: (await plotLoss(records)).svg },
-      { file: 'bpc', title: 'Bits per character', svg: (await plotLoss(records, { metric: 'bpc' })).svg },
+      // Training records come every `logEvery` steps, not every step: lighter smoothing than a classifier's.
+      { file: 'loss', title: 'Loss (nats per character)', svg: (await plotLoss(records, { smoothing: 0.6 })).svg },
+      { file: 'bpc', title: 'Bits per character', svg: (await plotLoss(records, { metric: 'bpc', smoothing: 0.6, title: 'Bits per character' })).svg },
       { file: 'learning-rate', title: 'Learning rate', svg: (await plotLearningRate(records)).svg },
     ];
     const norms = gradientNormsFromMetrics(records);
