@@ -1,5 +1,7 @@
+import { stat } from 'node:fs/promises';
 import { DataError } from '@fathom/core';
 import type { RawImage } from '../transforms/raw-image.js';
+import { checkDeclaredImage, type ImageLimits } from './image-header.js';
 
 /** The colour mode images are decoded to: 3-channel RGB (alpha dropped, as PIL's `convert('RGB')`) or 1-channel grayscale. */
 export type ImageMode = 'rgb' | 'grayscale';
@@ -19,7 +21,7 @@ export function loadSharp(): Promise<Sharp> {
 }
 
 /** Options of {@link decodeImage}. */
-export interface DecodeImageOptions {
+export interface DecodeImageOptions extends ImageLimits {
   /** Default `'rgb'`. */
   readonly mode?: ImageMode;
   /** The name in error messages (default: the path, or `'image'` for bytes). */
@@ -31,8 +33,10 @@ export interface DecodeImageOptions {
  * into a {@link RawImage}: `'rgb'` gives 3 channels (grayscale is expanded,
  * alpha dropped), `'grayscale'` 1. The pixels are as stored: no EXIF
  * rotation, as PIL. A file that is missing, truncated, corrupt or not an image
- * raises {@link DataError} naming it; sharp's pixel limit (268 megapixels)
- * stops decompression bombs.
+ * raises {@link DataError} naming it. Before decoding, the header is checked
+ * against `maxPixels` and `maxSide` and against what the file's bytes can
+ * hold, so a tiny file declaring a huge image (a decompression bomb, or a
+ * damaged header) is refused in milliseconds without allocating it.
  *
  * ```ts
  * const image = await decodeImage('train/n01440764/n01440764_10026.JPEG');
@@ -43,8 +47,18 @@ export async function decodeImage(input: string | Uint8Array, options: DecodeIma
   const source = options.source ?? (typeof input === 'string' ? input : 'image');
   const mode = options.mode ?? 'rgb';
   const sharp = await loadSharp();
+  let header;
+  let fileBytes: number;
   try {
-    let pipeline = sharp(input, { failOn: 'warning', sequentialRead: true }).removeAlpha();
+    header = await sharp(input).metadata();
+    fileBytes = typeof input === 'string' ? (await stat(input)).size : input.byteLength;
+  } catch (error) {
+    throw new DataError(`${source}: cannot decode the image: ${(error as Error).message}`);
+  }
+  checkDeclaredImage(source, header, fileBytes, options);
+  try {
+    const limitInputPixels = options.maxPixels ?? true;
+    let pipeline = sharp(input, { failOn: 'warning', sequentialRead: true, limitInputPixels }).removeAlpha();
     pipeline = mode === 'grayscale' ? pipeline.grayscale() : pipeline.toColourspace('srgb');
     const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
     const channels = mode === 'grayscale' ? 1 : 3;
