@@ -58,6 +58,31 @@ describe('decodeImage refuses headers the file cannot justify, before decoding',
     }
   });
 
+  it('a JPEG one row of blocks tall, widened within what its bytes could code, whose data stops short', async () => {
+    // libjpeg decodes this one into grey filler without a warning; its MCUs are counted instead.
+    expect((await refusal(await jpegDeclaring(300, 8))).message).toBe(
+      'hostile: cannot decode the image: its JPEG data codes 1 of the 19 blocks (MCUs) its header declares for 300 × 8 pixels; the file is truncated or its header was changed',
+    );
+  });
+
+  it('decodes every valid short JPEG: baseline, 4:4:4, progressive, mozjpeg, grey and colour', async () => {
+    let decoded = 0;
+    for (const width of [1, 9, 17, 100]) {
+      for (const height of [1, 8, 9, 16]) {
+        for (const options of [{}, { chromaSubsampling: '4:4:4' }, { progressive: true }, { mozjpeg: true }]) {
+          for (const channels of [1, 3] as const) {
+            const pixels = Uint8Array.from({ length: width * height * channels }, (_, i) => (i * 37 + (i >> 3) * 11) % 256);
+            const jpeg = await sharp(pixels, { raw: { width, height, channels } }).jpeg(options).toBuffer();
+            const image = await decodeImage(jpeg);
+            expect([image.width, image.height]).toEqual([width, height]);
+            decoded++;
+          }
+        }
+      }
+    }
+    expect(decoded).toBe(128);
+  });
+
   it('honours maxPixels and maxSide', async () => {
     const png = await sharp({ create: { width: 64, height: 40, channels: 3, background: '#102030' } }).png().toBuffer();
     expect((await refusal(png, { maxSide: 50 })).message).toMatch(/declares 64 × 40 pixels, a side over the limit of 50/);

@@ -1,7 +1,11 @@
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { DataError } from '@fathom/core';
 import type { RawImage } from '../transforms/raw-image.js';
 import { checkDeclaredImage, type ImageLimits } from './image-header.js';
+import { jpegCoverage } from './jpeg-coverage.js';
+
+// libjpeg fills a JPEG this short (one row of 8×8 blocks, or two) with grey where data is missing, and says nothing.
+const SILENT_JPEG_HEIGHT = 16;
 
 /** The colour mode images are decoded to: 3-channel RGB (alpha dropped, as PIL's `convert('RGB')`) or 1-channel grayscale. */
 export type ImageMode = 'rgb' | 'grayscale';
@@ -56,6 +60,19 @@ export async function decodeImage(input: string | Uint8Array, options: DecodeIma
     throw new DataError(`${source}: cannot decode the image: ${(error as Error).message}`);
   }
   checkDeclaredImage(source, header, fileBytes, options);
+  if (header.format === 'jpeg' && (header.height ?? 0) <= SILENT_JPEG_HEIGHT) {
+    let bytes: Uint8Array;
+    try {
+      bytes = typeof input === 'string' ? new Uint8Array(await readFile(input)) : input;
+    } catch (error) {
+      throw new DataError(`${source}: cannot decode the image: ${(error as Error).message}`);
+    }
+    const coverage = jpegCoverage(bytes);
+    if (coverage && coverage.coded < coverage.declared) {
+      throw new DataError(`${source}: cannot decode the image: its JPEG data codes ${coverage.coded} of the ${coverage.declared} blocks (MCUs) its header declares for ${header.width} × ${header.height} pixels; the file is truncated or its header was changed`);
+    }
+    input = bytes;
+  }
   try {
     const limitInputPixels = options.maxPixels ?? true;
     let pipeline = sharp(input, { failOn: 'warning', sequentialRead: true, limitInputPixels }).removeAlpha();
