@@ -24,6 +24,27 @@ async function validImage(format: FuzzFormat): Promise<Uint8Array> {
   return new Uint8Array(await encoded.toBuffer());
 }
 
+describe('decodeImage on every truncation', () => {
+  // Data cut short must be an error, never an image with filler where the data stopped.
+  for (const format of ['png', 'jpeg', 'jpeg-progressive', 'webp', 'tiff'] as const) {
+    it(format, async () => {
+      const valid = await validImage(format);
+      // A PNG cut inside its 12-byte IEND chunk still holds all its pixels.
+      const complete = format === 'png' ? valid.length - 12 : valid.length;
+      const decoded: number[] = [];
+      for (let length = 0; length < complete; length++) {
+        try {
+          await decodeImage(valid.subarray(0, length), { source: `truncated.${format}` });
+          decoded.push(length);
+        } catch (error) {
+          if (!isFathomError(error, 'DataError')) throw new Error(`cut to ${length} bytes: expected a DataError, got ${String(error)}`);
+        }
+      }
+      expect(decoded, `${format} of ${valid.length} bytes decoded when cut to these lengths`).toEqual([]);
+    });
+  }
+});
+
 describe(`decodeImage fuzzed: ${CASES} mutated files a format`, () => {
   const formats: FuzzFormat[] = ['png', 'jpeg', 'jpeg-progressive', 'webp', 'tiff'];
   for (const [index, format] of formats.entries()) {
