@@ -54,6 +54,11 @@ export async function* generateText(model: LanguageModel, vocabulary: CharVocabu
   }
 }
 
+/** What a sample starts from when no prompt is given: a new line, as at the start of a paragraph, or the vocabulary's first character. */
+export function defaultPrompt(vocabulary: CharVocabulary): string {
+  return vocabulary.indexOf('\n') >= 0 ? '\n' : vocabulary.chars[0];
+}
+
 /** All of {@link generateText}'s characters as one string. */
 export async function sampleText(model: LanguageModel, vocabulary: CharVocabulary, options: GenerateOptions): Promise<string> {
   let text = '';

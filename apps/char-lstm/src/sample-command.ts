@@ -1,6 +1,6 @@
 import { useAutograd } from '@fathom/autograd';
 import { chooseDevice, type CliOutput, type DeviceChoice } from '@fathom/train/cli';
-import { generateText } from './generate-text.js';
+import { defaultPrompt, generateText } from './generate-text.js';
 import { loadLmCheckpoint } from './lm-checkpoint.js';
 import { checkInVocabulary } from './vocabulary-check.js';
 
@@ -24,7 +24,7 @@ export interface SampleOptions {
  */
 export async function sample(options: SampleOptions, output: CliOutput): Promise<void> {
   const { model, vocabulary } = await loadLmCheckpoint(options.checkpoint);
-  const prompt = options.prompt ?? (vocabulary.indexOf('\n') >= 0 ? '\n' : vocabulary.chars[0]);
+  const prompt = options.prompt ?? defaultPrompt(vocabulary);
   checkInVocabulary(prompt, vocabulary, '--prompt');
   useAutograd();
   const chosen = await chooseDevice(options.device);

@@ -4,12 +4,12 @@ import { manualSeed } from '@fathom/core';
 import { useAutograd } from '@fathom/autograd';
 import { charCorpus, CharVocabulary, TbpttBatcher } from '@fathom/datasets';
 import type { CharRNNCell } from '@fathom/models';
-import { fitLanguageModel, LanguageModelRecorder, type FitLanguageModelResult } from '@fathom/train';
+import { fitLanguageModel, LanguageModelRecorder } from '@fathom/train';
 import {
-  chooseDevice, makeOptimization, resumeCommand, runFolder, UsageError, type CliOutput, type DeviceChoice, type OptimizationOptions,
+  chooseDevice, makeOptimization, resumeCommand, runFolder, untilInterrupted, UsageError, type CliOutput, type DeviceChoice, type OptimizationOptions,
 } from '@fathom/train/cli';
 import { count, loadCorpusText } from './corpus-text.js';
-import { sampleText } from './generate-text.js';
+import { defaultPrompt, sampleText } from './generate-text.js';
 import { buildModel, readLmCheckpointInfo, type LmMetadata, type ModelConfig } from './lm-checkpoint.js';
 
 /** The flags of `fathom-lm train` (commander's camelCase names). */
@@ -97,27 +97,16 @@ export async function train(options: TrainOptions, output: CliOutput, argv: read
     const recorder = await LanguageModelRecorder.open({
       dir, title: `char-${options.model.toUpperCase()} on ${options.text ? options.text.join(', ') : 'Moby Dick'}`, config, stream: output.stream, resumeStep: resumed?.step,
     });
-    const prompt = corpus.vocabulary.indexOf('\n') >= 0 ? '\n' : corpus.vocabulary.chars[0];
-    const controller = new AbortController();
-    const onSigint = (): void => {
-      recorder.say('SIGINT: finishing this step, then saving last.safetensors…');
-      controller.abort();
-    };
-    process.once('SIGINT', onSigint);
-    let result: FitLanguageModelResult;
+    const prompt = defaultPrompt(corpus.vocabulary);
     const started = performance.now();
-    try {
-      result = await fitLanguageModel({
-        model, optimizer, scheduler, train: trainBatches, validation: valBatches, steps, evalEvery: options.evalEvery || undefined,
-        device: chosen.device, clipGradNorm: options.clip > 0 ? options.clip : undefined, gradientNormEvery: options.gradNormEvery || undefined,
-        checkpointDir: dir, resumeFrom: options.resume, metadata, signal: controller.signal, callbacks: recorder,
-        sample: options.sampleLength > 0
-          ? (step) => sampleText(model, corpus.vocabulary, { prompt, length: options.sampleLength, seed: options.seed + step, device: chosen.device, temperature: SAMPLE_TEMPERATURE })
-          : undefined,
-      });
-    } finally {
-      process.removeListener('SIGINT', onSigint);
-    }
+    const result = await untilInterrupted((line) => recorder.say(line), (signal) => fitLanguageModel({
+      model, optimizer, scheduler, train: trainBatches, validation: valBatches, steps, evalEvery: options.evalEvery || undefined,
+      device: chosen.device, clipGradNorm: options.clip > 0 ? options.clip : undefined, gradientNormEvery: options.gradNormEvery || undefined,
+      checkpointDir: dir, resumeFrom: options.resume, metadata, signal, callbacks: recorder,
+      sample: options.sampleLength > 0
+        ? (step) => sampleText(model, corpus.vocabulary, { prompt, length: options.sampleLength, seed: options.seed + step, device: chosen.device, temperature: SAMPLE_TEMPERATURE })
+        : undefined,
+    }));
     const report = await recorder.finish(result);
     const seconds = (performance.now() - started) / 1000;
     if (result.status === 'interrupted') {

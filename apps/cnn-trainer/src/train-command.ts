@@ -4,10 +4,10 @@ import { isFathomError, manualSeed } from '@fathom/core';
 import { useAutograd } from '@fathom/autograd';
 import { DataLoader } from '@fathom/datasets';
 import { loadWeights } from '@fathom/io/node';
-import { evaluate, fit, loadCheckpoint, readCheckpointInfo, TrainingRecorder, type FitResult } from '@fathom/train';
+import { evaluate, fit, loadCheckpoint, readCheckpointInfo, TrainingRecorder } from '@fathom/train';
 import { ARCHITECTURE_SPECS, lossFor, type Architecture } from './architectures.js';
 import { loadData, type DatasetName, type RunData } from './data.js';
-import { chooseDevice, makeOptimization, resumeCommand, runFolder, UsageError, type CliOutput, type DeviceChoice, type OptimizationOptions } from '@fathom/train/cli';
+import { chooseDevice, makeOptimization, resumeCommand, runFolder, untilInterrupted, UsageError, type CliOutput, type DeviceChoice, type OptimizationOptions } from '@fathom/train/cli';
 import { projectOnPrincipalComponents } from './pca-features.js';
 
 /** The flags of `fathom-train train` (commander's camelCase names). */
@@ -131,23 +131,12 @@ export async function train(options: TrainOptions, output: CliOutput, argv: read
     const recorder = await TrainingRecorder.open({
       dir, title: `${options.arch} on ${dataset}`, config, classes: data.classes, stream: output.stream, resumeStep,
     });
-    const controller = new AbortController();
-    const onSigint = (): void => {
-      recorder.say('SIGINT: finishing this step, then saving last.safetensors…');
-      controller.abort();
-    };
-    process.once('SIGINT', onSigint);
-    let result: FitResult;
-    try {
-      result = await fit({
-        model, optimizer, scheduler, schedulerInterval: 'step', trainLoader, valLoader, epochs: options.epochs,
-        device: chosen.device, loss, topk, gradientNormEvery: options.gradNormEvery || undefined,
-        checkpointDir: dir, resumeFrom: options.resume, metadata: { arch: options.arch, config },
-        signal: controller.signal, confusionClasses, keepMisclassified: MISTAKES_SHOWN, callbacks: recorder,
-      });
-    } finally {
-      process.removeListener('SIGINT', onSigint);
-    }
+    const result = await untilInterrupted((line) => recorder.say(line), (signal) => fit({
+      model, optimizer, scheduler, schedulerInterval: 'step', trainLoader, valLoader, epochs: options.epochs,
+      device: chosen.device, loss, topk, gradientNormEvery: options.gradNormEvery || undefined,
+      checkpointDir: dir, resumeFrom: options.resume, metadata: { arch: options.arch, config },
+      signal, confusionClasses, keepMisclassified: MISTAKES_SHOWN, callbacks: recorder,
+    }));
     const runData = data;
     const misclassified = await Promise.all((result.evaluation?.misclassified ?? []).map(async (m) => ({
       image: await runData.image(m.index), label: runData.classes[m.label], predicted: runData.classes[m.predicted], confidence: m.confidence,

@@ -18,10 +18,9 @@ export class Storage {
   constructor(readonly backend: Backend, readonly buffer: BackendBuffer) {
     liveStorages(backend.name).add(this);
     const counts = statsFor(backend.name);
-    const bytes = buffer.length * bytesPerElement(buffer.dtype);
     counts.storages++;
-    counts.bytes += bytes;
-    noteAllocation(bytes, counts.bytes);
+    counts.bytes += this.bytes;
+    noteAllocation(this.bytes, counts.bytes);
   }
 
   /** Adds one reference (a new tensor viewing this storage, made by `madeBy`). */
@@ -42,7 +41,7 @@ export class Storage {
     liveStorages(this.backend.name).delete(this);
     const counts = statsFor(this.backend.name);
     counts.storages--;
-    counts.bytes -= this.buffer.length * bytesPerElement(this.buffer.dtype);
+    counts.bytes -= this.bytes;
     this.backend.release(this.buffer);
   }
 }

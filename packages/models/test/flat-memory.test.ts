@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { configureGarbageCollection, manualSeed, memoryStats, randint, randn, registerBackend, unregisterBackend, type Backend, type Device } from '@fathom/core';
+import { configureGarbageCollection, manualSeed, memoryStats, randint, randn, registerBackend, unregisterBackend, type Backend, type Device, type Tensor } from '@fathom/core';
 import { useAutograd } from '@fathom/autograd';
 import { crossEntropy } from '@fathom/layers';
 import { SGD } from '@fathom/optim';
@@ -20,27 +20,36 @@ const READ_EVERY = 50;
 // 5,000 in CI, as the others (10,000 take ~2 minutes under CI's load); FLAT_MEMORY_LSTM_STEPS=10000 for the issue's count.
 const LSTM_STEPS = Number(process.env.FLAT_MEMORY_LSTM_STEPS ?? 5000);
 
-async function run(device: Device): Promise<{ tensors: number[]; bytes: number[] }> {
+/** Live tensors and bytes every {@link READ_EVERY} steps, with the loss read there as a user's loop reads it. */
+class MemorySamples {
+  readonly tensors: number[] = [];
+  readonly bytes: number[] = [];
+  constructor(private readonly device: Device) {}
+
+  async after(step: number, loss: Tensor): Promise<void> {
+    if (step % READ_EVERY !== 0) return;
+    expect(Number.isFinite(await loss.item())).toBe(true);
+    const stats = memoryStats(this.device);
+    this.tensors.push(stats.tensors);
+    this.bytes.push(stats.bytes);
+  }
+}
+
+async function run(device: Device): Promise<MemorySamples> {
   manualSeed(0);
   const model = new MLP({ inFeatures: 64, hiddenSizes: [64], numClasses: 10 }).to(device);
   const optimizer = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
   const x = randn([32, 64], { device });
   const y = randint(0, 10, [32], { device });
-  const tensors: number[] = [];
-  const bytes: number[] = [];
+  const samples = new MemorySamples(device);
   for (let step = 1; step <= STEPS; step++) {
     const loss = crossEntropy(model.forward(x), y);
     optimizer.zeroGrad();
     loss.backward();
     optimizer.step();
-    if (step % READ_EVERY === 0) {
-      expect(Number.isFinite(await loss.item())).toBe(true);
-      const stats = memoryStats(device);
-      tensors.push(stats.tensors);
-      bytes.push(stats.bytes);
-    }
+    await samples.after(step, loss);
   }
-  return { tensors, bytes };
+  return samples;
 }
 
 /**
@@ -48,13 +57,12 @@ async function run(device: Device): Promise<{ tensors: number[]; bytes: number[]
  * state carried to the next window with `detach()`, nothing scoped or
  * disposed.
  */
-async function runCharLstm(device: Device, steps: number): Promise<{ tensors: number[]; bytes: number[] }> {
+async function runCharLstm(device: Device, steps: number): Promise<MemorySamples> {
   manualSeed(0);
   const model = new CharLSTM({ vocabSize: 20, embeddingDim: 8, hiddenSize: 32, numLayers: 1 }).to(device);
   const optimizer = new SGD(model.parameters(), { lr: 0.1 });
   const stream = randint(0, 20, [8, 8 * 16 + 1], { device }); // 8 streams, 16 windows of 8
-  const tensors: number[] = [];
-  const bytes: number[] = [];
+  const samples = new MemorySamples(device);
   let state: CharLSTMState | undefined;
   for (let step = 1; step <= steps; step++) {
     const window = (step - 1) % 16;
@@ -67,14 +75,9 @@ async function runCharLstm(device: Device, steps: number): Promise<{ tensors: nu
     loss.backward();
     optimizer.step();
     state = { h: out.h.detach(), c: out.c.detach() };
-    if (step % READ_EVERY === 0) {
-      expect(Number.isFinite(await loss.item())).toBe(true);
-      const stats = memoryStats(device);
-      tensors.push(stats.tensors);
-      bytes.push(stats.bytes);
-    }
+    await samples.after(step, loss);
   }
-  return { tensors, bytes };
+  return samples;
 }
 
 function expectFlat(samples: readonly number[], what: string): void {

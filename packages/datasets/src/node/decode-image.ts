@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { DataError } from '@fathom/core';
 import type { RawImage } from '../transforms/raw-image.js';
 import { checkDeclaredImage, type ImageLimits } from './image-header.js';
@@ -51,31 +51,25 @@ export async function decodeImage(input: string | Uint8Array, options: DecodeIma
   const source = options.source ?? (typeof input === 'string' ? input : 'image');
   const mode = options.mode ?? 'rgb';
   const sharp = await loadSharp();
+  let bytes: Uint8Array;
   let header;
-  let fileBytes: number;
   try {
-    header = await sharp(input).metadata();
-    fileBytes = typeof input === 'string' ? (await stat(input)).size : input.byteLength;
+    // Read once: the header check, the JPEG walk and the decoder all see these bytes.
+    bytes = typeof input === 'string' ? new Uint8Array(await readFile(input)) : input;
+    header = await sharp(bytes).metadata();
   } catch (error) {
     throw new DataError(`${source}: cannot decode the image: ${(error as Error).message}`);
   }
-  checkDeclaredImage(source, header, fileBytes, options);
+  checkDeclaredImage(source, header, bytes.byteLength, options);
   if (header.format === 'jpeg' && (header.height ?? 0) <= SILENT_JPEG_HEIGHT) {
-    let bytes: Uint8Array;
-    try {
-      bytes = typeof input === 'string' ? new Uint8Array(await readFile(input)) : input;
-    } catch (error) {
-      throw new DataError(`${source}: cannot decode the image: ${(error as Error).message}`);
-    }
     const coverage = jpegCoverage(bytes);
     if (coverage && coverage.coded < coverage.declared) {
       throw new DataError(`${source}: cannot decode the image: its JPEG data codes ${coverage.coded} of the ${coverage.declared} blocks (MCUs) its header declares for ${header.width} × ${header.height} pixels; the file is truncated or its header was changed`);
     }
-    input = bytes;
   }
   try {
     const limitInputPixels = options.maxPixels ?? true;
-    let pipeline = sharp(input, { failOn: 'warning', sequentialRead: true, limitInputPixels }).removeAlpha();
+    let pipeline = sharp(bytes, { failOn: 'warning', sequentialRead: true, limitInputPixels }).removeAlpha();
     pipeline = mode === 'grayscale' ? pipeline.grayscale() : pipeline.toColourspace('srgb');
     const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
     const channels = mode === 'grayscale' ? 1 : 3;

@@ -10,6 +10,7 @@ export type DeviceChoice = (typeof DEVICE_CHOICES)[number];
 
 /** The device a run uses, why, and how to let it go. */
 export interface ChosenDevice {
+  /** The device name to pass to `.to()` and the loops: the backend now the default. */
   readonly device: 'cpu' | 'wasm' | 'webgpu';
   /** One line for the log: what was chosen and why. */
   readonly reason: string;

@@ -5,3 +5,4 @@ export { positiveInteger, nonNegativeInteger, positiveNumber, nonNegativeNumber,
 export { runFolder } from './run-folder.js';
 export { resumeCommand } from './resume-command.js';
 export { makeOptimization, OPTIMIZERS, SCHEDULES, type Optimization, type OptimizationOptions, type ScheduleSteps } from './optimization.js';
+export { untilInterrupted } from './interrupt.js';

@@ -1,5 +1,5 @@
 import { noGrad } from '@fathom/autograd';
-import { scopeAsync, type Device, type Tensor } from '@fathom/core';
+import { keep, scope, type Device, type Tensor } from '@fathom/core';
 import { crossEntropy } from '@fathom/layers';
 import { CarriedState } from './carried-state.js';
 import type { LanguageModel, SequenceBatches } from './language-model.js';
@@ -42,22 +42,27 @@ export async function evaluateLanguageModel(model: LanguageModel, batches: Seque
   const wasTraining = model.training;
   model.eval();
   const state = new CarriedState(options.device);
-  let lossSum = 0;
+  // The loss summed on the device and read once at the end: no transfer (or GPU stall) per window.
+  let total: Tensor | undefined;
   let tokens = 0;
   try {
     for (let i = 0; i < batches.length; i++) {
-      await scopeAsync(async () => {
+      scope(() => {
         const { input, target } = batches.get(i);
         const out = noGrad(() => model.forward(input.to(options.device), state.current));
         state.carry(out);
-        const count = target.numel;
-        lossSum += (await noGrad(() => sequenceLoss(out.logits, target.to(options.device))).data())[0] * count;
-        tokens += count;
+        const windowLoss = noGrad(() => sequenceLoss(out.logits, target.to(options.device)).mul(target.numel));
+        const previous = total;
+        total = keep(previous ? previous.add(windowLoss) : windowLoss);
+        previous?.dispose();
+        tokens += target.numel;
       });
     }
+    const lossSum = total ? (await total.data())[0] : NaN;
+    return languageModelScores(tokens > 0 ? lossSum / tokens : NaN, tokens);
   } finally {
+    total?.dispose();
     state.reset();
     model.train(wasTraining);
   }
-  return languageModelScores(tokens > 0 ? lossSum / tokens : NaN, tokens);
 }

@@ -1,9 +1,8 @@
 import { scopeAsync } from '@fathom/core';
 import { gradientNorms } from '@fathom/layers';
-import { join } from 'node:path';
-import { copyFileAtomic } from '@fathom/io/node';
-import { loadCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint.js';
+import { loadCheckpoint } from '../checkpoint/checkpoint.js';
 import type { RunOptions, SchedulerLike, TrainableOptimizer } from '../loop/fit.js';
+import { RunCheckpoints } from '../loop/run-checkpoints.js';
 import { backwardAndStep } from '../loop/update-step.js';
 import { CarriedState } from './carried-state.js';
 import { evaluateLanguageModel, sequenceLoss, type LanguageModelEvaluation } from './evaluate-language-model.js';
@@ -132,7 +131,7 @@ export async function fitLanguageModel(options: FitLanguageModelOptions): Promis
   const batches = train.length;
   const carried = new CarriedState(device);
   const objects = { model, optimizer, scheduler, carried };
-  const paths = options.checkpointDir ? { last: join(options.checkpointDir, 'last.safetensors'), best: join(options.checkpointDir, 'best.safetensors') } : undefined;
+  const checkpoints = options.checkpointDir ? new RunCheckpoints(options.checkpointDir, objects) : undefined;
   let step = 0;
   let metrics: SavedMetrics = { evaluations: [] };
   if (options.resumeFrom) {
@@ -140,12 +139,12 @@ export async function fitLanguageModel(options: FitLanguageModelOptions): Promis
     step = saved.step;
     metrics = (saved.metrics as SavedMetrics | undefined) ?? metrics;
   }
-  const save = async (path: string): Promise<void> => {
-    await saveCheckpoint(path, objects, { epoch: Math.floor(step / batches), step, metrics, metadata: options.metadata });
+  const save = async (isBest = false): Promise<void> => {
+    await checkpoints?.save({ epoch: Math.floor(step / batches), step, metrics, metadata: options.metadata }, isBest);
   };
   const result = (status: FitLanguageModelResult['status']): FitLanguageModelResult => ({
     status, step, evaluations: metrics.evaluations, best: metrics.best,
-    checkpoints: paths && (metrics.best ? paths : { last: paths.last }),
+    checkpoints: checkpoints?.written(metrics.best !== undefined),
   });
   callbacks.onStart?.({ step, steps: options.steps, batches });
   let trainSeconds = 0;
@@ -161,8 +160,8 @@ export async function fitLanguageModel(options: FitLanguageModelOptions): Promis
       const started = performance.now();
       const stats = await scopeAsync(async () => {
         const { input, target } = train.get(batch);
-        const out = model.forward(input.device === device ? input : input.to(device), carried.current);
-        const loss = sequenceLoss(out.logits, target.device === device ? target : target.to(device));
+        const out = model.forward(input.to(device), carried.current);
+        const loss = sequenceLoss(out.logits, target.to(device));
         const update = await backwardAndStep(loss, parameters, optimizer, { clipGradNorm: options.clipGradNorm, epoch, step: step + 1 });
         carried.carry(out); // after backward, which still reads the previous state
         return { ...update, tokens: target.numel };
@@ -181,10 +180,10 @@ export async function fitLanguageModel(options: FitLanguageModelOptions): Promis
       const due = step === options.steps || step % batches === 0 || (options.evalEvery !== undefined && step % options.evalEvery === 0);
       if (due) {
         if (options.validation) await validate(epoch);
-        else if (paths) await save(paths.last);
+        else await save();
       }
       if (options.signal?.aborted && step < options.steps) {
-        if (paths && !due) await save(paths.last);
+        if (!due) await save();
         return result('interrupted');
       }
     }
@@ -199,10 +198,7 @@ export async function fitLanguageModel(options: FitLanguageModelOptions): Promis
     const sample = options.sample ? await options.sample(step) : undefined;
     const record: LanguageModelEvaluationRecord = { ...evaluation, epoch, step, isBest, ...(sample === undefined ? {} : { sample }) };
     metrics = { evaluations: [...metrics.evaluations, record], best: isBest ? { loss: evaluation.loss, bpc: evaluation.bpc, step } : metrics.best };
-    if (paths) {
-      await save(paths.last);
-      if (isBest) await copyFileAtomic(paths.last, paths.best);
-    }
+    await save(isBest);
     await callbacks.onEvaluation?.(record);
   }
 }

@@ -13,10 +13,7 @@ export interface LabeledBatch {
   readonly y: Tensor;
 }
 
-/** Moves a batch to `device`, passing tensors already there through. */
+/** Moves a batch to `device` (`to` passes tensors already there through). */
 export function batchOn(batch: LabeledBatch, device: Device): LabeledBatch {
-  return {
-    x: batch.x.device === device ? batch.x : batch.x.to(device),
-    y: batch.y.device === device ? batch.y : batch.y.to(device),
-  };
+  return { x: batch.x.to(device), y: batch.y.to(device) };
 }

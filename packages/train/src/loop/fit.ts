@@ -1,12 +1,11 @@
 import { noGrad } from '@fathom/autograd';
 import { scopeAsync, type Device, type Tensor } from '@fathom/core';
 import { gradientNorms } from '@fathom/layers';
-import { join } from 'node:path';
-import { copyFileAtomic } from '@fathom/io/node';
-import { loadCheckpoint, saveCheckpoint, type JsonStateful, type OptimizerLike } from '../checkpoint/checkpoint.js';
+import { loadCheckpoint, type JsonStateful, type OptimizerLike } from '../checkpoint/checkpoint.js';
 import { batchOn, type Classifier, type LabeledBatch } from './batch.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { topkCorrect } from './top-k.js';
+import { RunCheckpoints } from './run-checkpoints.js';
 import { backwardAndStep } from './update-step.js';
 
 /** The training data as the loop needs it: a resumable `DataLoader` of labelled batches. */
@@ -182,7 +181,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   const interval = options.schedulerInterval ?? 'epoch';
   const callbacks = options.callbacks ?? {};
   const objects = { model, optimizer, scheduler, loader: trainLoader };
-  const paths = options.checkpointDir ? { last: join(options.checkpointDir, 'last.safetensors'), best: join(options.checkpointDir, 'best.safetensors') } : undefined;
+  const checkpoints = options.checkpointDir ? new RunCheckpoints(options.checkpointDir, objects) : undefined;
   let step = 0;
   let metrics: SavedMetrics = { history: [] };
   if (options.resumeFrom) {
@@ -190,9 +189,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     step = saved.step;
     metrics = (saved.metrics as SavedMetrics | undefined) ?? metrics;
   }
-  const save = async (path: string): Promise<void> => {
-    await saveCheckpoint(path, objects, { epoch: trainLoader.epoch, step, metrics, metadata: options.metadata });
-  };
+  const progress = () => ({ epoch: trainLoader.epoch, step, metrics, metadata: options.metadata });
   const batches = trainLoader.length;
   callbacks.onStart?.({ epoch: trainLoader.epoch, step, epochs: options.epochs, batches });
   let evaluation: Evaluation | undefined;
@@ -224,8 +221,8 @@ export async function fit(options: FitOptions): Promise<FitResult> {
       if (options.signal?.aborted && trainLoader.position < batches) break;
     }
     if (trainLoader.epoch === epoch) {
-      if (paths) await save(paths.last);
-      return { status: 'interrupted', epoch, step, history: metrics.history, best: metrics.best, checkpoints: paths && { last: paths.last } };
+      await checkpoints?.save(progress());
+      return { status: 'interrupted', epoch, step, history: metrics.history, best: metrics.best, checkpoints: checkpoints?.written(metrics.best !== undefined) };
     }
     if (scheduler && interval === 'epoch') scheduler.step();
     const finalEpoch = trainLoader.epoch >= options.epochs || options.signal?.aborted === true;
@@ -244,21 +241,13 @@ export async function fit(options: FitOptions): Promise<FitResult> {
       lr: optimizer.paramGroups[0].lr, seconds: (performance.now() - started) / 1000, isBest,
     };
     metrics = { history: [...metrics.history, record], best: isBest ? { acc1: acc1!, epoch } : metrics.best };
-    if (paths) {
-      await save(paths.last);
-      // The same bytes: copied rather than encoded twice (examples/imagenet's shutil.copyfile).
-      if (isBest) await copyFileAtomic(paths.last, paths.best);
-    }
+    await checkpoints?.save(progress(), isBest);
     await callbacks.onEpoch?.(record, evaluation);
     if (options.signal?.aborted && trainLoader.epoch < options.epochs) {
-      return { status: 'interrupted', epoch: trainLoader.epoch, step, history: metrics.history, best: metrics.best, evaluation, checkpoints: paths && checkpointsOf(paths, metrics) };
+      return { status: 'interrupted', epoch: trainLoader.epoch, step, history: metrics.history, best: metrics.best, evaluation, checkpoints: checkpoints?.written(metrics.best !== undefined) };
     }
   }
-  return { status: 'completed', epoch: trainLoader.epoch, step, history: metrics.history, best: metrics.best, evaluation, checkpoints: paths && checkpointsOf(paths, metrics) };
-}
-
-function checkpointsOf(paths: { last: string; best: string }, metrics: SavedMetrics): { last: string; best?: string } {
-  return metrics.best ? paths : { last: paths.last };
+  return { status: 'completed', epoch: trainLoader.epoch, step, history: metrics.history, best: metrics.best, evaluation, checkpoints: checkpoints?.written(metrics.best !== undefined) };
 }
 
 interface StepStats {
