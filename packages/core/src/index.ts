@@ -6,7 +6,8 @@ export {
 } from './errors.js';
 export * from './backend.js';
 export { type Device, registerBackend, unregisterBackend, useDevice, defaultDevice, getBackend, registeredDevices } from './device.js';
-export { memoryStats, memoryHolders, describeMemoryHolders, formatBytes, type MemoryStats, type MemoryHolder } from './memory.js';
+export { memoryStats, memoryHolders, type MemoryStats } from './memory.js';
+export { describeMemoryHolders, formatBytes, type MemoryHolder } from './memory-holders.js';
 export { configureGarbageCollection, type GarbageCollector, type GarbageCollectionOptions } from './memory-pressure.js';
 export { Storage } from './storage.js';
 export { scope, scopeAsync, keep, isTensorLike } from './scope.js';

@@ -151,6 +151,29 @@ export class Tensor {
     this.storage.drop(reason);
   }
 
+  /**
+   * @internal Makes this tensor hold `source`'s data in place, as PyTorch's
+   * `param.data = …`: `Module.to()` moves parameters this way, so an optimizer
+   * built before the move still holds the live tensors. Only for leaves;
+   * `source` is released.
+   */
+  setData(source: Tensor): void {
+    this.layout();
+    source.layout();
+    if (this.node !== null) throw new ValueError(`setData: only a leaf tensor's data can be replaced; this one was made by '${this.madeBy}'`);
+    const next = source.storage;
+    next.retain(this.madeBy);
+    statsFor(next.backend.name).tensors++;
+    finalizer.unregister(this);
+    statsFor(this.storage.backend.name).tensors--;
+    this.storage.drop('when its tensor was given new data (Module.to() moved it)');
+    Object.assign(this as { storage: Storage; shape: Shape; strides: readonly number[]; offset: number; dtype: DType }, {
+      storage: next, shape: source.shape, strides: source.strides, offset: source.offset, dtype: source.dtype,
+    });
+    finalizer.register(this, next, this);
+    source.dispose();
+  }
+
   /** Releases this tensor now (its storage goes back once no view uses it). Safe to call twice. */
   dispose(): void {
     this.release('by dispose()');

@@ -176,20 +176,18 @@ export abstract class Module {
 
   /**
    * Moves parameters and buffers to a device, or casts floating ones to a
-   * dtype. Tensors are replaced by new ones, so create optimizers after `to()`.
+   * dtype, in place as PyTorch does: the tensor objects stay the same (their
+   * gradients move with them), so an optimizer made before `to()` keeps
+   * training them.
    */
   to(target: Device | DType): this {
     for (const module of this.modules()) {
       for (const map of [module.ownParameters, module.ownBuffers]) {
-        for (const [name, tensor] of map) {
+        for (const tensor of map.values()) {
           if (!tensor) continue;
           if (isDType(target) && (tensor.dtype === 'int32' || tensor.dtype === 'bool')) continue;
-          const moved = noGrad(() => tensor.to(target).detach());
-          if (moved === tensor) continue;
-          keep(moved);
-          if (map === module.ownParameters) moved.requiresGrad = true;
-          map.set(name, moved);
-          tensor.dispose();
+          moveInPlace(tensor, target);
+          if (tensor.grad) moveInPlace(tensor.grad, target);
         }
       }
     }
@@ -229,4 +227,10 @@ export abstract class Module {
     }
     return { missingKeys, unexpectedKeys };
   }
+}
+
+/** Gives `tensor` its data on `target` (a device or dtype), keeping the object. */
+function moveInPlace(tensor: Tensor, target: Device | DType): void {
+  const moved = noGrad(() => tensor.to(target));
+  if (moved !== tensor) tensor.setData(moved);
 }

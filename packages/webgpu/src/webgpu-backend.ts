@@ -1,5 +1,5 @@
 import {
-  BACKEND_API_VERSION, DeviceError, ValueError,
+  BACKEND_API_VERSION, DeviceError, ValueError, describeMemoryHolders,
   type Backend, type BackendBuffer, type BackendCapabilities, type BackendMemoryStats, type DType, type Kernels, type TypedArray, type View,
 } from '@fathom/core';
 import { BufferPool } from './buffer-pool.js';
@@ -146,8 +146,14 @@ export class WebGpuBackend implements Backend, KernelRunner {
     }, () => undefined);
     device.addEventListener('uncapturederror', (event) => {
       const error = (event as GPUUncapturedErrorEvent).error;
-      const kind = error.constructor?.name === 'GPUOutOfMemoryError' ? 'out of memory' : error.constructor?.name === 'GPUInternalError' ? 'internal error' : 'validation error';
-      this.fail(new DeviceError(`webgpu: ${kind} on adapter '${name}': ${error.message}`));
+      const kind = error.constructor?.name;
+      if (kind === 'GPUOutOfMemoryError') {
+        // Say who holds the memory, as the wasm and cpu backends do, while the tensors are still live.
+        this.fail(new DeviceError(
+          `webgpu: out of memory on adapter '${name}': ${error.message}; ${describeMemoryHolders(this.name)}. ` +
+            'Release tensors sooner (scope(), dispose()) or use smaller batches.',
+        ));
+      } else this.fail(new DeviceError(`webgpu: ${kind === 'GPUInternalError' ? 'internal error' : 'validation error'} on adapter '${name}': ${error.message}`));
     });
 
     const run = this as KernelRunner;

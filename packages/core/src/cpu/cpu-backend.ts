@@ -1,6 +1,7 @@
 import { BACKEND_API_VERSION, type Backend, type BackendBuffer, type Kernels } from '../backend.js';
 import { allocateArray, bytesPerElement, type DType, type TypedArray } from '../dtype.js';
-import { DTypeError, ValueError } from '../errors.js';
+import { DeviceError, DTypeError, ValueError } from '../errors.js';
+import { describeMemoryHolders, formatBytes } from '../memory-holders.js';
 import type { CpuBuffer } from './cpu-buffer.js';
 import { conv2dInputGradKernel, conv2dKernel, conv2dWeightGradKernel } from './kernels/conv2d.js';
 import { binaryKernel, copyKernel, fillKernel, unaryKernel, whereKernel } from './kernels/elementwise.js';
@@ -39,6 +40,24 @@ const KERNELS: Kernels = {
 const MAX_ELEMENTS = 2 ** 31 - 1;
 
 /**
+ * A typed array, or — where the JavaScript engine refuses the memory (a
+ * RangeError that names nothing) — a DeviceError that says how much was asked
+ * for and who holds what is already taken.
+ */
+function allocateHostArray(dtype: DType, length: number): TypedArray {
+  try {
+    return allocateArray(dtype, length);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new DeviceError(
+      `cpu: cannot allocate ${formatBytes(length * bytesPerElement(dtype))} for ${length.toLocaleString('en-US')} ${dtype} elements: ` +
+        `the JavaScript engine refused the memory (${error.message}); ${describeMemoryHolders('cpu')}. ` +
+        'Release tensors sooner (scope(), dispose()) or use smaller batches.',
+    );
+  }
+}
+
+/**
  * The reference backend: pure TypeScript over typed arrays, in Node and
  * browsers. Every other backend is checked against it. Device name `'cpu'`;
  * always available through `getBackend('cpu')`, so calling this is only
@@ -56,9 +75,9 @@ export function createCpuBackend(): Backend {
       if (!Number.isInteger(length) || length < 0 || length > MAX_ELEMENTS) {
         throw new ValueError(`cpu: cannot allocate ${length} elements of ${dtype}`);
       }
+      const buffer: CpuBuffer = { dtype, length, data: allocateHostArray(dtype, length) };
       buffers++;
       bytes += length * bytesPerElement(dtype);
-      const buffer: CpuBuffer = { dtype, length, data: allocateArray(dtype, length) };
       return buffer;
     },
     upload(buffer: BackendBuffer, values: TypedArray): void {
