@@ -36,6 +36,10 @@ const ALLOWED = {
   // The loop both apps share; checkpoints need io, optimizer state needs optim.
   // …and --device auto of both apps' command lines picks a backend (optional peers).
   train: ['models', 'layers', 'optim', 'datasets', 'io', 'autograd', 'core', 'wasm', 'webgpu'],
+  // DistributedDataParallel wraps a layers Module and hooks autograd's gradient
+  // accumulation; the process group itself needs only core. DistributedSampler
+  // takes any object shaped like a datasets Dataset, so datasets stays out.
+  distributed: ['layers', 'autograd', 'core'],
 };
 
 // What a package's tests (and devDependencies) may import on top of ALLOWED,
@@ -49,7 +53,12 @@ const TEST_ALLOWED = {
   optim: ['layers'],
   models: ['optim', 'io', 'wasm', 'webgpu'], // the zoo loads PyTorch's state dicts in its tests, on every backend
   io: ['wasm', 'webgpu'], // PyTorch's files load alike on every device
+  distributed: ['optim', 'datasets'], // DDP steps are checked with a real optimizer; the sampler feeds a real DataLoader
 };
+
+// Tools that any member's tests may import (never shipped code): shared test
+// helpers, so that no test keeps its own copy.
+const TEST_HELPERS = ['chromium'];
 
 // The workspace globs from pnpm-workspace.yaml, and what each kind of member is.
 const KINDS = { packages: 'library', apps: 'app', tools: 'tool' };
@@ -247,7 +256,10 @@ function packageNameOf(specifier) {
 function directionError(from, to, testOnly = false) {
   if (to === from) return `imports itself by name; use a relative import inside the package`;
   if (to.kind === 'app') return `imports the app ${to.name}; nothing may import an app`;
-  if (to.kind === 'tool') return `imports the tool ${to.name}; nothing may import a tool`;
+  if (to.kind === 'tool') {
+    if (testOnly && TEST_HELPERS.includes(to.short)) return null;
+    return `imports the tool ${to.name}; nothing may import a tool (tests may import the test helpers ${TEST_HELPERS.map((t) => SCOPE + t).join(', ')})`;
+  }
   if (from.kind !== 'library') return null; // apps and tools may use any library
   const base = ALLOWED[from.short];
   const allowed = base && testOnly ? [...base, ...(TEST_ALLOWED[from.short] ?? [])] : base;
@@ -432,7 +444,11 @@ function selfTest() {
     write('packages/optim/src/index.ts', `export const lazy = () => import('@fathom/autograd');\n`); // undeclared and unknown
     write('packages/models/package.json', manifest('@fathom/models'));
     write('packages/models/src/index.ts', `export { Module } from '@fathom/layers';\n`); // allowed, but undeclared
-    write('packages/datasets/package.json', manifest('@fathom/datasets'));
+    write('packages/datasets/package.json', manifest('@fathom/datasets', { devDependencies: { '@fathom/chromium': 'workspace:*' } }));
+    // A test helper is for tests: fine from a test file, a fault from shipped code.
+    write('tools/chromium/package.json', manifest('@fathom/chromium', { private: true }));
+    write('packages/datasets/test/browser.test.ts', `import { chromiumOrReason } from '@fathom/chromium';\nchromiumOrReason();\n`);
+    write('packages/datasets/src/index.ts', `import { chromiumOrReason } from '@fathom/chromium';\nexport const c = chromiumOrReason;\n`);
     write('apps/demo/package.json', manifest('@fathom/demo', { private: true, dependencies: { '@fathom/layers': 'workspace:*' } }));
     write('apps/demo/src/main.ts', `import { Module } from '@fathom/layers';\nnew Module();\n`);
 
@@ -441,6 +457,7 @@ function selfTest() {
       ['forbidden import core -> layers', (p) => p.includes('src/index.ts:2') && p.includes('may not import @fathom/layers')],
       ['cycle tensor <-> shape', (p) => p.includes('circular import') && p.includes('tensor.ts') && p.includes('shape.ts')],
       ['undeclared dependency models -> layers', (p) => p.includes('packages/models/src/index.ts:1') && p.includes('does not declare it')],
+      ['shipped code importing a test helper', (p) => p.includes('packages/datasets/src/index.ts:1') && p.includes('nothing may import a tool')],
       ['import of a package not in the workspace', (p) => p.includes("imports @fathom/autograd, which is not in this workspace")],
     ];
     const failures = [];

@@ -30,6 +30,12 @@ APT_ETC="${APT_ETC:-/etc/apt}"
 #   Chromium through puppeteer-core, which downloads no browser of its own.
 #   Skipped when a `chromium` is already on PATH.
 #
+# - openmpi-bin and libopenmpi-dev: @fathom/distributed calls Open MPI's
+#   libmpi.so.40 through koffi (no compiler involved) and its tests start 2
+#   ranks with mpirun (packages/distributed/test). openmpi-bin brings mpirun,
+#   libopenmpi-dev the library's unversioned name and headers for whoever
+#   builds against it. Skipped when mpirun runs and libmpi is already there.
+#
 # Mesa's software Vulkan driver for the WebGPU tests comes from backports and
 # has its own script, tools/setup-mesa.sh, which uses add_backports_source.
 install_system_packages() {
@@ -49,6 +55,11 @@ install_system_packages() {
   else
     packages+=(chromium)
   fi
+  if _open_mpi_present; then
+    echo "setup-system: Open MPI already installed ($(mpirun --version 2>/dev/null | head -n 1))"
+  else
+    packages+=(openmpi-bin libopenmpi-dev)
+  fi
   if [[ ${#packages[@]} -eq 0 ]]; then
     echo "setup-system: no system packages needed"
     return 0
@@ -60,6 +71,15 @@ install_system_packages() {
     echo "setup-system: clang was installed but still cannot compile and link for wasm32" >&2
     return 1
   fi
+}
+
+# Whether mpirun runs and the dynamic loader knows Open MPI's libmpi.so.40.
+# Always returns 0 or 1, so callers may use it under `set -e`.
+_open_mpi_present() {
+  command -v mpirun >/dev/null 2>&1 || return 1
+  mpirun --version >/dev/null 2>&1 || return 1
+  /sbin/ldconfig -p 2>/dev/null | grep -q 'libmpi\.so\.40 ' || return 1
+  return 0
 }
 
 # Whether clang can compile and link (wasm-ld, from lld) a wasm32 module.

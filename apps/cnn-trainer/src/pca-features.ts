@@ -29,8 +29,8 @@ export async function projectOnPrincipalComponents(data: RunData, k: number): Pr
   const explained = await pca.explainedVarianceRatio.sum().item();
   const projected: RunData = {
     ...data,
-    train: new LabeledTensorDataset(pca.transform(train.x), train.y, { classes: data.classes }),
-    val: new LabeledTensorDataset(pca.transform(val.x), val.y, { classes: data.classes }),
+    train: await LabeledTensorDataset.fromTensors(pca.transform(train.x), train.y, { classes: data.classes }),
+    val: await LabeledTensorDataset.fromTensors(pca.transform(val.x), val.y, { classes: data.classes }),
     channels: 1,
     size: k,
     description: `${data.description}, projected on ${k} principal components (${(100 * explained).toFixed(1)}% of the variance)`,

@@ -3,8 +3,9 @@ import { join, resolve } from 'node:path';
 import { isFathomError, manualSeed } from '@fathom/core';
 import { useAutograd } from '@fathom/autograd';
 import { DataLoader } from '@fathom/datasets';
+import { DistributedDataParallel, DistributedSampler, init, type ProcessGroup } from '@fathom/distributed';
 import { loadWeights } from '@fathom/io/node';
-import { evaluate, fit, loadCheckpoint, readCheckpointInfo, TrainingRecorder } from '@fathom/train';
+import { evaluate, fit, loadCheckpoint, readCheckpointInfo, TrainingRecorder, type DataParallel } from '@fathom/train';
 import { ARCHITECTURE_SPECS, lossFor, type Architecture } from './architectures.js';
 import { loadData, type DatasetName, type RunData } from './data.js';
 import { chooseDevice, makeOptimization, resumeCommand, runFolder, untilInterrupted, UsageError, type CliOutput, type DeviceChoice, type OptimizationOptions } from '@fathom/train/cli';
@@ -32,6 +33,22 @@ export interface TrainOptions extends OptimizationOptions {
   readonly resume?: string;
   readonly evaluate: boolean;
   readonly gradNormEvery: number;
+  readonly distributed: boolean;
+}
+
+// What ranks other than 0 print: nothing but errors (rank 0 speaks for the job).
+function quiet(output: CliOutput): CliOutput {
+  return { log: () => undefined, error: (line) => output.error(line), stream: output.stream };
+}
+
+// The job's group under `mpirun … fathom-train --distributed`; the global batch split evenly over the ranks.
+async function joinJob(options: TrainOptions): Promise<ProcessGroup | undefined> {
+  if (!options.distributed) return undefined;
+  const group = await init();
+  if (options.batchSize % group.worldSize !== 0) {
+    throw new UsageError(`--batch-size ${options.batchSize} is the global batch and must divide evenly among the ${group.worldSize} ranks`);
+  }
+  return group;
 }
 
 // Mistakes shown in the report's grid.
@@ -72,11 +89,24 @@ async function checkResumable(path: string, options: TrainOptions): Promise<void
  * everything went. SIGINT finishes the step, saves `last` and prints the
  * command that resumes.
  */
-export async function train(options: TrainOptions, output: CliOutput, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+export async function train(options: TrainOptions, given: CliOutput, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   const dataset: DatasetName = options.data && options.dataset === 'digits' ? 'imagefolder' : options.dataset;
   const settings = { ...options, dataset };
   checkCombinations(settings);
   if (options.resume) await checkResumable(options.resume, settings);
+  // A failure below leaves without destroy(): mpirun then ends every rank, naming this one,
+  // where a destroy() here would wait for ranks still inside a collective.
+  const group = await joinJob(options);
+  const isMain = (group?.rank ?? 0) === 0;
+  const output = isMain ? given : quiet(given);
+  await trainRank(options, settings, output, argv, group, isMain);
+  await group?.destroy();
+}
+
+async function trainRank(
+  options: TrainOptions, settings: TrainOptions & { dataset: DatasetName }, output: CliOutput, argv: readonly string[], group: ProcessGroup | undefined, isMain: boolean,
+): Promise<void> {
+  const { dataset } = settings;
   const size = imageSize(settings, dataset);
   useAutograd();
   manualSeed(options.seed);
@@ -94,6 +124,7 @@ export async function train(options: TrainOptions, output: CliOutput, argv: read
       data = projected.data;
     }
     output.log(`data: ${data.description}`);
+    if (group) output.log(`distributed: ${group.worldSize} ranks over ${group.transport}, ${options.batchSize / group.worldSize} images a rank per step`);
     const model = spec.build({ channels: data.channels, size: data.size, features: options.pca, numClasses: data.classes.length, dropout: options.dropout });
     if (options.pretrained) {
       try {
@@ -106,15 +137,24 @@ export async function train(options: TrainOptions, output: CliOutput, argv: read
       output.log(`weights: ${options.pretrained}`);
     }
     model.to(chosen.device);
-    const trainLoader = new DataLoader(data.train, { batchSize: options.batchSize, shuffle: true, seed: options.seed });
-    const valLoader = new DataLoader(data.val, { batchSize: Math.max(options.batchSize, 256) });
+    // Distributed: each rank trains on its shard (reshuffled each epoch by the loader through setEpoch) and
+    // evaluates its share of the validation set, every image once over the ranks.
+    const ddp = group ? await DistributedDataParallel.create(model, group) : undefined;
+    const valShard = group ? new DistributedSampler(data.val, { group, shuffle: false, pad: false }) : undefined;
+    const trainLoader = group
+      ? new DataLoader(new DistributedSampler(data.train, { group, seed: options.seed }), { batchSize: options.batchSize / group.worldSize })
+      : new DataLoader(data.train, { batchSize: options.batchSize, shuffle: true, seed: options.seed });
+    const valLoader = new DataLoader(valShard ?? data.val, { batchSize: Math.max(options.batchSize, 256) });
+    const dataParallel: DataParallel | undefined = group && ddp && {
+      rank: group.rank, worldSize: group.worldSize, synchronizeGradients: () => ddp.synchronizeGradients(), sum: (values) => group.allReduceArray(values),
+    };
     const loss = lossFor(options.arch, options.labelSmoothing);
     const topk = [1, Math.min(5, data.classes.length)];
     const confusionClasses = data.classes.length <= 20 ? data.classes.length : undefined;
 
     if (options.evaluate) {
       if (options.resume) await loadCheckpoint(options.resume, { model });
-      const result = await evaluate(model, valLoader, { device: chosen.device, loss, topk, confusionClasses });
+      const result = await evaluate(model, valLoader, { device: chosen.device, loss, topk, confusionClasses, dataParallel });
       output.log(`evaluate: loss ${result.loss.toFixed(4)}  top-1 ${(100 * result.accuracy.acc1).toFixed(2)}%  top-${topk[1]} ${(100 * result.accuracy[`acc${topk[1]}`]).toFixed(2)}%  (${result.samples} images)`);
       return;
     }
@@ -123,23 +163,28 @@ export async function train(options: TrainOptions, output: CliOutput, argv: read
     const { optimizer, scheduler } = makeOptimization(model.parameters(), options, {
       total: options.epochs * perEpoch, warmup: Math.round(options.warmupEpochs * perEpoch), stepSize: Math.max(1, Math.round(options.epochs / 3)) * perEpoch,
     });
-    const dir = resolve(runFolder(options.out, options.arch));
-    const config = { ...settings, imageSize: size, device: chosen.device, classes: data.classes.length };
-    writeFileSync(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
-    output.log(`run folder: ${dir}`);
+    const config = { ...settings, imageSize: size, device: chosen.device, classes: data.classes.length, ...(group ? { worldSize: group.worldSize } : {}) };
+    // Rank 0 alone owns the run folder: config, logs, plots, checkpoints and the report.
+    const dir = isMain ? resolve(runFolder(options.out, options.arch)) : undefined;
+    if (dir) {
+      writeFileSync(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+      output.log(`run folder: ${dir}`);
+    }
     const resumeStep = options.resume ? (await readCheckpointInfo(options.resume)).step : undefined;
-    const recorder = await TrainingRecorder.open({
-      dir, title: `${options.arch} on ${dataset}`, config, classes: data.classes, stream: output.stream, resumeStep,
-    });
-    const result = await untilInterrupted((line) => recorder.say(line), (signal) => fit({
+    const recorder = dir ? await TrainingRecorder.open({
+      dir, title: `${options.arch} on ${dataset}${group ? `, ${group.worldSize} ranks` : ''}`, config, classes: data.classes, stream: output.stream, resumeStep,
+    }) : undefined;
+    const result = await untilInterrupted((line) => (recorder ? recorder.say(line) : output.log(line)), (signal) => fit({
       model, optimizer, scheduler, schedulerInterval: 'step', trainLoader, valLoader, epochs: options.epochs,
       device: chosen.device, loss, topk, gradientNormEvery: options.gradNormEvery || undefined,
       checkpointDir: dir, resumeFrom: options.resume, metadata: { arch: options.arch, config },
-      signal, confusionClasses, keepMisclassified: MISTAKES_SHOWN, callbacks: recorder,
+      signal, confusionClasses, keepMisclassified: MISTAKES_SHOWN, callbacks: recorder, dataParallel,
     }));
+    if (!recorder || !dir) return;
     const runData = data;
     const misclassified = await Promise.all((result.evaluation?.misclassified ?? []).map(async (m) => ({
-      image: await runData.image(m.index), label: runData.classes[m.label], predicted: runData.classes[m.predicted], confidence: m.confidence,
+      // Distributed: a position in rank 0's validation shard.
+      image: await runData.image(valShard ? valShard.indices()[m.index] : m.index), label: runData.classes[m.label], predicted: runData.classes[m.predicted], confidence: m.confidence,
     })));
     const report = await recorder.finish(result, { misclassified });
     if (result.status === 'interrupted') {

@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { launch } from 'puppeteer-core';
 import { describe, expect, it } from 'vitest';
+import { cannotRun, CHROMIUM_ARGS, chromiumOrReason } from '@fathom/chromium';
 import { runCli } from './run-cli.js';
 
 // The trainer's report.html, opened in headless Chromium: every plot drew,
@@ -14,22 +15,19 @@ interface Rendered {
   readonly images: { readonly loaded: boolean; readonly width: number }[];
 }
 
-// Debian's chromium, which tools/setup-system.sh installs for CI; CHROMIUM_PATH names another.
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const chromium = chromiumOrReason();
 
 describe('report.html of a training run in Chromium', () => {
-  if (!existsSync(executablePath)) {
-    // Skipped on a developer's machine without Chromium; under CI it must run.
-    (process.env.CI ? it : it.skip)(`needs Chromium at ${executablePath} (apt-get install chromium, or set CHROMIUM_PATH)`, () => {
-      throw new Error(`no Chromium at ${executablePath}`);
-    });
+  if ('reason' in chromium) {
+    cannotRun({ it }, 'report.html in Chromium', chromium.reason);
     return;
   }
+  const { executablePath } = chromium;
   it('shows the loss, accuracy, learning-rate, gradient-norm and confusion plots and the grid of mistakes', async () => {
     const out = mkdtempSync(join(tmpdir(), 'fathom-report-'));
     const run = await runCli(['--arch', 'lenet5', '--device', 'wasm', '--epochs', '2', '--limit', '320', '--grad-norm-every', '5', '--out', out]);
     expect(run.code, run.stderr).toBe(0);
-    const browser = await launch({ executablePath, args: ['--no-sandbox', '--headless=new', '--disable-gpu', '--disable-dev-shm-usage'] });
+    const browser = await launch({ executablePath, args: CHROMIUM_ARGS });
     try {
       const page = await browser.newPage();
       const errors: string[] = [];

@@ -7,6 +7,7 @@ import { reportAnomaly } from './anomaly.js';
 import { formulas } from './gradients/index.js';
 import { isGradEnabled, noGrad } from './grad-mode.js';
 import { GraphNode } from './graph-node.js';
+import { runPostAccumulateGradHooks } from './post-accumulate-grad-hook.js';
 
 const leafHooks = new WeakMap<Tensor, GradHook[]>();
 
@@ -21,6 +22,7 @@ function accumulateInto(tensor: Tensor, grad: Tensor): void {
   const next = previous ? add(previous, grad) : grad.clone();
   tensor.grad = keep(next);
   previous?.dispose();
+  if (tensor.isLeaf) runPostAccumulateGradHooks(tensor);
 }
 
 /**

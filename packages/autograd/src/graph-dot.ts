@@ -1,5 +1,4 @@
 import { formatShape, ValueError, type Tensor } from '@fathom/core';
-import { instance } from '@viz-js/viz';
 import { GraphNode } from './graph-node.js';
 
 /** Options of {@link toDot}. */
@@ -90,6 +89,9 @@ export function toDot(t: Tensor, options: DotOptions = {}): string {
  */
 export async function toSvg(graph: Tensor | string, options: DotOptions = {}): Promise<string> {
   const dot = typeof graph === 'string' ? graph : toDot(graph, options);
+  // Loaded on first use: Graphviz compiled to WebAssembly is ~1.5 MB, which a
+  // bundle that never draws a graph should not carry (nor parse on startup).
+  const { instance } = await import('@viz-js/viz');
   const viz = await instance();
   return viz.renderString(dot, { format: 'svg' });
 }

@@ -1,4 +1,4 @@
-import { DataError, ShapeError, type Tensor } from '@fathom/core';
+import { DataError, DeviceError, ShapeError, type Tensor } from '@fathom/core';
 import { checkIndex, type Dataset } from './dataset.js';
 
 /** A sample of a classification dataset: an input and its class index. */
@@ -20,6 +20,9 @@ export interface LabeledSample<X = Tensor> {
  * const data = new LabeledTensorDataset(images, labels);
  * const { x, y } = data.get(0); // x: (1, 28, 28), y: a number
  * ```
+ *
+ * Labels on a device that cannot read synchronously (webgpu) need
+ * `await LabeledTensorDataset.fromTensors(images, labels)`, or `labelValues`.
  */
 export class LabeledTensorDataset implements Dataset<LabeledSample> {
   /** All inputs, `(N, …)`. */
@@ -31,8 +34,26 @@ export class LabeledTensorDataset implements Dataset<LabeledSample> {
   private readonly labelValues: Int32Array;
 
   /**
+   * The dataset of `images` and `labels`, with the labels copied to the host:
+   * read asynchronously, so it works on every device, webgpu included (where
+   * the constructor alone cannot read them).
+   *
+   * ```ts
+   * const data = await LabeledTensorDataset.fromTensors(images.to('webgpu'), labels.to('webgpu'));
+   * ```
+   */
+  static async fromTensors(images: Tensor, labels: Tensor, options: { readonly classes?: readonly string[] } = {}): Promise<LabeledTensorDataset> {
+    // Checked before the read, so a wrong dtype is not read back as something else first.
+    if (labels.dtype !== 'int32') throw new DataError(`LabeledTensorDataset.fromTensors: labels must be int32, got ${labels.dtype}`);
+    const labelValues = labels.ndim === 1 ? ((await labels.data()) as Int32Array) : undefined;
+    return new LabeledTensorDataset(images, labels, { ...options, ...(labelValues ? { labelValues } : {}) });
+  }
+
+  /**
    * `labelValues` (the labels on the host) saves a read of `labels` when the
-   * caller has them; otherwise they are read with `dataSync()`.
+   * caller has them; otherwise they are read with `dataSync()`, which a device
+   * without synchronous reads (webgpu) cannot do: there, use
+   * {@link LabeledTensorDataset.fromTensors}.
    */
   constructor(images: Tensor, labels: Tensor, options: { readonly classes?: readonly string[]; readonly labelValues?: Int32Array } = {}) {
     const op = 'LabeledTensorDataset';
@@ -43,6 +64,14 @@ export class LabeledTensorDataset implements Dataset<LabeledSample> {
     if (labels.dtype !== 'int32') throw new DataError(`${op}: labels must be int32, got ${labels.dtype}`);
     this.images = images;
     this.labels = labels;
+    if (options.labelValues !== undefined && options.labelValues.length !== labels.shape[0]) {
+      throw new ShapeError(`${op}: labelValues holds ${options.labelValues.length} labels for ${labels.shape[0]} samples`);
+    }
+    if (options.labelValues === undefined && !labels.backend.capabilities.syncRead) {
+      throw new DeviceError(
+        `${op}: labels on device '${labels.device}' cannot be read synchronously; use await LabeledTensorDataset.fromTensors(images, labels), or pass labelValues`,
+      );
+    }
     this.labelValues = options.labelValues ?? (labels.dataSync() as Int32Array);
     let highest = -1;
     for (const label of this.labelValues) {

@@ -95,6 +95,8 @@ describe('fit', () => {
     expect(resumed.status).toBe('completed');
     expect([...first, ...rest]).toEqual(whole);
     expect(resumed.history.map((h) => h.val!.accuracy.acc1)).toEqual(uninterrupted.history.map((h) => h.val!.accuracy.acc1));
+    // The interrupted epoch's summary covers its batches from before the stop too (the checkpoint carries their sums).
+    expect(resumed.history.map((h) => [h.trainLoss, h.trainAcc1])).toEqual(uninterrupted.history.map((h) => [h.trainLoss, h.trainAcc1]));
   });
 
   it('keeps memory flat across epochs', async () => {

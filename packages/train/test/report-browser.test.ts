@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { launch, type Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../src/report/write-report.js';
-import { chromiumOrReason, noChromium } from './chromium-or-reason.js';
+import { cannotRun, CHROMIUM_ARGS, chromiumOrReason } from '@fathom/chromium';
 import { fixtureReport } from './report-fixture.js';
 
 const chromium = chromiumOrReason();
@@ -36,7 +36,7 @@ interface PageDocument {
 }
 
 if ('reason' in chromium) {
-  describe('report.html in Chromium', () => noChromium({ it }, 'report.html in Chromium', chromium.reason));
+  describe('report.html in Chromium', () => cannotRun({ it }, 'report.html in Chromium', chromium.reason));
 } else {
   describe('report.html in Chromium', () => {
     let dir: string;
@@ -46,8 +46,7 @@ if ('reason' in chromium) {
       dir = await mkdtemp(join(tmpdir(), 'fathom-report-browser-'));
       browser = await launch({
         executablePath: chromium.executablePath,
-        // Root in a container has no user namespace for Chromium's sandbox.
-        args: ['--no-sandbox', '--headless=new', '--disable-gpu', '--disable-dev-shm-usage'],
+        args: CHROMIUM_ARGS,
         headless: true,
       });
     });

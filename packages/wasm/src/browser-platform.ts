@@ -52,14 +52,32 @@ function startWorker(init: WorkerInit): Promise<PoolWorker> {
 }
 
 /**
- * Browsers: the binaries fetched from beside the package's dist/ (bundlers
- * that understand `new URL(…, import.meta.url)` copy them); threads only on
- * cross-origin-isolated pages, where SharedArrayBuffer exists.
+ * Where each binary lies: beside this module in dist/, where
+ * scripts/build-wasm.mjs puts them. One literal `new URL('./x.wasm',
+ * import.meta.url)` per binary, because bundlers (Vite, webpack 5, Parcel,
+ * esbuild with a meta-url plugin) copy an asset and rewrite its URL only when
+ * the whole specifier is a string literal: a template such as
+ * `` `../dist/${name}` `` is invisible to them, and the bundle then fetched a
+ * file it had not carried. Only the built dist/ is a browser entry (src/ holds
+ * no .wasm).
+ */
+export function binaryUrl(name: WasmBinaryName): URL {
+  switch (name) {
+    case 'fathom.wasm':
+      return new URL('./fathom.wasm', import.meta.url);
+    case 'fathom-threads.wasm':
+      return new URL('./fathom-threads.wasm', import.meta.url);
+  }
+}
+
+/**
+ * Browsers: the binaries fetched from {@link binaryUrl} (beside the module, or
+ * wherever the bundler copied them); threads only on cross-origin-isolated
+ * pages, where SharedArrayBuffer exists.
  */
 export const browserPlatform: WasmPlatform = {
   async compile(name: WasmBinaryName): Promise<WebAssembly.Module> {
-    // From src/ and from dist/ alike, ../dist is the package's dist.
-    const url = new URL(`../dist/${name}`, import.meta.url);
+    const url = binaryUrl(name);
     const response = await fetch(url);
     if (!response.ok) throw new Error(`@fathom/wasm: fetching ${url.href} failed (${response.status})`);
     return WebAssembly.compile(await response.arrayBuffer());

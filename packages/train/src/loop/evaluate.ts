@@ -1,6 +1,7 @@
 import { noGrad } from '@fathom/autograd';
 import { scopeAsync, stack, type Device, type Tensor } from '@fathom/core';
 import { batchOn, type Classifier, type LabeledBatch } from './batch.js';
+import type { DataParallel } from './data-parallel.js';
 import { topkCorrect } from './top-k.js';
 
 /** How {@link evaluate} scores a model. */
@@ -15,6 +16,12 @@ export interface EvaluateOptions {
   readonly confusionClasses?: number;
   /** Keep up to this many misclassified samples, most confident first (default 0). */
   readonly keepMisclassified?: number;
+  /**
+   * Each rank evaluates its own shard of the data: loss, accuracies, sample
+   * count and confusion matrix are summed over the ranks. Mistakes stay this
+   * rank's (their `index` is a position in this rank's loader).
+   */
+  readonly dataParallel?: DataParallel;
 }
 
 /** A sample the model got wrong: its position in the evaluated dataset (loader order), its label and the prediction. */
@@ -93,6 +100,13 @@ export async function evaluate(model: Classifier, loader: AsyncIterable<LabeledB
     }
   } finally {
     model.train(wasTraining);
+  }
+  if (options.dataParallel) {
+    // One sum over the ranks: [loss sum, samples, correct per k, confusion row by row].
+    const totals = await options.dataParallel.sum(Float64Array.from([lossSum, samples, ...correct, ...(confusion?.flat() ?? [])]));
+    [lossSum, samples] = [totals[0], totals[1]];
+    ks.forEach((_, i) => { correct[i] = totals[2 + i]; });
+    confusion?.forEach((row, label) => row.forEach((_, predicted) => { row[predicted] = totals[2 + ks.length + label * classes + predicted]; }));
   }
   const accuracy = Object.fromEntries(ks.map((k, i) => [`acc${k}`, samples > 0 ? correct[i] / samples : 0]));
   return {

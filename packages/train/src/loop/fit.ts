@@ -3,6 +3,7 @@ import { scopeAsync, type Device, type Tensor } from '@fathom/core';
 import { gradientNorms } from '@fathom/layers';
 import { loadCheckpoint, type JsonStateful, type OptimizerLike } from '../checkpoint/checkpoint.js';
 import { batchOn, type Classifier, type LabeledBatch } from './batch.js';
+import type { DataParallel } from './data-parallel.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { topkCorrect } from './top-k.js';
 import { RunCheckpoints } from './run-checkpoints.js';
@@ -134,6 +135,14 @@ export interface FitOptions extends RunOptions {
   readonly keepMisclassified?: number;
   /** Progress, logging and plotting hooks. */
   readonly callbacks?: FitCallbacks;
+  /**
+   * Train as one rank of a data-parallel job (`fathom-train --distributed`):
+   * `trainLoader` and `valLoader` give this rank's shards, gradients are
+   * averaged after each backward, epoch metrics are summed over the ranks,
+   * an interrupt on any rank stops every rank after the same step, and only
+   * rank 0 writes checkpoints (`checkpointDir` is ignored on the others).
+   */
+  readonly dataParallel?: DataParallel;
 }
 
 /** How a {@link fit} call ended. */
@@ -157,6 +166,8 @@ export interface FitResult {
 interface SavedMetrics {
   readonly history: EpochRecord[];
   readonly best?: { acc1: number; epoch: number };
+  /** The sums of an epoch interrupted midway (over all ranks), so the resumed epoch's summary covers all its batches. */
+  readonly partialEpoch?: { readonly epoch: number; readonly lossSum: number; readonly correct: number; readonly seen: number };
 }
 
 /**
@@ -181,7 +192,15 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   const interval = options.schedulerInterval ?? 'epoch';
   const callbacks = options.callbacks ?? {};
   const objects = { model, optimizer, scheduler, loader: trainLoader };
-  const checkpoints = options.checkpointDir ? new RunCheckpoints(options.checkpointDir, objects) : undefined;
+  const parallel = options.dataParallel;
+  const checkpoints = options.checkpointDir && (parallel?.rank ?? 0) === 0 ? new RunCheckpoints(options.checkpointDir, objects) : undefined;
+  // Whether to stop after this step: with several ranks, every rank must agree, or one would wait forever for the others' gradients.
+  const stopRequested = async (): Promise<boolean> => {
+    const here = options.signal?.aborted === true;
+    if (!parallel) return here;
+    return (await parallel.sum(Float64Array.of(here ? 1 : 0)))[0] > 0;
+  };
+  let stopping = false;
   let step = 0;
   let metrics: SavedMetrics = { history: [] };
   if (options.resumeFrom) {
@@ -200,6 +219,12 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     let lossSum = 0;
     let correct = 0;
     let seen = 0;
+    const partial = metrics.partialEpoch;
+    if (partial) {
+      // Rank 0 alone carries the saved (all-rank) sums on, since the epoch's sums are added over the ranks at its end.
+      if (partial.epoch === epoch && (parallel?.rank ?? 0) === 0) ({ lossSum, correct, seen } = partial);
+      metrics = { history: metrics.history, best: metrics.best };
+    }
     model.train();
     for await (const batch of trainLoader) {
       const lr = optimizer.paramGroups[0].lr;
@@ -217,20 +242,28 @@ export async function fit(options: FitOptions): Promise<FitResult> {
       if (options.gradientNormEvery && step % options.gradientNormEvery === 0 && callbacks.onGradientNorms) {
         callbacks.onGradientNorms(step, await gradientNorms(model));
       }
+      stopping = await stopRequested();
       // An interrupt during the epoch's last batch lets the epoch finish: its validation and checkpoints run first.
-      if (options.signal?.aborted && trainLoader.position < batches) break;
+      if (stopping && trainLoader.position < batches) break;
+    }
+    if (parallel) {
+      const totals = await parallel.sum(Float64Array.of(lossSum, correct, seen));
+      [lossSum, correct, seen] = [totals[0], totals[1], totals[2]];
     }
     if (trainLoader.epoch === epoch) {
+      metrics = { ...metrics, partialEpoch: { epoch, lossSum, correct, seen } };
       await checkpoints?.save(progress());
       return { status: 'interrupted', epoch, step, history: metrics.history, best: metrics.best, checkpoints: checkpoints?.written(metrics.best !== undefined) };
     }
     if (scheduler && interval === 'epoch') scheduler.step();
-    const finalEpoch = trainLoader.epoch >= options.epochs || options.signal?.aborted === true;
+    stopping = await stopRequested();
+    const finalEpoch = trainLoader.epoch >= options.epochs || stopping;
     if (options.valLoader) {
       evaluation = await evaluate(model, options.valLoader, {
         device, loss: options.loss, topk: options.topk,
         confusionClasses: finalEpoch ? options.confusionClasses : undefined,
         keepMisclassified: finalEpoch ? options.keepMisclassified : undefined,
+        dataParallel: parallel,
       });
     }
     const acc1 = evaluation?.accuracy.acc1;
@@ -243,7 +276,8 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     metrics = { history: [...metrics.history, record], best: isBest ? { acc1: acc1!, epoch } : metrics.best };
     await checkpoints?.save(progress(), isBest);
     await callbacks.onEpoch?.(record, evaluation);
-    if (options.signal?.aborted && trainLoader.epoch < options.epochs) {
+    stopping = await stopRequested();
+    if (stopping && trainLoader.epoch < options.epochs) {
       return { status: 'interrupted', epoch: trainLoader.epoch, step, history: metrics.history, best: metrics.best, evaluation, checkpoints: checkpoints?.written(metrics.best !== undefined) };
     }
   }
@@ -265,7 +299,10 @@ async function trainStep(options: FitOptions, raw: LabeledBatch, epoch: number, 
     const logits = model.forward(x); // (N, C)
     const loss = options.loss(logits, y);
     const correct = noGrad(() => topkCorrect(logits.detach(), y, 1));
-    const stats = await backwardAndStep(loss, model.parameters(), optimizer, { clipGradNorm: options.clipGradNorm, epoch, step, extras: [correct] });
+    const parallel = options.dataParallel;
+    const stats = await backwardAndStep(loss, model.parameters(), optimizer, {
+      clipGradNorm: options.clipGradNorm, epoch, step, extras: [correct], afterBackward: parallel && (() => parallel.synchronizeGradients()),
+    });
     return { loss: stats.loss, gradNorm: stats.gradNorm, correct: stats.extras[0], samples: y.shape[0] };
   });
 }

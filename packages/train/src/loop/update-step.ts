@@ -25,10 +25,15 @@ export async function backwardAndStep(
   loss: Tensor,
   parameters: readonly Tensor[],
   optimizer: TrainableOptimizer,
-  options: { readonly clipGradNorm?: number; readonly epoch: number; readonly step: number; readonly extras?: readonly Tensor[] },
+  options: {
+    readonly clipGradNorm?: number; readonly epoch: number; readonly step: number; readonly extras?: readonly Tensor[];
+    /** Runs after backward, before the gradients are read (data parallelism averages them here, so every rank sees the same norm). */
+    readonly afterBackward?: () => Promise<void>;
+  },
 ): Promise<UpdateStats> {
   optimizer.zeroGrad();
   loss.backward();
+  await options.afterBackward?.();
   const grads = parameters.flatMap((p) => (p.grad ? [p.grad] : []));
   const stats = noGrad(() => stack([
     loss.detach(),
