@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { isFathomError, manualSeed } from '@fathom/core';
+import { isFathomError, manualSeed, profileAsync, type ProfileResult } from '@fathom/core';
 import { useAutograd } from '@fathom/autograd';
 import { DataLoader } from '@fathom/datasets';
 import { DistributedDataParallel, DistributedSampler, init, type ProcessGroup } from '@fathom/distributed';
 import { loadWeights } from '@fathom/io/node';
-import { evaluate, fit, loadCheckpoint, readCheckpointInfo, TrainingRecorder, type DataParallel } from '@fathom/train';
+import { evaluate, fit, loadCheckpoint, readCheckpointInfo, TrainingRecorder, type DataParallel, type FitResult } from '@fathom/train';
 import { ARCHITECTURE_SPECS, lossFor, type Architecture } from './architectures.js';
 import { loadData, type DatasetName, type RunData } from './data.js';
 import { chooseDevice, makeOptimization, resumeCommand, runFolder, untilInterrupted, UsageError, type CliOutput, type DeviceChoice, type OptimizationOptions } from '@fathom/train/cli';
@@ -34,6 +34,8 @@ export interface TrainOptions extends OptimizationOptions {
   readonly evaluate: boolean;
   readonly gradNormEvery: number;
   readonly distributed: boolean;
+  /** Profile the training: an op table in profile.txt and a Chrome trace in trace.json. */
+  readonly profile: boolean;
 }
 
 // What ranks other than 0 print: nothing but errors (rank 0 speaks for the job).
@@ -174,13 +176,18 @@ async function trainRank(
     const recorder = dir ? await TrainingRecorder.open({
       dir, title: `${options.arch} on ${dataset}${group ? `, ${group.worldSize} ranks` : ''}`, config, classes: data.classes, stream: output.stream, resumeStep,
     }) : undefined;
-    const result = await untilInterrupted((line) => (recorder ? recorder.say(line) : output.log(line)), (signal) => fit({
+    const runFit = (signal: AbortSignal): Promise<FitResult> => fit({
       model, optimizer, scheduler, schedulerInterval: 'step', trainLoader, valLoader, epochs: options.epochs,
       device: chosen.device, loss, topk, gradientNormEvery: options.gradNormEvery || undefined,
       checkpointDir: dir, resumeFrom: options.resume, metadata: { arch: options.arch, config },
       signal, confusionClasses, keepMisclassified: MISTAKES_SHOWN, callbacks: recorder, dataParallel,
-    }));
+    });
+    let profiled: ProfileResult<FitResult> | undefined;
+    const result = await untilInterrupted((line) => (recorder ? recorder.say(line) : output.log(line)), options.profile
+      ? async (signal) => (profiled = await profileAsync(() => runFit(signal))).value
+      : runFit);
     if (!recorder || !dir) return;
+    if (profiled) writeProfile(profiled, dir, output);
     const runData = data;
     const misclassified = await Promise.all((result.evaluation?.misclassified ?? []).map(async (m) => ({
       // Distributed: a position in rank 0's validation shard.
@@ -201,4 +208,12 @@ async function trainRank(
     await data?.close();
     await chosen.release();
   }
+}
+
+/** `--profile`: the op table (printed, top rows, and in full in profile.txt) and a Chrome trace of the training. */
+function writeProfile(profiled: ProfileResult<FitResult>, dir: string, output: CliOutput): void {
+  writeFileSync(join(dir, 'profile.txt'), `${profiled.table({ sortBy: 'total' })}\n`);
+  writeFileSync(join(dir, 'trace.json'), profiled.chromeTrace());
+  output.log(profiled.table({ sortBy: 'total', top: 12 }));
+  output.log(`profile: ${join(dir, 'profile.txt')}; trace: ${join(dir, 'trace.json')} (open in https://ui.perfetto.dev or chrome://tracing)`);
 }

@@ -19,6 +19,22 @@ describe('fathom-train features', () => {
     expect(top1).toBeGreaterThan(80);
   });
 
+  it('--profile writes the op table and a Chrome trace of the training', async () => {
+    const out = tmp('profile');
+    // 64 training images in batches of 32, 2 steps: each LeNet-5 step runs its two convolutions forward once.
+    const run = await runCli(['--arch', 'lenet5', '--device', 'wasm', '--epochs', '1', '--limit', '64', '--batch-size', '32', '--grad-norm-every', '0', '--profile', '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/profile: .*profile\.txt; trace: .*trace\.json/);
+    const table = readFileSync(join(out, 'profile.txt'), 'utf8');
+    const conv = /^conv2d +wasm +(\d+) /m.exec(table);
+    // Two training steps and the validation of 64 images in one batch: (2 + 1) × 2 convolutions.
+    expect(Number(conv?.[1]), table).toBe(6);
+    const trace = JSON.parse(readFileSync(join(out, 'trace.json'), 'utf8')) as { traceEvents: { name: string; ph: string; ts: number; dur: number }[] };
+    const complete = trace.traceEvents.filter((event) => event.ph === 'X');
+    expect(complete.filter((event) => event.name === 'conv2d')).toHaveLength(6);
+    expect(complete.every((event) => event.dur >= 0)).toBe(true);
+  });
+
   it('--evaluate scores a checkpoint as the run that saved it did', async () => {
     const out = tmp('evaluate');
     const run = await runCli(['--arch', 'mlp', '--device', 'wasm', '--epochs', '1', '--limit', '500', '--out', out]);

@@ -84,6 +84,33 @@ function checkGradient(node: GraphNode, index: number, grad: Tensor): Tensor {
   return grad.dtype === dtype ? grad : grad.cast(dtype);
 }
 
+/**
+ * @internal Makes `output` the result of a graph node running `formula`
+ * backward: what `record` does for core's ops, and what `customFunction`
+ * does for a function that brings its own backward. `save` are the tensors
+ * the backward needs; they are kept (exempt from `scope()`) as detached views
+ * until backward has passed the node.
+ */
+export function recordNode(
+  op: string, formula: GradientFormula | undefined, inputs: readonly Tensor[], output: Tensor,
+  attrs: Readonly<Record<string, unknown>>, save: readonly Tensor[],
+): void {
+  const saved = noGrad(() => save.map((t) => keep(t.detach())));
+  const node = new GraphNode(
+    op,
+    formula,
+    inputs,
+    inputs.map((t) => (t.requiresGrad ? nodeOf(t) : null)),
+    inputs.map((t) => t.requiresGrad),
+    saved,
+    attrs,
+    output.shape,
+    output.dtype,
+  );
+  output.attachGradNode(node);
+  reportAnomaly('forward', op, inputs, [output]);
+}
+
 /** The engine `useAutograd()` installs into core: records a node per op and runs reverse mode. */
 export const engine: GradientEngine = {
   isRecording: isGradEnabled,
@@ -91,20 +118,7 @@ export const engine: GradientEngine = {
   record(op, inputs, output, attrs) {
     if (!isFloating(output.dtype)) return;
     const formula = formulas.get(op);
-    const saved = noGrad(() => (formula?.save?.({ inputs, output, attrs }) ?? []).map((t) => keep(t.detach())));
-    const node = new GraphNode(
-      op,
-      formula,
-      inputs,
-      inputs.map((t) => (t.requiresGrad ? nodeOf(t) : null)),
-      inputs.map((t) => t.requiresGrad),
-      saved,
-      attrs,
-      output.shape,
-      output.dtype,
-    );
-    output.attachGradNode(node);
-    reportAnomaly('forward', op, inputs, [output]);
+    recordNode(op, formula, inputs, output, attrs, noGrad(() => formula?.save?.({ inputs, output, attrs }) ?? []));
   },
 
   backward(root: Tensor, gradient: Tensor | undefined, options: BackwardOptions) {

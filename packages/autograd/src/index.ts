@@ -3,6 +3,7 @@ export { noGrad, enableGrad, isGradEnabled } from './grad-mode.js';
 export { grad, valueAndGrad } from './functional.js';
 export { gradcheck, type GradcheckOptions, type GradcheckMismatch } from './gradcheck.js';
 export { detectAnomaly } from './anomaly.js';
+export { customFunction, type CustomFunctionDefinition, type CustomForwardResult, type CustomBackwardContext } from './custom-function.js';
 export { registerPostAccumulateGradHook, type PostAccumulateGradHook } from './post-accumulate-grad-hook.js';
 export { sumToShape } from './reduce-to-shape.js';
 export { formulas } from './gradients/index.js';

@@ -41,3 +41,7 @@ export {
 export {
   type GradientEngine, type GradNode, type GradHook, type BackwardOptions, installGradientEngine, gradientEngine, recordOp, withoutRecording,
 } from './gradient-hook.js';
+export { profile, profileAsync, Profiler } from './profiler.js';
+export {
+  ProfileResult, type ProfileEvent, type ProfileAllocation, type OpStats, type ProfileTableOptions, type ChromeTrace, type ChromeTraceEvent,
+} from './profile-result.js';

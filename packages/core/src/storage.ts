@@ -1,6 +1,7 @@
 import type { Backend, BackendBuffer } from './backend.js';
 import { bytesPerElement } from './dtype.js';
 import { noteAllocation } from './memory-pressure.js';
+import { allocationProbe } from './profiler-hook.js';
 
 /**
  * One buffer on a backend, shared by every tensor that views it. Counted
@@ -21,6 +22,7 @@ export class Storage {
     counts.storages++;
     counts.bytes += this.bytes;
     noteAllocation(this.bytes, counts.bytes);
+    if (allocationProbe !== null) allocationProbe(this);
   }
 
   /** Adds one reference (a new tensor viewing this storage, made by `madeBy`). */

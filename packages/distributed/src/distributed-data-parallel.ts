@@ -37,6 +37,8 @@ export interface DistributedDataParallelOptions {
  *   equal at the start, and {@link broadcastBuffers} copies rank 0's again
  *   (before evaluating or saving, say). PyTorch also rebroadcasts them
  *   before every forward; this wrapper does not (a forward cannot await).
+ *   For statistics over the batch of all ranks, convert the model's
+ *   BatchNorms with `SyncBatchNorm.convertSyncBatchnorm(model, group)`.
  *
  * ```ts
  * const group = await init();

@@ -6,3 +6,4 @@ export { readLaunchEnvironment, type LaunchEnvironment } from './launch-environm
 export { DistributedDataParallel, type DistributedDataParallelOptions } from './distributed-data-parallel.js';
 export { GradientBucket, assignBuckets, DEFAULT_BUCKET_CAP_MB } from './gradient-bucket.js';
 export { DistributedSampler, type DistributedSamplerOptions, type ShardableDataset } from './distributed-sampler.js';
+export { SyncBatchNorm, syncBatchNorm, type SyncBatchNormOptions, type SyncBatchNormResult } from './sync-batch-norm.js';

@@ -1,12 +1,18 @@
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { CommunicationBuffer, Communicator, ReduceOp } from './communicator.js';
 import { DistributedError } from './distributed-error.js';
 import { guardExit } from './exit-guard.js';
-import type { MpiReply, MpiRequest } from './mpi-protocol.js';
-import { sharedCopy } from './shared-array.js';
+import { SYNC_DONE, SYNC_THREAD_ENDED, SYNC_WAITING, type MpiReply, type MpiRequest } from './mpi-protocol.js';
+import { sharedArray, sharedCopy } from './shared-array.js';
 
 // A request without its id, as callers write it (the union distributed over its members).
 type RequestBody = MpiRequest extends infer R ? (R extends MpiRequest ? Omit<R, 'id'> : never) : never;
+
+/** Where the worker answers synchronous requests, and the flag the main thread waits on for them. */
+interface SyncChannel {
+  readonly replies: MessagePort;
+  readonly state: Int32Array;
+}
 
 /**
  * Collectives over Open MPI's `MPI_COMM_WORLD`, made by a worker thread that
@@ -24,6 +30,12 @@ type RequestBody = MpiRequest extends infer R ? (R extends MpiRequest ? Omit<R, 
  *
  * Buffers travel as SharedArrayBuffers, so MPI reduces in place in the
  * memory the caller holds; an ordinary array is copied into one and back.
+ *
+ * The `…Sync` collectives (for SyncBatchNorm, whose forward and backward
+ * cannot await) go through the same worker and the same queue: the main
+ * thread posts the request, then blocks in `Atomics.wait` on a shared flag
+ * that the worker sets once the MPI call has returned and its reply is on a
+ * second message port, read with `receiveMessageOnPort`.
  */
 export class MpiCommunicator implements Communicator {
   readonly description: string;
@@ -32,21 +44,27 @@ export class MpiCommunicator implements Communicator {
   private finalized = false;
   private removeExitGuard: () => void = () => undefined;
 
-  private constructor(private readonly worker: Worker, readonly rank: number, readonly size: number, library: string) {
+  private constructor(private readonly worker: Worker, private readonly sync: SyncChannel, readonly rank: number, readonly size: number, library: string) {
     this.description = `mpi (${library})`;
   }
 
   /** Starts the MPI thread, initialises MPI there and returns the world communicator. */
   static async create(): Promise<MpiCommunicator> {
     const worker = new Worker(new URL('./mpi-worker.js', import.meta.url));
+    const channel = new MessageChannel();
+    // Never listened to (read only by receiveMessageOnPort): it must not keep the process alive.
+    channel.port1.unref();
+    const sync: SyncChannel = { replies: channel.port1, state: sharedArray(Int32Array, 1) };
+    Atomics.store(sync.state, 0, SYNC_DONE);
     let reply: MpiReply & { ok: true };
     try {
-      reply = await askInit(worker);
+      reply = await askInit(worker, channel.port2, sync.state);
     } catch (error) {
+      channel.port1.close();
       await worker.terminate();
       throw error;
     }
-    const communicator = new MpiCommunicator(worker, reply.rank!, reply.size!, reply.library!).listen();
+    const communicator = new MpiCommunicator(worker, sync, reply.rank!, reply.size!, reply.library!).listen();
     communicator.removeExitGuard = await guardExit(communicator.rank, communicator.size, () => communicator.pending.size > 0);
     return communicator;
   }
@@ -80,12 +98,7 @@ export class MpiCommunicator implements Communicator {
   }
 
   async allGather(send: CommunicationBuffer, receive: CommunicationBuffer): Promise<void> {
-    if (receive.constructor !== send.constructor || receive.length !== send.length * this.size) {
-      throw new DistributedError(
-        `allGather: the receive buffer must be a ${send.constructor.name} of ${send.length * this.size} elements (${this.size} × ${send.length}), got a ${receive.constructor.name} of ${receive.length}`,
-        this.rank,
-      );
-    }
+    this.checkGather('allGather', send, receive);
     await this.withShared([send, receive], ([sharedSend, sharedReceive]) => this.request('allGather', { op: 'allGather', send: sharedSend, receive: sharedReceive }));
   }
 
@@ -93,12 +106,55 @@ export class MpiCommunicator implements Communicator {
     await this.request('barrier', { op: 'barrier' });
   }
 
+  allReduceSync(buffer: CommunicationBuffer, op: Exclude<ReduceOp, 'mean'>): void {
+    const shared = buffer.buffer instanceof SharedArrayBuffer ? buffer : sharedCopy(buffer);
+    this.requestSync('allReduceSync', { op: 'allReduce', buffer: shared, reduce: op, sync: true });
+    if (shared !== buffer) buffer.set(shared as never);
+  }
+
+  allGatherSync(send: CommunicationBuffer, receive: CommunicationBuffer): void {
+    this.checkGather('allGatherSync', send, receive);
+    const sharedSend = send.buffer instanceof SharedArrayBuffer ? send : sharedCopy(send);
+    const sharedReceive = receive.buffer instanceof SharedArrayBuffer ? receive : sharedCopy(receive);
+    this.requestSync('allGatherSync', { op: 'allGather', send: sharedSend, receive: sharedReceive, sync: true });
+    if (sharedReceive !== receive) receive.set(sharedReceive as never);
+  }
+
   async finalize(): Promise<void> {
     if (this.finalized) return;
     await this.request('destroy', { op: 'finalize' });
     this.finalized = true;
     this.removeExitGuard();
+    this.sync.replies.close();
     await this.worker.terminate();
+  }
+
+  private checkGather(op: string, send: CommunicationBuffer, receive: CommunicationBuffer): void {
+    if (receive.constructor !== send.constructor || receive.length !== send.length * this.size) {
+      throw new DistributedError(
+        `${op}: the receive buffer must be a ${send.constructor.name} of ${send.length * this.size} elements (${this.size} × ${send.length}), got a ${receive.constructor.name} of ${receive.length}`,
+        this.rank,
+      );
+    }
+  }
+
+  // Posts `body` behind every request already queued and blocks this thread until the worker has run it.
+  // The flag goes DONE → WAITING here and WAITING → DONE in the worker; THREAD_ENDED, set by the worker as
+  // it ends, is never overwritten, so a request to a thread that is gone fails instead of waiting forever.
+  private requestSync(op: string, body: RequestBody): void {
+    if (this.finalized) throw new DistributedError(`${op}: the process group was destroyed`, this.rank);
+    const { state, replies } = this.sync;
+    if (Atomics.compareExchange(state, 0, SYNC_DONE, SYNC_WAITING) !== SYNC_DONE) {
+      throw new DistributedError(`${op}: rank ${this.rank}: the MPI thread has ended; no collective can run`, this.rank);
+    }
+    const id = ++this.nextId;
+    this.worker.postMessage({ id, ...body } as MpiRequest);
+    // No timeout: MPI has none either. A rank that dies ends the job (mpirun signals this process,
+    // which the wait does not block); a rank that never joins hangs it, as with the async collectives.
+    while (Atomics.load(state, 0) === SYNC_WAITING) Atomics.wait(state, 0, SYNC_WAITING);
+    const reply = receiveMessageOnPort(replies)?.message as MpiReply | undefined;
+    if (!reply) throw new DistributedError(`${op}: rank ${this.rank}: the MPI thread ended before answering`, this.rank);
+    if (!reply.ok) throw new DistributedError(`${op}: rank ${this.rank}: ${reply.message}`, this.rank);
   }
 
   private request(op: string, body: RequestBody): Promise<MpiReply & { ok: true }> {
@@ -123,7 +179,7 @@ export class MpiCommunicator implements Communicator {
 }
 
 // The first request, made before the communicator exists (its rank and size come back with the answer).
-function askInit(worker: Worker): Promise<MpiReply & { ok: true }> {
+function askInit(worker: Worker, syncReplies: MessagePort, syncState: Int32Array): Promise<MpiReply & { ok: true }> {
   return new Promise((resolve, reject) => {
     const stopListening = (): void => {
       worker.off('message', onMessage);
@@ -140,6 +196,6 @@ function askInit(worker: Worker): Promise<MpiReply & { ok: true }> {
     };
     worker.on('message', onMessage);
     worker.on('error', onError);
-    worker.postMessage({ id: 0, op: 'init' } satisfies MpiRequest);
+    worker.postMessage({ id: 0, op: 'init', syncReplies, syncState } satisfies MpiRequest, [syncReplies]);
   });
 }

@@ -3,10 +3,10 @@
 // call, at full speed, while the main thread goes on computing (the rest of
 // backward, the next batch), and the main thread's event loop never waits.
 // Only this thread calls MPI, so MPI_THREAD_FUNNELED is all it needs.
-import { parentPort } from 'node:worker_threads';
+import { parentPort, type MessagePort } from 'node:worker_threads';
 import type { CommunicationBuffer } from './communicator.js';
 import { loadMpiLibrary, MPI_IN_PLACE, MPI_MAX_ERROR_STRING, MPI_SUCCESS, type MpiLibrary } from './mpi-library.js';
-import type { MpiReply, MpiRequest } from './mpi-protocol.js';
+import { SYNC_DONE, SYNC_THREAD_ENDED, type MpiReply, type MpiRequest } from './mpi-protocol.js';
 
 /** `MPI_THREAD_FUNNELED` in Open MPI's mpi.h. */
 const MPI_THREAD_FUNNELED = 1;
@@ -72,10 +72,13 @@ async function handle(request: MpiRequest, mpi: MpiLibrary): Promise<Omit<Extrac
 
 const port = parentPort;
 if (port) {
+  // Where synchronous requests are answered, and the flag the main thread waits on (given by init).
+  let sync: { replies: MessagePort; state: Int32Array } | null = null;
   // Messages are handled strictly one after another (each handler finishes before the next starts):
-  // the order of collectives is the order the main thread asked for them.
+  // the order of collectives is the order the main thread asked for them, sync or not.
   let previous: Promise<void> = Promise.resolve();
   port.on('message', (request: MpiRequest) => {
+    if (request.op === 'init') sync = { replies: request.syncReplies, state: request.syncState };
     previous = previous.then(async () => {
       let reply: MpiReply;
       try {
@@ -84,7 +87,21 @@ if (port) {
       } catch (error) {
         reply = { id: request.id, ok: false, message: (error as Error).message };
       }
-      port.postMessage(reply);
+      if ('sync' in request && request.sync && sync) {
+        // The reply is queued on the port before the main thread is woken, so it finds it there.
+        sync.replies.postMessage(reply);
+        Atomics.store(sync.state, 0, SYNC_DONE);
+        Atomics.notify(sync.state, 0);
+      } else {
+        port.postMessage(reply);
+      }
     });
+  });
+  // A main thread blocked in Atomics.wait cannot hear this thread's 'error' or 'exit' events:
+  // wake it with the news instead of leaving it waiting for a reply that will never come.
+  process.on('exit', () => {
+    if (!sync) return;
+    Atomics.store(sync.state, 0, SYNC_THREAD_ENDED);
+    Atomics.notify(sync.state, 0);
   });
 }

@@ -72,6 +72,35 @@ export class ProcessGroup {
     return buffer;
   }
 
+  /**
+   * {@link allReduceArray} that blocks this thread until every rank has
+   * joined, for code that cannot await: SyncBatchNorm exchanges statistics
+   * inside forward and backward this way. The main thread waits on the MPI
+   * thread with `Atomics.wait`, behind the collectives already started (DDP's
+   * buckets), in call order. A rank that dies meanwhile still ends the job
+   * (mpirun stops this process). Avoid it elsewhere: nothing else runs on
+   * this thread while it waits.
+   *
+   * ```ts
+   * const sums = group.allReduceArraySync(Float64Array.from([count, total]));
+   * ```
+   */
+  allReduceArraySync<B extends CommunicationBuffer>(buffer: B, options: AllReduceOptions = {}): B {
+    const op = this.checkOp('allReduceArraySync', options.op ?? 'sum', buffer instanceof Int32Array);
+    this.checkOpen('allReduce');
+    this.communicator.allReduceSync(buffer, op === 'mean' ? 'sum' : op);
+    if (op === 'mean') for (let i = 0; i < buffer.length; i++) buffer[i] /= this.worldSize;
+    return buffer;
+  }
+
+  /** {@link allGatherArray} that blocks this thread until every rank has joined (see {@link allReduceArraySync}). */
+  allGatherArraySync<B extends CommunicationBuffer>(buffer: B): B {
+    this.checkOpen('allGather');
+    const receive = new (buffer.constructor as new (length: number) => B)(buffer.length * this.worldSize);
+    this.communicator.allGatherSync(buffer, receive);
+    return receive;
+  }
+
   /** Overwrites `t` on every rank with its values on `root` (default 0), in place, and returns `t`. Shapes must agree across ranks. */
   async broadcast(t: Tensor, options: BroadcastOptions = {}): Promise<Tensor> {
     const values = await readToHost('broadcast', t);

@@ -26,6 +26,15 @@ export class SingleProcessCommunicator implements Communicator {
     receive.set(send);
   }
 
+  allReduceSync(_buffer: CommunicationBuffer, _op: Exclude<ReduceOp, 'mean'>): void {
+    this.checkOpen('allReduce');
+  }
+
+  allGatherSync(send: CommunicationBuffer, receive: CommunicationBuffer): void {
+    this.checkOpen('allGather');
+    receive.set(send);
+  }
+
   async barrier(): Promise<void> {
     this.checkOpen('barrier');
   }

@@ -5,7 +5,7 @@ export { Conv2d, type Conv2dLayerOptions } from './layers/conv2d.js';
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './layers/pooling.js';
 export { ReLU, LeakyReLU, GELU, Sigmoid, Tanh, Softmax, LogSoftmax, Flatten, Identity } from './layers/activations.js';
 export { Dropout, Dropout2d, dropout } from './layers/dropout.js';
-export { BatchNorm1d, BatchNorm2d, batchNorm, LayerNorm, layerNorm, type BatchNormOptions } from './layers/normalization.js';
+export { BatchNorm, BatchNorm1d, BatchNorm2d, batchNorm, LayerNorm, layerNorm, type BatchNormOptions, type BatchStatistics } from './layers/normalization.js';
 export { Embedding } from './layers/embedding.js';
 export { Sequential, ModuleList, ModuleDict } from './layers/containers.js';
 export { RNNBase, RNN, LSTM, GRU, type RNNOptions, type RNNOutput, type LSTMOutput } from './layers/recurrent.js';

@@ -1,18 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isFathomError, manualSeed, matmul, memoryStats, pad, randn, registerBackend, scope, unregisterBackend, zeros, type Tensor } from '@fathom/core';
-import { createWasmBackend, type WasmBackend } from '../src/node/index.js';
+import { describe, expect, it } from 'vitest';
+import { isFathomError, manualSeed, matmul, memoryStats, pad, randn, registerBackend, scope, zeros, type Tensor } from '@fathom/core';
+import { createWasmBackend } from '../src/node/index.js';
+import { registeredWasmBackend } from './registered-backend.js';
 
-let backend: WasmBackend;
-
-beforeAll(async () => {
-  backend = await createWasmBackend();
-  registerBackend(backend);
-});
-
-afterAll(async () => {
-  unregisterBackend('wasm');
-  await backend.destroy();
-});
+const backend = registeredWasmBackend();
 
 describe('memory on wasm', () => {
   it('stays flat over 5,000 steps of a small matmul/relu loop inside scope()', () => {
@@ -28,10 +19,10 @@ describe('memory on wasm', () => {
     };
     for (let i = 0; i < 50; i++) step(); // let the allocator and the scratch block reach their sizes
     const before = memoryStats('wasm');
-    const heapBefore = backend.heapStats();
+    const heapBefore = backend().heapStats();
     for (let i = 0; i < 5000; i++) step();
     const after = memoryStats('wasm');
-    const heapAfter = backend.heapStats();
+    const heapAfter = backend().heapStats();
     expect(after).toEqual(before);
     expect(heapAfter.top).toBe(heapBefore.top);
     expect(heapAfter.memoryBytes).toBe(heapBefore.memoryBytes);
@@ -42,7 +33,7 @@ describe('memory on wasm', () => {
 
   it('reuses released blocks instead of growing', () => {
     const first = zeros([1000], { device: 'wasm' });
-    const top = backend.heapStats().top;
+    const top = backend().heapStats().top;
     first.dispose();
     const tensors: Tensor[] = [];
     for (let i = 0; i < 100; i++) {
@@ -50,7 +41,7 @@ describe('memory on wasm', () => {
       t.dispose();
     }
     for (let i = 0; i < 3; i++) tensors.push(zeros([900 + i], { device: 'wasm' }));
-    expect(backend.heapStats().top).toBeLessThanOrEqual(top + 2 * 4096);
+    expect(backend().heapStats().top).toBeLessThanOrEqual(top + 2 * 4096);
     for (const t of tensors) t.dispose();
   });
 
@@ -90,11 +81,11 @@ describe('memory on wasm', () => {
   });
 
   it('reports buffers and bytes like the other backends', () => {
-    const before = backend.memory();
+    const before = backend().memory();
     const t = zeros([10, 10], { device: 'wasm' });
-    expect(backend.memory()).toEqual({ buffers: before.buffers + 1, bytes: before.bytes + 400 });
+    expect(backend().memory()).toEqual({ buffers: before.buffers + 1, bytes: before.bytes + 400 });
     t.dispose();
-    expect(backend.memory()).toEqual(before);
+    expect(backend().memory()).toEqual(before);
   });
 
   it('refuses to grow past 4 GiB with a DeviceError that says so', () => {

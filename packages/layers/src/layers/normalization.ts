@@ -48,7 +48,24 @@ export function batchNorm(
   return { output, mean: mean.reshape([channels]), variance: variance.reshape([channels]) };
 }
 
-abstract class BatchNorm extends Module {
+/** What {@link BatchNorm}'s training step normalises with: the output and the batch's statistics. */
+export interface BatchStatistics {
+  readonly output: Tensor;
+  /** Per-channel mean (C). */
+  readonly mean: Tensor;
+  /** Per-channel biased variance (C). */
+  readonly variance: Tensor;
+  /** Elements per channel the statistics cover: the running variance's unbiasing count. */
+  readonly count: number;
+}
+
+/**
+ * The BatchNorm layers' common part: parameters, running statistics, their
+ * update, and the check of the input's dims. Subclasses choose the dims and
+ * may gather the training statistics over more than this batch
+ * ({@link BatchNorm.batchStatistics}; `SyncBatchNorm` does, over ranks).
+ */
+export abstract class BatchNorm extends Module {
   readonly eps: number;
   readonly momentum: number;
 
@@ -77,19 +94,26 @@ abstract class BatchNorm extends Module {
     const tracking = this.namedBuffers('', false).length > 0;
     const runningMean = tracking ? this.buffer('running_mean') : null;
     const runningVar = tracking ? this.buffer('running_var') : null;
-    const { output, mean, variance } = batchNorm(x, runningMean, runningVar, this.weight, this.bias, this.training, this.eps);
-    if (this.training && tracking && mean && variance) {
+    // Evaluation: the running statistics, or this batch's where none are kept.
+    if (!this.training) return batchNorm(x, runningMean, runningVar, this.weight, this.bias, false, this.eps).output;
+    const { output, mean, variance, count } = this.batchStatistics(x);
+    if (runningMean && runningVar) {
       noGrad(() => {
         // Running variance uses the unbiased estimate, as PyTorch does.
-        const count = x.numel / this.numFeatures;
         const unbiased = variance.mul(count / Math.max(count - 1, 1));
-        runningMean!.copy_(runningMean!.mul(1 - this.momentum).add(mean.mul(this.momentum)));
-        runningVar!.copy_(runningVar!.mul(1 - this.momentum).add(unbiased.mul(this.momentum)));
+        runningMean.copy_(runningMean.mul(1 - this.momentum).add(mean.mul(this.momentum)));
+        runningVar.copy_(runningVar.mul(1 - this.momentum).add(unbiased.mul(this.momentum)));
         const batches = this.buffer('num_batches_tracked');
         batches.copy_(batches.add(1));
       });
     }
     return output;
+  }
+
+  /** Normalises `x` in training with the statistics of its batch. */
+  protected batchStatistics(x: Tensor): BatchStatistics {
+    const { output, mean, variance } = batchNorm(x, null, null, this.weight, this.bias, true, this.eps);
+    return { output, mean: mean as Tensor, variance: variance as Tensor, count: x.numel / this.numFeatures };
   }
 }
 
