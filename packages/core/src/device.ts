@@ -1,12 +1,13 @@
 import { BACKEND_API_VERSION, type Backend } from './backend.js';
 import { createCpuBackend } from './cpu/cpu-backend.js';
 import { DeviceError } from './errors.js';
+import { shared } from './shared-state.js';
 
 /** A device name such as `'cpu'` or `'webgpu'`. */
 export type Device = string;
 
-const backends = new Map<Device, Backend>();
-let defaultDeviceName: Device = 'cpu';
+const backends = shared('backends', () => new Map<Device, Backend>());
+const defaults = shared('defaultDevice', () => ({ name: 'cpu' as Device }));
 
 /**
  * Makes `backend` available as device `backend.name`. Registering a name again
@@ -35,22 +36,22 @@ export function registerBackend(backend: Backend): Backend | undefined {
 export async function useDevice(backend: Backend | Promise<Backend> | Device): Promise<Backend> {
   if (typeof backend === 'string') {
     const found = getBackend(backend);
-    defaultDeviceName = found.name;
+    defaults.name = found.name;
     return found;
   }
   const resolved = await backend;
   registerBackend(resolved);
-  defaultDeviceName = resolved.name;
+  defaults.name = resolved.name;
   return resolved;
 }
 
 /** The device new tensors go to unless told otherwise (`'cpu'` until {@link useDevice} says else). */
 export function defaultDevice(): Device {
-  return defaultDeviceName;
+  return defaults.name;
 }
 
 /** The backend of a registered device; `'cpu'` always exists. Throws {@link DeviceError} naming the registered devices otherwise. */
-export function getBackend(device: Device = defaultDeviceName): Backend {
+export function getBackend(device: Device = defaults.name): Backend {
   const found = backends.get(device);
   if (found) return found;
   if (device === 'cpu') {
@@ -73,5 +74,5 @@ export function registeredDevices(): Device[] {
 /** Removes a device (after destroying its backend yourself); the default falls back to `'cpu'`. */
 export function unregisterBackend(device: Device): void {
   backends.delete(device);
-  if (defaultDeviceName === device) defaultDeviceName = 'cpu';
+  if (defaults.name === device) defaults.name = 'cpu';
 }

@@ -1,3 +1,4 @@
+import { shared } from './shared-state.js';
 import type { Tensor } from './tensor.js';
 
 /** What the gradient engine attaches to a tensor made by a recorded op; core only reads its name. */
@@ -33,19 +34,18 @@ export interface GradientEngine {
   registerHook(tensor: Tensor, hook: GradHook): () => void;
 }
 
-let engine: GradientEngine | null = null;
-let paused = 0;
+const hook = shared('gradientHook', () => ({ engine: null as GradientEngine | null, paused: 0 }));
 
 /** Installs (or, with null, removes) the gradient engine; returns the previous one. */
 export function installGradientEngine(next: GradientEngine | null): GradientEngine | null {
-  const previous = engine;
-  engine = next;
+  const previous = hook.engine;
+  hook.engine = next;
   return previous;
 }
 
 /** The installed gradient engine, if any. */
 export function gradientEngine(): GradientEngine | null {
-  return engine;
+  return hook.engine;
 }
 
 /**
@@ -54,18 +54,19 @@ export function gradientEngine(): GradientEngine | null {
  * this way and records itself once.
  */
 export function withoutRecording<T>(fn: () => T): T {
-  paused++;
+  hook.paused++;
   try {
     return fn();
   } finally {
-    paused--;
+    hook.paused--;
   }
 }
 
 /** Reports a finished op to the gradient engine when one of its inputs requires grad. */
 export function recordOp(op: string, inputs: readonly Tensor[], output: Tensor, attrs: Readonly<Record<string, unknown>> = {}): Tensor {
   output.attributeTo(op);
-  if (engine === null || paused > 0 || !engine.isRecording()) return output;
+  const engine = hook.engine;
+  if (engine === null || hook.paused > 0 || !engine.isRecording()) return output;
   for (const input of inputs) {
     if (input.requiresGrad) {
       engine.record(op, inputs, output, attrs);

@@ -1,3 +1,5 @@
+import { shared } from './shared-state.js';
+
 // Device memory (wasm's linear memory, GPU buffers) is invisible to
 // JavaScript's garbage collector: a Tensor object is a few hundred bytes to
 // V8 however many megabytes it holds, so a loop that drops its tensors
@@ -13,10 +15,14 @@ export type GarbageCollector = () => void;
 
 const MIN_CHURN = 256 * 2 ** 20;
 
-let collector: GarbageCollector | null | undefined;
-let churn = 0;
-let threshold = MIN_CHURN;
-let collected = false;
+// Shared by every copy of core in the process (shared-state.ts): one count of the device memory churned.
+const pressure = shared('memoryPressure', () => ({
+  collector: undefined as GarbageCollector | null | undefined,
+  churn: 0,
+  threshold: MIN_CHURN,
+  minChurn: MIN_CHURN,
+  collected: false,
+}));
 
 interface NodeProcess {
   getBuiltinModule?(id: string): unknown;
@@ -52,8 +58,6 @@ export interface GarbageCollectionOptions {
   readonly afterBytes?: number;
 }
 
-let minChurn = MIN_CHURN;
-
 /**
  * Changes how core collects the garbage that device memory leaves behind:
  * turn it off, supply a collector (a browser with `--js-flags=--expose-gc`),
@@ -64,29 +68,29 @@ let minChurn = MIN_CHURN;
  * ```
  */
 export function configureGarbageCollection(options: GarbageCollectionOptions): void {
-  if ('collector' in options) collector = options.collector;
+  if ('collector' in options) pressure.collector = options.collector;
   if (options.afterBytes !== undefined) {
-    minChurn = options.afterBytes;
-    threshold = options.afterBytes;
+    pressure.minChurn = options.afterBytes;
+    pressure.threshold = options.afterBytes;
   }
 }
 
 /** Counts an allocation of `bytes` while `liveBytes` are held in all; collects when enough has been allocated since the last collection. */
 export function noteAllocation(bytes: number, liveBytes: number): void {
-  if (collector === undefined) collector = findCollector();
-  if (collector === null) return;
-  churn += bytes;
-  if (churn < threshold) return;
-  collector();
-  churn = 0;
-  threshold = Math.max(minChurn, liveBytes);
-  collected = true;
+  if (pressure.collector === undefined) pressure.collector = findCollector();
+  if (pressure.collector === null) return;
+  pressure.churn += bytes;
+  if (pressure.churn < pressure.threshold) return;
+  pressure.collector();
+  pressure.churn = 0;
+  pressure.threshold = Math.max(pressure.minChurn, liveBytes);
+  pressure.collected = true;
 }
 
 /** After a collection, waits one macrotask, so the FinalizationRegistry can return what it reclaimed before the caller goes on. */
 export async function settleCollection(): Promise<void> {
-  if (!collected) return;
-  collected = false;
+  if (!pressure.collected) return;
+  pressure.collected = false;
   // Core is built without DOM or Node typings; every JavaScript host has setTimeout.
   const { setTimeout } = globalThis as unknown as { setTimeout(callback: () => void, ms: number): unknown };
   await new Promise<void>((resolve) => { setTimeout(resolve, 0); });

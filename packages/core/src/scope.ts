@@ -1,8 +1,9 @@
+import { shared } from './shared-state.js';
 import type { Tensor } from './tensor.js';
 
 // Stack of open scopes; each collects the tensors created while it is on top.
-const open: Set<Tensor>[] = [];
-const kept = new WeakSet<Tensor>();
+const open = shared('scopes', (): Set<Tensor>[] => []);
+const kept = shared('kept', () => new WeakSet<Tensor>());
 
 /** Called by every new tensor: the innermost open scope takes charge of it. */
 export function adoptIntoScope(tensor: Tensor): void {

@@ -1,6 +1,7 @@
 import type { Backend, BackendBuffer } from './backend.js';
 import { bytesPerElement } from './dtype.js';
 import { noteAllocation } from './memory-pressure.js';
+import { shared } from './shared-state.js';
 import { allocationProbe } from './profiler-hook.js';
 
 /**
@@ -55,8 +56,8 @@ export interface DeviceMemoryCounts {
   bytes: number;
 }
 
-const countsByDevice = new Map<string, DeviceMemoryCounts>();
-const storagesByDevice = new Map<string, Set<Storage>>();
+const countsByDevice = shared('memoryCounts', () => new Map<string, DeviceMemoryCounts>());
+const storagesByDevice = shared('liveStorages', () => new Map<string, Set<Storage>>());
 
 /** The live storages of `device`, for out-of-memory reports. */
 export function liveStorages(device: string): Set<Storage> {

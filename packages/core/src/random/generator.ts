@@ -1,3 +1,4 @@
+import { shared } from '../shared-state.js';
 import { ValueError } from '../errors.js';
 
 /** A generator's whole state: save it in a checkpoint and restore it to continue the same stream. */
@@ -59,7 +60,7 @@ export class Generator {
 }
 
 /** The generator random ops use unless given one. */
-export const defaultGenerator = new Generator(0);
+export const defaultGenerator = shared('defaultGenerator', () => new Generator(0));
 
 /** Seeds the default generator, as `torch.manual_seed`. */
 export function manualSeed(seed: number): void {
