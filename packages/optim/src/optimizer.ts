@@ -1,5 +1,5 @@
 import {
-  DeviceError, DTypeError, formatShape, isFloating, isTensorLike, keep, scope, ShapeError, ValueError, type Tensor,
+  DeviceError, DTypeError, formatShape, isFloating, isTensorLike, keep, ReleasedTensorError, scope, ShapeError, ValueError, type Tensor,
 } from '@fathom/core';
 import { enableGrad, noGrad } from '@fathom/autograd';
 import { checkSerializedTensor, isSerializedTensor, renameKeys, toCamelCase, toSnakeCase, type SerializedTensor } from './state-dict.js';
@@ -200,14 +200,26 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions, S
   step(closure?: () => Tensor): Tensor | undefined {
     const loss = closure === undefined ? undefined : enableGrad(closure);
     noGrad(() => {
-      for (const group of this.paramGroups) {
-        for (const param of group.params) {
+      for (const [g, group] of this.paramGroups.entries()) {
+        for (const [i, param] of group.params.entries()) {
+          // A released parameter has no gradient either: skipping it would train nothing, silently.
+          if (param.isReleased) throw this.releasedParameter(param, i, g);
           const grad = param.grad;
           if (grad !== null) this.stepParameter(param, grad, group);
         }
       }
     });
     return loss;
+  }
+
+  private releasedParameter(param: Tensor, index: number, group: number): ReleasedTensorError {
+    let why = '';
+    try {
+      param.layout();
+    } catch (error) {
+      why = `: ${(error as Error).message}`;
+    }
+    return new ReleasedTensorError(`${this.constructor.name}.step: parameter ${index} of param group ${group} ${formatShape(param.shape)} was released${why}`);
   }
 
   private stepParameter(param: Tensor, grad: Tensor, group: ParamGroup<O>): void {

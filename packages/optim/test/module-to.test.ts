@@ -45,4 +45,11 @@ describe('an optimizer made before Module.to()', () => {
     expect(model.weight.grad!.dtype).toBe('float64');
     expect(Array.from(await model.weight.grad!.data())).toEqual(Array.from(grad));
   });
+
+  it('step() on a released parameter throws, naming it and how it was released', () => {
+    const model = new Linear(2, 1);
+    const optimizer = new SGD(model.parameters(), { lr: 0.1 });
+    model.bias!.dispose();
+    expect(() => optimizer.step()).toThrow(/^SGD\.step: parameter 1 of param group 0 \[1\] was released: tensor \[1\] float32 .* was released by dispose\(\)/);
+  });
 });
