@@ -12,6 +12,8 @@ export interface CreationOptions {
   readonly dtype?: DType;
   /** Default: the default device (see `useDevice`). */
   readonly device?: Device;
+  /** Track gradients from the start, as PyTorch's `requires_grad=True` (float dtypes; needs `useAutograd()`). */
+  readonly requiresGrad?: boolean;
 }
 
 /** {@link CreationOptions} plus the generator random ops draw from (default: the one `manualSeed` seeds). */
@@ -21,6 +23,22 @@ export interface RandomOptions extends CreationOptions {
 
 /** Nested arrays of numbers or booleans, as accepted by {@link tensor}. */
 export type TensorData = number | boolean | readonly TensorData[];
+
+const CREATION_KEYS = ['dtype', 'device', 'requiresGrad'];
+const RANDOM_KEYS = [...CREATION_KEYS, 'generator'];
+
+/** Throws on an option `op` does not take: a misspelt key (`requires_grad`, `dtpye`) would otherwise be ignored. */
+function checkOptions(op: string, options: object, known: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new ValueError(`${op}: unknown option '${key}' (it takes ${known.join(', ')})`);
+  }
+}
+
+/** `out` with gradient tracking on where asked, once its values are in. */
+function finished(out: Tensor, options: CreationOptions): Tensor {
+  if (options.requiresGrad) out.requiresGrad = true;
+  return out;
+}
 
 function empty(shape: Shape, dtype: DType, options: CreationOptions, op: string): Tensor {
   return Tensor.empty(getBackend(options.device), shape, dtype, op);
@@ -73,12 +91,13 @@ function inferData(data: TensorData, shape: number[], values: number[], depth: n
  * ```
  */
 export function tensor(data: TensorData | ArrayLike<number>, options: CreationOptions & { readonly shape?: Shape } = {}): Tensor {
+  checkOptions('tensor', options, [...CREATION_KEYS, 'shape']);
   if (ArrayBuffer.isView(data)) {
     const values = data as unknown as ArrayLike<number>;
     const shape = options.shape ?? [values.length];
     if (sizeOf(shape) !== values.length) throw new ShapeError(`tensor: ${values.length} values do not fill shape ${formatShape(shape)}`);
     const dtype = options.dtype ?? (data instanceof Float64Array ? 'float64' : data instanceof Int32Array ? 'int32' : data instanceof Uint8Array ? 'bool' : 'float32');
-    return fromValues(values, shape, dtype, options, 'tensor');
+    return finished(fromValues(values, shape, dtype, options, 'tensor'), options);
   }
   const shape: number[] = [];
   const values: number[] = [];
@@ -90,15 +109,16 @@ export function tensor(data: TensorData | ArrayLike<number>, options: CreationOp
     throw new ShapeError(`tensor: ${values.length} values do not fill shape ${formatShape(options.shape)}`);
   }
   const inferred: DType = state.sawNumber || values.length === 0 ? 'float32' : 'bool';
-  return fromValues(values, options.shape ?? shape, options.dtype ?? inferred, options, 'tensor');
+  return finished(fromValues(values, options.shape ?? shape, options.dtype ?? inferred, options, 'tensor'), options);
 }
 
 /** A tensor of `shape` filled with `value`. */
 export function full(shape: Shape, value: number, options: CreationOptions = {}): Tensor {
   checkShape('full', shape);
+  checkOptions('full', options, CREATION_KEYS);
   const out = empty(shape, options.dtype ?? 'float32', options, 'full');
   if (value !== 0) out.backend.kernels.fill(out.storage.buffer, value);
-  return out;
+  return finished(out, options);
 }
 
 /** A tensor of `shape` filled with zeros. */
@@ -117,6 +137,7 @@ export const fullLike = (x: Tensor, value: number, options: CreationOptions = {}
  * arguments give int32, as in PyTorch.
  */
 export function arange(start: number, end?: number, step = 1, options: CreationOptions = {}): Tensor {
+  checkOptions('arange', options, CREATION_KEYS);
   const [from, to] = end === undefined ? [0, start] : [start, end];
   if (step === 0 || !Number.isFinite(step)) throw new ValueError(`arange: step must be finite and nonzero, got ${step}`);
   if (!Number.isFinite(from) || !Number.isFinite(to)) throw new ValueError(`arange: bounds must be finite, got ${from} and ${to}`);
@@ -125,36 +146,39 @@ export function arange(start: number, end?: number, step = 1, options: CreationO
   const dtype = options.dtype ?? ([from, to, step].every(Number.isInteger) ? 'int32' : 'float32');
   const values = new Float64Array(count);
   for (let i = 0; i < count; i++) values[i] = from + i * step;
-  return fromValues(values, [count], dtype, options, 'arange');
+  return finished(fromValues(values, [count], dtype, options, 'arange'), options);
 }
 
 /** `steps` evenly spaced values from `start` to `end` inclusive. */
 export function linspace(start: number, end: number, steps: number, options: CreationOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new ValueError(`linspace: steps must be a non-negative integer, got ${steps}`);
+  checkOptions('linspace', options, CREATION_KEYS);
   const values = new Float64Array(steps);
   const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
   // Fill the second half from the end, as PyTorch does, so the last value is exactly `end`.
   for (let i = 0; i < steps; i++) values[i] = i < steps / 2 ? start + i * delta : end - (steps - 1 - i) * delta;
-  return fromValues(values, [steps], options.dtype ?? 'float32', options, 'linspace');
+  return finished(fromValues(values, [steps], options.dtype ?? 'float32', options, 'linspace'), options);
 }
 
 /** An `n × m` matrix with ones on the diagonal (`m` defaults to `n`). */
 export function eye(n: number, m = n, options: CreationOptions = {}): Tensor {
   checkShape('eye', [n, m]);
+  checkOptions('eye', options, CREATION_KEYS);
   const values = new Float64Array(n * m);
   for (let i = 0; i < Math.min(n, m); i++) values[i * m + i] = 1;
-  return fromValues(values, [n, m], options.dtype ?? 'float32', options, 'eye');
+  return finished(fromValues(values, [n, m], options.dtype ?? 'float32', options, 'eye'), options);
 }
 
 function random(op: string, shape: Shape, distribution: 'uniform' | 'normal', a: number, b: number, options: RandomOptions): Tensor {
   checkShape(op, shape);
+  checkOptions(op, options, RANDOM_KEYS);
   const dtype = options.dtype ?? 'float32';
   if (!isFloating(dtype)) throw new DTypeError(`${op}: dtype must be float32 or float64, got ${dtype}`);
   const generator = options.generator ?? defaultGenerator;
   const out = empty(shape, dtype, options, op);
   const offset = generator.reserve(sizeOf(shape));
   out.backend.kernels.randomFill(out.storage.buffer, { distribution, seed: generator.key, offset, a, b });
-  return out;
+  return finished(out, options);
 }
 
 /** Uniform samples from [0, 1), reproducible from `manualSeed` on every backend. */
@@ -171,17 +195,19 @@ export function randint(low: number, high: number, shape: Shape, options: Random
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
     throw new ValueError(`randint: needs integers low < high, got ${low} and ${high}`);
   }
-  const u = random('randint', shape, 'uniform', 0, 1, { ...options, dtype: 'float64', device: 'cpu' });
+  checkOptions('randint', options, RANDOM_KEYS);
+  const u = random('randint', shape, 'uniform', 0, 1, { generator: options.generator, dtype: 'float64', device: 'cpu' });
   const values = u.dataSync();
   u.dispose();
   const ints = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) ints[i] = low + Math.floor(values[i] * (high - low));
-  return fromValues(ints, shape, options.dtype ?? 'int32', options, 'randint');
+  return finished(fromValues(ints, shape, options.dtype ?? 'int32', options, 'randint'), options);
 }
 
 /** A random permutation of `0 … n−1` (int32), drawn on the host so it is the same on every device. */
 export function randperm(n: number, options: RandomOptions = {}): Tensor {
   checkShape('randperm', [n]);
+  checkOptions('randperm', options, RANDOM_KEYS);
   const generator = options.generator ?? defaultGenerator;
   const [k0, k1] = generator.key;
   const offset = generator.reserve(n);
@@ -193,12 +219,13 @@ export function randperm(n: number, options: RandomOptions = {}): Tensor {
     const j = Math.floor(randomAt('uniform', k0, k1, offset + i, words) * (i + 1));
     [order[i], order[j]] = [order[j], order[i]];
   }
-  return fromValues(order, [n], options.dtype ?? 'int32', options, 'randperm');
+  return finished(fromValues(order, [n], options.dtype ?? 'int32', options, 'randperm'), options);
 }
 
 /** Samples 1 with probability `p` (a tensor of probabilities, as `torch.bernoulli`), else 0, in `p`'s dtype and device. */
 export function bernoulli(p: Tensor, options: { readonly generator?: Generator } = {}): Tensor {
   if (!isFloating(p.dtype)) throw new DTypeError(`bernoulli: probabilities must be float, got ${p.dtype}`);
+  checkOptions('bernoulli', options, ['generator']);
   const u = random('bernoulli', p.shape, 'uniform', 0, 1, { dtype: p.dtype, device: p.device, generator: options.generator });
   const hits = u.lt(p);
   const out = hits.cast(p.dtype);
