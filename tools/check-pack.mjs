@@ -10,6 +10,12 @@
 // packed with `pnpm pack`, all tarballs are installed together into an empty
 // folder with npm (so @fathom dependencies among them resolve to the
 // tarballs), and each entry point is imported in a fresh Node process.
+//
+// The packages under examples/ are installed there too, packed with npm as an
+// outside author's package would be (they are not workspace members and take
+// @fathom/core by a version range), and each one's `npm test` runs against the
+// tarball-installed packages: examples/counting-backend passes the backend
+// conformance kit through its one runConformance call this way.
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +27,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // An import that takes longer than this has hung, most likely on a handle
 // (worker, device, timer) opened as a side effect of importing.
 const IMPORT_TIMEOUT_MS = 60_000;
+// An example's whole test (the conformance kit takes ~5 s on one backend).
+const EXAMPLE_TEST_TIMEOUT_MS = 300_000;
 
 const readJson = (path) => JSON.parse(readFileSync(path, 'utf8'));
 const failures = [];
@@ -32,6 +40,46 @@ function publishablePackages() {
     .filter((entry) => entry.isDirectory() && existsSync(join(base, entry.name, 'package.json')))
     .map((entry) => ({ dir: join(base, entry.name), manifest: readJson(join(base, entry.name, 'package.json')) }))
     .filter(({ manifest }) => manifest.private !== true);
+}
+
+/** The example packages under examples/: outside the workspace, tested as installed from the tarballs. */
+function examplePackages() {
+  const base = join(root, 'examples');
+  if (!existsSync(base)) return [];
+  return readdirSync(base, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(base, entry.name, 'package.json')))
+    .map((entry) => ({ dir: join(base, entry.name), where: `examples/${entry.name}`, manifest: readJson(join(base, entry.name, 'package.json')) }));
+}
+
+/** Packs, installs beside the tarballs and tests each example; returns the seconds it took. */
+function testExamples(examples, consumer) {
+  const started = performance.now();
+  for (const { where, manifest } of examples) {
+    console.log(`check-pack: ${where} (${manifest.name}), installed from its tarball`);
+    const installedDir = join(consumer, 'node_modules', ...manifest.name.split('/'));
+    const nested = join(installedDir, 'node_modules', '@fathom');
+    if (existsSync(nested)) {
+      fail(`${where}: npm installed its own copy of ${readdirSync(nested).map((n) => `@fathom/${n}`).join(', ')} instead of the packed one (does its range still match?)`);
+      continue;
+    }
+    if (!manifest.scripts?.test) {
+      fail(`${where}: package.json has no "test" script`);
+      continue;
+    }
+    const result = spawnSync('npm', ['test', '--silent'], {
+      cwd: installedDir, encoding: 'utf8', timeout: EXAMPLE_TEST_TIMEOUT_MS, env: { ...process.env, NO_COLOR: '1' },
+    });
+    const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
+    // node --test's spec reporter ends with "ℹ tests N", "ℹ pass N", … and, on failure, the failing tests again.
+    const summary = (name) => output.match(new RegExp(`^ℹ ${name} (\\d+)`, 'm'))?.[1];
+    if (result.error?.code === 'ETIMEDOUT') fail(`${where}: npm test did not finish within ${EXAMPLE_TEST_TIMEOUT_MS / 1000} s`);
+    else if (result.status !== 0) {
+      const failing = output.indexOf('failing tests:');
+      const shown = (failing >= 0 ? output.slice(failing) : output).trim().split('\n').slice(0, 60).join('\n');
+      fail(`${where}: npm test failed (${summary('fail') ?? '?'} of ${summary('tests') ?? '?'} tests):\n${shown.replace(/^/gm, '      ')}`);
+    } else console.log(`  ok   npm test: ${summary('pass') ?? '?'} of ${summary('tests') ?? '?'} tests passed`);
+  }
+  return (performance.now() - started) / 1000;
 }
 
 /** Every path an exports map points at, through nested conditions. */
@@ -80,6 +128,16 @@ function main() {
         if (!peer.startsWith('@fathom/')) peers[peer] ??= range;
       }
     }
+    // Examples are packed with npm, as their authors outside this workspace would.
+    const examples = examplePackages();
+    const packStarted = performance.now();
+    for (const { dir, where, manifest } of examples) {
+      const output = execFileSync('npm', ['pack', '--json', '--pack-destination', tarballDir], { cwd: dir, encoding: 'utf8' });
+      const [packed] = JSON.parse(output.slice(output.indexOf('[')));
+      dependencies[manifest.name] = `file:${resolve(tarballDir, packed.filename)}`;
+      console.log(`  ${where} (${manifest.name}@${manifest.version}): ${packed.files.length} files`);
+    }
+    const examplePackSeconds = (performance.now() - packStarted) / 1000;
 
     writeFileSync(join(consumer, 'package.json'), JSON.stringify({
       name: 'fathom-pack-check',
@@ -94,6 +152,7 @@ function main() {
     if (install.status !== 0) {
       console.error(install.stdout, install.stderr);
       console.error('check-pack: npm install of the packed tarballs failed');
+      if (examples.length > 0) console.error(`check-pack: if an example's peer range no longer matches a packed version, update ${examples.map((e) => `${e.where}/package.json`).join(', ')}`);
       return 1;
     }
 
@@ -137,6 +196,11 @@ function main() {
         }
         else console.log(`  ok   import('${specifier}'): ${result.stdout.trim()} exports`);
       }
+    }
+
+    if (examples.length > 0) {
+      const seconds = examplePackSeconds + testExamples(examples, consumer);
+      console.log(`check-pack: ${examples.length} example(s) packed and tested in ${seconds.toFixed(1)} s`);
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
