@@ -44,12 +44,16 @@ const collectGarbage = (() => {
 
 /** Live tensors and backend bytes once everything unreachable has been collected and its buffers returned. */
 async function settled(device: Device): Promise<Reading> {
-  // FinalizationRegistry callbacks run in later tasks, a batch at a time: collect until the count stops falling.
-  let before = Infinity;
-  for (let round = 0; round < 10 && memoryStats(device).tensors < before; round++) {
-    before = memoryStats(device).tensors;
+  // FinalizationRegistry callbacks run in later tasks, a batch at a time, and sometimes not in the
+  // very next one (seen on webgpu under CI's load): collect until the count has held for three
+  // rounds in a row, at most 30 rounds. A leak keeps its tensors reachable however long this waits.
+  let previous = -1;
+  for (let round = 0, steady = 0; round < 30 && steady < 3; round++) {
     collectGarbage();
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const now = memoryStats(device).tensors;
+    steady = now === previous ? steady + 1 : 0;
+    previous = now;
   }
   const { tensors, backendBytes } = memoryStats(device);
   return { tensors, backendBytes, holders: JSON.stringify(memoryHolders(device, 30)) };
