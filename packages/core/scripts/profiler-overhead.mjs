@@ -16,7 +16,7 @@ cpSync(dist, copies.with, { recursive: true });
 cpSync(dist, copies.without, { recursive: true });
 const storage = join(copies.without, 'storage.js');
 const source = readFileSync(storage, 'utf8');
-const stripped = source.replace(/\n\s*if \(allocationProbe !== null\)\s*\n?\s*allocationProbe\([^)]*\);/, '');
+const stripped = source.replace(/\n\s*const probe = allocationHook\.probe;\s*\n\s*if \(probe !== null\)\s*\n?\s*probe\([^)]*\);/, '');
 if (stripped === source) throw new Error(`profiler-overhead: no allocation hook found in ${storage}; has storage.ts changed?`);
 writeFileSync(storage, stripped);
 

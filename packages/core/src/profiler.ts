@@ -2,7 +2,8 @@ import type { Backend, BackendBuffer, Kernels } from './backend.js';
 import { getBackend, registeredDevices } from './device.js';
 import { ValueError } from './errors.js';
 import { ProfileResult, type ProfileAllocation, type ProfileEvent } from './profile-result.js';
-import { setAllocationProbe } from './profiler-hook.js';
+import { allocationHook } from './profiler-hook.js';
+import { shared } from './shared-state.js';
 import type { Storage } from './storage.js';
 
 // Which arguments of each kernel it writes: the buffers whose allocation the
@@ -150,17 +151,18 @@ class Recorder {
   }
 }
 
-let recorder: Recorder | null = null;
-let running = 0;
+// One recording per process, whichever copy of core started it (see shared-state.ts).
+const recording = shared('profiler', () => ({ recorder: null as Recorder | null, running: 0 }));
 
 function startRecording(): { recorder: Recorder; firstEvent: number; firstAllocation: number; start: number } {
-  if (recorder === null) {
+  if (recording.recorder === null) {
     const started = new Recorder();
-    recorder = started;
-    setAllocationProbe((storage) => started.allocate(storage));
+    recording.recorder = started;
+    allocationHook.probe = (storage) => started.allocate(storage);
     for (const device of registeredDevices()) started.instrument(getBackend(device));
   }
-  running++;
+  recording.running++;
+  const recorder = recording.recorder;
   return { recorder, firstEvent: recorder.events.length, firstAllocation: recorder.allocations.length, start: now() };
 }
 
@@ -178,10 +180,10 @@ function stopRecording<T>(session: ReturnType<typeof startRecording>, value: T, 
     asyncDevices: from.backends().filter((backend) => !backend.capabilities.syncRead).map((backend) => backend.name),
     uninstrumented: [...new Set([...from.uninstrumented].map((backend) => backend.name))],
   });
-  if (--running === 0) {
+  if (--recording.running === 0) {
     from.restore();
-    setAllocationProbe(null);
-    recorder = null;
+    allocationHook.probe = null;
+    recording.recorder = null;
   }
   return result;
 }

@@ -2,7 +2,7 @@ import type { Backend, BackendBuffer } from './backend.js';
 import { bytesPerElement } from './dtype.js';
 import { noteAllocation } from './memory-pressure.js';
 import { shared } from './shared-state.js';
-import { allocationProbe } from './profiler-hook.js';
+import { allocationHook } from './profiler-hook.js';
 
 /**
  * One buffer on a backend, shared by every tensor that views it. Counted
@@ -23,7 +23,8 @@ export class Storage {
     counts.storages++;
     counts.bytes += this.bytes;
     noteAllocation(this.bytes, counts.bytes);
-    if (allocationProbe !== null) allocationProbe(this);
+    const probe = allocationHook.probe;
+    if (probe !== null) probe(this);
   }
 
   /** Adds one reference (a new tensor viewing this storage, made by `madeBy`). */
