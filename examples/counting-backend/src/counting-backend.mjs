@@ -1,9 +1,9 @@
 // @ts-check
-import { createCpuBackend } from '@fathom/core';
+import { createCpuBackend } from '@fathom/core/backend';
 
 /**
- * @typedef {import('@fathom/core').Backend} Backend
- * @typedef {import('@fathom/core').Kernels} Kernels
+ * @typedef {import('@fathom/core/backend').Backend} Backend
+ * @typedef {import('@fathom/core/backend').Kernels} Kernels
  * @typedef {Backend & {
  *   counts(): Record<string, number>,
  *   resetCounts(): void,

@@ -7,7 +7,8 @@
 // describe/it/beforeAll/afterAll (vitest's, jest's, mocha's, node:test's).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createCpuBackend, matmul, registerBackend, tensor, unregisterBackend } from '@fathom/core';
+import { matmul, registerBackend, tensor, unregisterBackend } from '@fathom/core';
+import { createCpuBackend } from '@fathom/core/backend';
 import { runConformance, TOLERANCES } from '@fathom/core/testing';
 import { countingBackend } from '../src/counting-backend.mjs';
 

@@ -1,4 +1,5 @@
-import { gradientEngine, isFloating, ValueError, type Shape, type Tensor } from '@fathom/core';
+import { isFloating, ValueError, type Shape, type Tensor } from '@fathom/core';
+import { gradientEngine } from '@fathom/core/backend';
 import { recordNode } from './engine.js';
 import type { GradientFormula } from './formula.js';
 import { isGradEnabled, noGrad } from './grad-mode.js';

@@ -1,10 +1,10 @@
 import {
-  add, formatShape, isFloating, keep, onesLike, scope, ShapeError, ValueError, zeros,
-  type BackwardOptions, type GradHook, type GradientEngine, type Tensor,
+  add, formatShape, isFloating, keep, onesLike, scope, ShapeError, ValueError, zeros, type BackwardOptions, type GradHook, type Tensor,
 } from '@fathom/core';
-import type { BackwardContext, GradientFormula } from './formula.js';
+import type { GradientEngine, RecordedOp, RecordedOps } from '@fathom/core/backend';
+import type { BackwardContext, FormulaTable, RecordedFormula } from './formula.js';
 import { reportAnomaly } from './anomaly.js';
-import { formulas } from './gradients/index.js';
+import { formulaTable } from './gradients/index.js';
 import { isGradEnabled, noGrad } from './grad-mode.js';
 import { GraphNode } from './graph-node.js';
 import { runPostAccumulateGradHooks } from './post-accumulate-grad-hook.js';
@@ -31,7 +31,7 @@ function accumulateInto(tensor: Tensor, grad: Tensor): void {
  * owns (zeros, or a copy of what a formula handed over, which may be shared).
  */
 function addIntoWindow(
-  node: GraphNode, inputNode: GraphNode, grad: Tensor, viewOf: NonNullable<GradientFormula['viewOf']>, context: BackwardContext,
+  node: GraphNode, inputNode: GraphNode, grad: Tensor, viewOf: NonNullable<RecordedFormula['viewOf']>, context: BackwardContext<never>,
   pending: Map<GraphNode, Tensor>, owned: Set<Tensor>,
 ): void {
   reportAnomaly('backward', node.op, [grad], [grad]);
@@ -92,8 +92,7 @@ function checkGradient(node: GraphNode, index: number, grad: Tensor): Tensor {
  * until backward has passed the node.
  */
 export function recordNode(
-  op: string, formula: GradientFormula | undefined, inputs: readonly Tensor[], output: Tensor,
-  attrs: Readonly<Record<string, unknown>>, save: readonly Tensor[],
+  op: string, formula: RecordedFormula | undefined, inputs: readonly Tensor[], output: Tensor, attrs: unknown, save: readonly Tensor[],
 ): void {
   const saved = noGrad(() => save.map((t) => keep(t.detach())));
   const node = new GraphNode(
@@ -115,10 +114,12 @@ export function recordNode(
 export const engine: GradientEngine = {
   isRecording: isGradEnabled,
 
-  record(op, inputs, output, attrs) {
+  record<K extends RecordedOp>(op: K, inputs: readonly Tensor[], output: Tensor, attrs: RecordedOps[K]) {
     if (!isFloating(output.dtype)) return;
-    const formula = formulas.get(op);
-    recordNode(op, formula, inputs, output, attrs, noGrad(() => formula?.save?.({ inputs, output, attrs }) ?? []));
+    // null for the ops that write bool (let go above); undefined for an op that a newer copy of core
+    // records and this table predates: backward() then names it.
+    const formula: FormulaTable[K] | undefined = formulaTable[op];
+    recordNode(op, formula ?? undefined, inputs, output, attrs, noGrad(() => formula?.save?.({ inputs, output, attrs }) ?? []));
   },
 
   backward(root: Tensor, gradient: Tensor | undefined, options: BackwardOptions) {
@@ -153,11 +154,12 @@ export const engine: GradientEngine = {
         if (!node.formula) throw new ValueError(`backward: no gradient formula for op '${node.op}'`);
         const grad = runHooks(node.hooks, incoming);
         if (node.retainedOn) accumulateInto(node.retainedOn, grad);
-        const context = {
+        const context: BackwardContext<never> = {
           inputShapes: node.inputShapes,
           inputDTypes: node.inputs.map((t) => t.dtype),
           outputShape: node.outputShape,
-          attrs: node.attrs,
+          // The attributes recorded beside this node's formula, of the type it reads (see recordNode).
+          attrs: node.attrs as never,
           saved: node.saved,
           needsGrad: node.needsGrad,
         };

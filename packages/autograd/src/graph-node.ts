@@ -1,5 +1,5 @@
 import type { DType, GradHook, GradNode, Shape, Tensor } from '@fathom/core';
-import type { GradientFormula } from './formula.js';
+import type { RecordedFormula } from './formula.js';
 
 /** One recorded op in the graph: what backward needs to send gradients to its inputs. */
 export class GraphNode implements GradNode {
@@ -12,14 +12,15 @@ export class GraphNode implements GradNode {
 
   constructor(
     readonly op: string,
-    readonly formula: GradientFormula | undefined,
+    readonly formula: RecordedFormula | undefined,
     /** The op's inputs (their storage may be released; only their graph links and grads are used). */
     readonly inputs: readonly Tensor[],
     /** Each input's own node, null for leaves and for inputs that need no grad. */
     readonly inputNodes: readonly (GraphNode | null)[],
     readonly needsGrad: readonly boolean[],
     readonly saved: readonly Tensor[],
-    readonly attrs: Readonly<Record<string, unknown>>,
+    /** What the op recorded, of the type `formula` reads (core's `RecordedOps[op]`; `{}` for a custom function). */
+    readonly attrs: unknown,
     readonly outputShape: Shape,
     readonly outputDType: DType,
   ) {}

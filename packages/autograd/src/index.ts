@@ -6,6 +6,6 @@ export { detectAnomaly } from './anomaly.js';
 export { customFunction, type CustomFunctionDefinition, type CustomForwardResult, type CustomBackwardContext } from './custom-function.js';
 export { registerPostAccumulateGradHook, type PostAccumulateGradHook } from './post-accumulate-grad-hook.js';
 export { sumToShape } from './reduce-to-shape.js';
-export { formulas } from './gradients/index.js';
-export type { GradientFormula, ForwardContext, BackwardContext } from './formula.js';
+export { formulas, formulaTable } from './gradients/index.js';
+export type { GradientFormula, ForwardContext, BackwardContext, FormulaTable, FormulaFamily, RecordedFormula } from './formula.js';
 export { toDot, toSvg, type DotOptions } from './graph-dot.js';

@@ -1,4 +1,4 @@
-import { gradientEngine, installGradientEngine, type GradientEngine } from '@fathom/core';
+import { gradientEngine, installGradientEngine, type GradientEngine } from '@fathom/core/backend';
 import { engine } from './engine.js';
 
 /**

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { createCpuBackend } from '@fathom/core';
+import { createCpuBackend } from '@fathom/core/backend';
 import { runGradientConformance } from '../src/testing/index.js';
 
 // The cross-backend check run on a second CPU backend in float32: every other

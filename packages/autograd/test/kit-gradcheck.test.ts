@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { installGradientEngine, isFloating, tensor, type Tensor } from '@fathom/core';
+import { isFloating, tensor, type Tensor } from '@fathom/core';
+import { installGradientEngine } from '@fathom/core/backend';
 import type { SampleInput } from '@fathom/core/testing';
 import { differentiableSamples } from '../src/testing/index.js';
 import { formulas, gradcheck, noGrad, useAutograd } from '../src/index.js';

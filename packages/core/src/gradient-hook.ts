@@ -1,3 +1,4 @@
+import type { NoAttrs, RecordedOp, RecordedOps } from './recorded-ops.js';
 import { shared } from './shared-state.js';
 import type { Tensor } from './tensor.js';
 
@@ -24,8 +25,8 @@ export type GradHook = (grad: Tensor) => Tensor | void;
 export interface GradientEngine {
   /** Whether ops are being recorded now (false inside `noGrad`). */
   isRecording(): boolean;
-  /** Called after an op whose inputs include a tensor that requires grad. */
-  record(op: string, inputs: readonly Tensor[], output: Tensor, attrs: Readonly<Record<string, unknown>>): void;
+  /** Called after an op whose inputs include a tensor that requires grad, with the attributes {@link RecordedOps} declares for it. */
+  record<K extends RecordedOp>(op: K, inputs: readonly Tensor[], output: Tensor, attrs: RecordedOps[K]): void;
   /** Runs reverse mode from `root`. */
   backward(root: Tensor, gradient: Tensor | undefined, options: BackwardOptions): void;
   /** Makes a non-leaf tensor keep its `.grad`. */
@@ -62,14 +63,26 @@ export function withoutRecording<T>(fn: () => T): T {
   }
 }
 
-/** Reports a finished op to the gradient engine when one of its inputs requires grad. */
-export function recordOp(op: string, inputs: readonly Tensor[], output: Tensor, attrs: Readonly<Record<string, unknown>> = {}): Tensor {
+/**
+ * The attributes argument of {@link recordOp}: required, except for the ops
+ * that record none ({@link NoAttrs}), which may leave it out.
+ */
+export type RecordedAttrsArgument<K extends RecordedOp> = RecordedOps[K] extends NoAttrs ? [attrs?: RecordedOps[K]] : [attrs: RecordedOps[K]];
+
+/**
+ * Reports a finished op to the gradient engine when one of its inputs
+ * requires grad. `op` must be declared in {@link RecordedOps} and `attrs`
+ * must have the type it declares, so every recorded op has a known set of
+ * attributes for its gradient formula.
+ */
+export function recordOp<K extends RecordedOp>(op: K, inputs: readonly Tensor[], output: Tensor, ...[attrs]: RecordedAttrsArgument<K>): Tensor {
   output.attributeTo(op);
   const engine = hook.engine;
   if (engine === null || hook.paused > 0 || !engine.isRecording()) return output;
   for (const input of inputs) {
     if (input.requiresGrad) {
-      engine.record(op, inputs, output, attrs);
+      // Left out only where RecordedOps declares NoAttrs, for which {} is the value.
+      engine.record(op, inputs, output, attrs ?? ({} as RecordedOps[K]));
       break;
     }
   }

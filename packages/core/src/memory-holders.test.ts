@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeMemoryHolders, formatBytes, memoryHolders, memoryStats, ones, scope, zeros } from './index.js';
+import { describeMemoryHolders, formatBytes } from './backend-entry.js';
+import { memoryHolders, memoryStats, ones, scope, zeros } from './index.js';
 
 describe('memoryHolders', () => {
   it('groups live storages by the op that made them, largest first; views add nothing and released storages leave', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coversBuffer, type BackendBuffer, type View } from '../src/index.js';
+import { coversBuffer, type BackendBuffer, type View } from '../src/backend-entry.js';
 
 const buffer = (length: number): BackendBuffer => ({ dtype: 'float32', length }) as BackendBuffer;
 const view = (length: number, shape: number[], strides: number[], offset = 0): View => ({ buffer: buffer(length), shape, strides, offset });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { BACKEND_API_VERSION, createCpuBackend } from '../src/backend-entry.js';
 import {
-  BACKEND_API_VERSION, createCpuBackend, defaultDevice, DeviceError, getBackend, isFathomError, registerBackend, registeredDevices,
-  tensor, unregisterBackend, useDevice, zeros, type Backend,
+  defaultDevice, DeviceError, getBackend, isFathomError, registerBackend, registeredDevices, tensor, unregisterBackend, useDevice, zeros, type Backend,
 } from '../src/index.js';
 
 // A second CPU backend under another name stands in for a GPU: same kernels, separate memory.

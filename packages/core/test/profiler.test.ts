@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { createCpuBackend } from '../src/backend-entry.js';
 import {
-  createCpuBackend, getBackend, profile, profileAsync, Profiler, tensor, ValueError, type Backend, type ChromeTraceEvent, type ProfileResult, Tensor,
+  getBackend, profile, profileAsync, Profiler, tensor, ValueError, type Backend, type ChromeTraceEvent, type ProfileResult, Tensor,
 } from '../src/index.js';
 
 // (2, 3) @ (3, 4) + (4,) → relu → sum: four kernels, no temporaries.

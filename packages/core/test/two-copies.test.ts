@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import * as firstBackend from '../src/backend-entry.js';
 import * as first from '../src/index.js';
 
 // A package manager may install two copies of @fathom/core (mismatched versions, nested
@@ -13,6 +14,7 @@ const built = fileURLToPath(new URL('../dist', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'fathom-core-copy-'));
 cpSync(built, join(dir, 'dist'), { recursive: true });
 const second = (await import(pathToFileURL(join(dir, 'dist', 'index.js')).href)) as typeof first;
+const secondBackend = (await import(pathToFileURL(join(dir, 'dist', 'backend-entry.js')).href)) as typeof firstBackend;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('two copies of @fathom/core in one process', () => {
@@ -23,27 +25,27 @@ describe('two copies of @fathom/core in one process', () => {
 
   it('share one gradient engine: installed through one, used by tensors of the other', () => {
     const recorded: string[] = [];
-    const engine: first.GradientEngine = {
+    const engine: firstBackend.GradientEngine = {
       isRecording: () => true,
       record: (op) => { recorded.push(op); },
       backward: () => undefined,
       retainGrad: () => undefined,
       registerHook: () => () => undefined,
     };
-    const previous = first.installGradientEngine(engine);
+    const previous = firstBackend.installGradientEngine(engine);
     try {
-      expect(second.gradientEngine()).toBe(engine);
+      expect(secondBackend.gradientEngine()).toBe(engine);
       const w = second.randn([2, 2]);
       w.requiresGrad = true; // needs an engine: this threw "no gradient engine is installed" with split state
       w.mul(2);
       expect(recorded).toEqual(['mul']);
     } finally {
-      first.installGradientEngine(previous);
+      firstBackend.installGradientEngine(previous);
     }
   });
 
   it('share the device registry and the default device', async () => {
-    const backend = { ...first.createCpuBackend(), name: 'cpu-copy' };
+    const backend = { ...firstBackend.createCpuBackend(), name: 'cpu-copy' };
     first.registerBackend(backend);
     try {
       expect(second.registeredDevices()).toContain('cpu-copy');

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCpuBackend, isFathomError, registerBackend, tensor, unregisterBackend, type Backend } from '@fathom/core';
+import { isFathomError, registerBackend, tensor, unregisterBackend, type Backend } from '@fathom/core';
+import { createCpuBackend } from '@fathom/core/backend';
 import { DataLoader } from './data-loader.js';
 import { LabeledTensorDataset } from './labeled-tensor-dataset.js';
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cat, createCpuBackend, isFathomError, manualSeed, randn, registerBackend, tensor, unregisterBackend, type Backend, type Tensor } from '@fathom/core';
+import { cat, isFathomError, manualSeed, randn, registerBackend, tensor, unregisterBackend, type Backend, type Tensor } from '@fathom/core';
+import { createCpuBackend } from '@fathom/core/backend';
 import { gradcheck, noGrad } from '@fathom/autograd';
 import { BatchNorm1d, BatchNorm2d, Conv2d, Module, ReLU, Sequential } from '@fathom/layers';
 import type { CommunicationBuffer, ReduceOp } from './communicator.js';

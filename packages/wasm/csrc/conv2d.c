@@ -5,17 +5,12 @@
 // convolution uses the input planes as cols directly. Images (and groups) are
 // spread over the threads when there are enough of them, each thread with its
 // own column buffer; otherwise one image at a time with the GEMM split.
+// 3×3 stride-1 convolutions with enough channels go through Winograd's
+// F(2×2, 3×3) instead (winograd.c), forward and input gradient.
 #include "gemm.h"
+#include "winograd.h"
 
-typedef struct {
-  int batch, inChannels, inHeight, inWidth, outChannels, outHeight, outWidth;
-  int kernelHeight, kernelWidth, strideHeight, strideWidth, padHeight, padWidth, dilationHeight, dilationWidth, groups;
-} ConvGeometry;
-
-static void read_geometry(Params* p, ConvGeometry* g) {
-  i32* fields = (i32*)g;
-  for (int i = 0; i < 16; i++) fields[i] = next_int(p);
-}
+// ConvGeometry (core's Conv2dParams) is generated in abi.h.
 
 INLINE int ceil_div(int a, int b) {
   // b > 0; rounds toward +∞ for either sign of a.
@@ -119,10 +114,13 @@ typedef struct {
 } ConvJob;
 
 static void setup(ConvJob* j, Params* p) {
-  read_geometry(p, &j->g);
-  j->x = (const float*)(uintptr_t)next_address(p);
-  j->weight = (const float*)(uintptr_t)next_address(p);
-  j->out = (float*)(uintptr_t)next_address(p);
+  // The three kernels share one argument block (src/abi.ts).
+  Conv2dArguments args;
+  read_conv2d_arguments(p->ints, p->floats, &args);
+  j->g = args.geometry;
+  j->x = (const float*)args.x;
+  j->weight = (const float*)args.weight;
+  j->out = (float*)args.out;
   const ConvGeometry* g = &j->g;
   j->groupIn = g->inChannels / g->groups;
   j->groupOut = g->outChannels / g->groups;
@@ -138,6 +136,29 @@ static void setup(ConvJob* j, Params* p) {
 static int spread_units(int units) {
   int threads = thread_count();
   return threads > 1 && (units >= 2 * threads || units % threads == 0);
+}
+
+// ---------------------------------------------------------------------------
+// Winograd F(2×2, 3×3): whether it applies to (and pays for) this geometry,
+// forward or input gradient, and its description if so. The input gradient
+// of a 3×3 stride-1 convolution padded by p is a 3×3 stride-1 convolution of
+// gradOut padded by 2 − p with the flipped, transposed weights.
+
+static int winograd_geometry(const ConvGeometry* g, int inputGrad, WinogradConv* w) {
+  if (g->kernelHeight != 3 || g->kernelWidth != 3 || g->strideHeight != 1 || g->strideWidth != 1 ||
+      g->dilationHeight != 1 || g->dilationWidth != 1) {
+    return 0;
+  }
+  WinogradConv c = {g->batch, g->inChannels, g->outChannels, g->groups, g->inHeight, g->inWidth,
+                    g->outHeight, g->outWidth, g->padHeight, g->padWidth, 0};
+  if (inputGrad) {
+    WinogradConv t = {g->batch, g->outChannels, g->inChannels, g->groups, g->outHeight, g->outWidth,
+                      g->inHeight, g->inWidth, 2 - g->padHeight, 2 - g->padWidth, 1};
+    c = t;
+  }
+  if (!winograd_pays(&c)) return 0;
+  *w = c;
+  return 1;
 }
 
 // ---------------------------------------------------------------------------
@@ -268,6 +289,11 @@ EXPORT(fathom_conv2d) int fathom_conv2d(const i32* ints, const double* floats) {
   setup(&j, &p);
   int units = j.g.batch * j.g.groups;
   if (units == 0 || j.outPlane == 0 || j.groupOut == 0) return OK;
+  WinogradConv winograd;
+  if (winograd_geometry(&j.g, 0, &winograd)) {
+    winograd_conv3x3(&winograd, j.x, j.weight, j.out);
+    return OK;
+  }
   if (merge_images(&j)) {
     run_merged(&j, MERGED_FORWARD);
     return OK;
@@ -318,6 +344,11 @@ EXPORT(fathom_conv2d_input_grad) int fathom_conv2d_input_grad(const i32* ints, c
   if (units == 0 || j.inPlane == 0 || j.groupIn == 0) return OK;
   if (j.outPlane == 0 || j.groupOut == 0) {
     memset(j.out, 0, (size_t)j.g.batch * j.g.inChannels * j.inPlane * 4);
+    return OK;
+  }
+  WinogradConv winograd;
+  if (winograd_geometry(&j.g, 1, &winograd)) {
+    winograd_conv3x3(&winograd, j.x, j.weight, j.out);
     return OK;
   }
   if (merge_images(&j)) {

@@ -6,28 +6,17 @@
 #include "fathom.h"
 #include "math.h"
 
-// Op codes in the order of core's UnaryOp / BinaryOp unions (src/op-codes.ts).
-enum {
-  U_NEG, U_ABS, U_SIGN, U_EXP, U_EXPM1, U_LOG, U_LOG1P, U_SQRT, U_RSQRT, U_RECIPROCAL, U_SQUARE,
-  U_SIN, U_COS, U_TANH, U_SIGMOID, U_RELU, U_GELU, U_SOFTPLUS, U_SILU, U_ERF,
-  U_FLOOR, U_CEIL, U_ROUND, U_LOGICAL_NOT, U_LEAKY_RELU, U_ELU, U_CLAMP,
-};
-enum {
-  B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAXIMUM, B_MINIMUM,
-  B_EQ, B_NE, B_LT, B_LE, B_GT, B_GE, B_AND, B_OR, B_XOR,
-};
-
 #define BLOCK 256
 
 // ---------------------------------------------------------------------------
 // fill
 
 EXPORT(fathom_fill) int fathom_fill(const i32* ints, const double* floats) {
-  Params p = {ints, floats};
-  u8* out = (u8*)(uintptr_t)next_address(&p);
-  int dtype = next_int(&p);
-  int length = next_int(&p);
-  double value = next_float(&p);
+  FillArguments args;
+  read_fill_arguments(ints, floats, &args);
+  u8* out = args.out;
+  int dtype = args.dtype, length = args.length;
+  double value = args.value;
   if (dtype == DT_BOOL) {
     memset(out, value != 0 ? 1 : 0, (size_t)length);
   } else if (dtype == DT_F32) {
@@ -75,20 +64,20 @@ static void copy_row(void* c, u8* const* p, int n, const int* s) {
   }
 }
 
-// [src view, src dtype, dst view, dst dtype]; the two views share a shape.
+// The two views share a shape.
 EXPORT(fathom_copy) int fathom_copy(const i32* ints, const double* floats) {
-  Params p = {ints, floats};
-  View src, dst;
-  read_view(&p, &src);
+  CopyArguments args;
+  read_copy_arguments(ints, floats, &args);
+  const View* src = &args.src;
+  const View* dst = &args.dst;
   CopyCtx ctx;
-  ctx.from = next_int(&p);
-  read_view(&p, &dst);
-  ctx.to = next_int(&p);
-  const int* strides[2] = {src.strides, dst.strides};
+  ctx.from = args.srcType;
+  ctx.to = args.dstType;
+  const int* strides[2] = {src->strides, dst->strides};
   int sizes[2] = {dtype_size(ctx.from), dtype_size(ctx.to)};
   Walk w;
-  walk_init(&w, src.ndim, src.shape, 2, strides, sizes);
-  u8* bases[2] = {src.base, dst.base};
+  walk_init(&w, src->ndim, src->shape, 2, strides, sizes);
+  u8* bases[2] = {src->base, dst->base};
   walk_elementwise(&w, bases, copy_row, &ctx);
   return OK;
 }
@@ -221,31 +210,30 @@ static void logical_not_row(void* c, u8* const* p, int n, const int* s) {
   else for (int i = 0; i < n; i++, x += sx, y += sy) *y = *x == 0;
 }
 
-// [op, x view, x dtype, out address, out dtype] [alpha, min, max]
 EXPORT(fathom_unary) int fathom_unary(const i32* ints, const double* floats) {
-  Params p = {ints, floats};
+  UnaryArguments args;
+  read_unary_arguments(ints, floats, &args);
   UnaryCtx ctx;
-  ctx.op = next_int(&p);
-  View x;
-  read_view(&p, &x);
-  int in = next_int(&p);
-  u8* out = (u8*)(uintptr_t)next_address(&p);
-  int outType = next_int(&p);
-  ctx.alpha = (float)next_float(&p);
-  ctx.min = (float)next_float(&p);
-  ctx.max = (float)next_float(&p);
+  ctx.op = args.op;
+  const View* x = &args.x;
+  int in = args.xType;
+  u8* out = args.out;
+  int outType = args.outType;
+  ctx.alpha = (float)args.alpha;
+  ctx.min = (float)args.min;
+  ctx.max = (float)args.max;
   ctx.status = OK;
   // out is contiguous with x's shape.
   int outStrides[MAX_DIMS];
-  for (int d = x.ndim - 1, stride = 1; d >= 0; d--) {
+  for (int d = x->ndim - 1, stride = 1; d >= 0; d--) {
     outStrides[d] = stride;
-    stride *= x.shape[d];
+    stride *= x->shape[d];
   }
-  const int* strides[2] = {x.strides, outStrides};
+  const int* strides[2] = {x->strides, outStrides};
   int sizes[2] = {dtype_size(in), dtype_size(outType)};
   Walk w;
-  walk_init(&w, x.ndim, x.shape, 2, strides, sizes);
-  u8* bases[2] = {x.base, out};
+  walk_init(&w, x->ndim, x->shape, 2, strides, sizes);
+  u8* bases[2] = {x->base, out};
   if (ctx.op == U_LOGICAL_NOT) {
     if (outType != DT_BOOL) return ERR_DTYPE;
     ctx.status = in;
@@ -348,9 +336,9 @@ static void binary_f32_row(void* c, u8* const* p, int n, const int* s) {
     case B_LE: COMPARE_LOOP(T, x <= z)                                           \
     case B_GT: COMPARE_LOOP(T, x > z)                                            \
     case B_GE: COMPARE_LOOP(T, x >= z)                                           \
-    case B_AND: COMPARE_LOOP(T, (x != 0) & (z != 0))                             \
-    case B_OR: COMPARE_LOOP(T, (x != 0) | (z != 0))                              \
-    case B_XOR: COMPARE_LOOP(T, (x != 0) ^ (z != 0))                             \
+    case B_LOGICAL_AND: COMPARE_LOOP(T, (x != 0) & (z != 0))                             \
+    case B_LOGICAL_OR: COMPARE_LOOP(T, (x != 0) | (z != 0))                              \
+    case B_LOGICAL_XOR: COMPARE_LOOP(T, (x != 0) ^ (z != 0))                             \
     case B_MAXIMUM: COMPARE_LOOP(T, x > z ? x : z)                               \
     case B_MINIMUM: COMPARE_LOOP(T, x < z ? x : z)                               \
     default: ctx->status = ERR_OP;                                               \
@@ -392,30 +380,29 @@ static void binary_i32_row(void* c, u8* const* p, int n, const int* s) {
 #undef I32_LOOP
 }
 
-// [op, a view, b view, compute dtype, out address, out dtype]; a and b are
-// broadcast to out's shape.
+// a and b are broadcast to out's shape.
 EXPORT(fathom_binary) int fathom_binary(const i32* ints, const double* floats) {
-  Params p = {ints, floats};
+  BinaryArguments args;
+  read_binary_arguments(ints, floats, &args);
   BinaryCtx ctx;
-  ctx.op = next_int(&p);
-  View a, b;
-  read_view(&p, &a);
-  read_view(&p, &b);
-  ctx.compute = next_int(&p);
-  u8* out = (u8*)(uintptr_t)next_address(&p);
-  ctx.result = next_int(&p);
+  ctx.op = args.op;
+  const View* a = &args.a;
+  const View* b = &args.b;
+  ctx.compute = args.computeType;
+  u8* out = args.out;
+  ctx.result = args.outType;
   ctx.status = OK;
   int outStrides[MAX_DIMS];
-  for (int d = a.ndim - 1, stride = 1; d >= 0; d--) {
+  for (int d = a->ndim - 1, stride = 1; d >= 0; d--) {
     outStrides[d] = stride;
-    stride *= a.shape[d];
+    stride *= a->shape[d];
   }
-  const int* strides[3] = {a.strides, b.strides, outStrides};
+  const int* strides[3] = {a->strides, b->strides, outStrides};
   int size = dtype_size(ctx.compute);
   int sizes[3] = {size, size, dtype_size(ctx.result)};
   Walk w;
-  walk_init(&w, a.ndim, a.shape, 3, strides, sizes);
-  u8* bases[3] = {a.base, b.base, out};
+  walk_init(&w, a->ndim, a->shape, 3, strides, sizes);
+  u8* bases[3] = {a->base, b->base, out};
   int logical = ctx.op >= B_EQ;
   if (logical || ctx.compute == DT_BOOL) {
     if (ctx.result != (logical ? DT_BOOL : ctx.compute)) return ERR_DTYPE;
@@ -447,25 +434,24 @@ static void where_row(void* c, u8* const* p, int n, const int* s) {
   }
 }
 
-// [cond view, a view, b view, dtype, out address]
 EXPORT(fathom_where) int fathom_where(const i32* ints, const double* floats) {
-  Params p = {ints, floats};
-  View m, a, b;
-  read_view(&p, &m);
-  read_view(&p, &a);
-  read_view(&p, &b);
-  int size = dtype_size(next_int(&p));
-  u8* out = (u8*)(uintptr_t)next_address(&p);
+  WhereArguments args;
+  read_where_arguments(ints, floats, &args);
+  const View* m = &args.cond;
+  const View* a = &args.a;
+  const View* b = &args.b;
+  int size = dtype_size(args.dtype);
+  u8* out = args.out;
   int outStrides[MAX_DIMS];
-  for (int d = a.ndim - 1, stride = 1; d >= 0; d--) {
+  for (int d = a->ndim - 1, stride = 1; d >= 0; d--) {
     outStrides[d] = stride;
-    stride *= a.shape[d];
+    stride *= a->shape[d];
   }
-  const int* strides[4] = {m.strides, a.strides, b.strides, outStrides};
+  const int* strides[4] = {m->strides, a->strides, b->strides, outStrides};
   int sizes[4] = {1, size, size, size};
   Walk w;
-  walk_init(&w, a.ndim, a.shape, 4, strides, sizes);
-  u8* bases[4] = {m.base, a.base, b.base, out};
+  walk_init(&w, a->ndim, a->shape, 4, strides, sizes);
+  u8* bases[4] = {m->base, a->base, b->base, out};
   walk_elementwise(&w, bases, where_row, &size);
   return OK;
 }

@@ -23,40 +23,11 @@ typedef uint32_t u32;
 typedef int64_t i64;
 typedef uint64_t u64;
 
-// dtype codes; JavaScript writes the same numbers (src/wasm-module.ts).
-enum { DT_F32 = 0, DT_I32 = 1, DT_BOOL = 2 };
+// The argument blocks, views and the op, dtype and error codes shared with
+// TypeScript: generated from src/abi.ts (see scripts/build-wasm.mjs).
+#include "abi.h"
 
 INLINE int dtype_size(int dt) { return dt == DT_BOOL ? 1 : 4; }
-
-// Error codes a kernel returns; JavaScript turns them into typed errors.
-enum { OK = 0, ERR_DTYPE = 1, ERR_OP = 2, ERR_RANK = 3 };
-
-// The most dims a strided view may have (JavaScript checks first).
-#define MAX_DIMS 32
-
-// ---------------------------------------------------------------------------
-// Parameters arrive as a stream of int32 words (and a parallel stream of
-// doubles) in a block JavaScript writes before each call; both sides agree on
-// the order only, so there is no struct layout to keep in sync.
-typedef struct {
-  const i32* ints;
-  const double* floats;
-} Params;
-
-INLINE i32 next_int(Params* p) { return *p->ints++; }
-INLINE u32 next_address(Params* p) { return (u32)*p->ints++; }
-INLINE double next_float(Params* p) { return *p->floats++; }
-
-// A strided view: element (i0, i1, …) lives at base + Σ ik·strides[k] elements.
-typedef struct {
-  u8* base;  // address of the view's first element (offset already applied)
-  int ndim;
-  int shape[MAX_DIMS];
-  int strides[MAX_DIMS];
-} View;
-
-// Reads [address, ndim, shape…, strides…].
-void read_view(Params* p, View* v);
 
 // ---------------------------------------------------------------------------
 // Strided iteration over up to 4 operands sharing one shape.

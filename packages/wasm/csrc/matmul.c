@@ -32,45 +32,35 @@ static void batch_task(void* args, int task, int thread) {
         j->out + (i64)task * j->m * j->n, j->n, 0, j->pack + (u32)thread * j->packFloats);
 }
 
-// [a view (…B, M, K), b view (…B, K, N), out address]; the batch dims of a
-// and b are already broadcast to the same sizes (zero strides where repeated).
+// The product's geometry arrives folded by core's foldMatmulBatches: batch
+// dims where b repeats and a continues its row stride are already folded into
+// M (so (B, T, C) @ (C, N) runs as one (B·T, C) @ (C, N) product), and the
+// batch dims left are merged where both operands allow.
 EXPORT(fathom_matmul) int fathom_matmul(const i32* ints, const double* floats) {
-  Params p = {ints, floats};
-  View a, b;
-  read_view(&p, &a);
-  read_view(&p, &b);
-  float* out = (float*)(uintptr_t)next_address(&p);
-  int rank = a.ndim;
+  MatmulArguments args;
+  read_matmul_arguments(ints, floats, &args);
+  float* out = (float*)args.out;
   MatmulJob j;
-  j.m = a.shape[rank - 2];
-  j.k = a.shape[rank - 1];
-  j.n = b.shape[rank - 1];
-  j.rsa = a.strides[rank - 2];
-  j.csa = a.strides[rank - 1];
-  j.rsb = b.strides[rank - 2];
-  j.csb = b.strides[rank - 1];
-  // Batch dims where b repeats and a continues its row stride fold into M, so
-  // (B, T, C) @ (C, N) runs as one (B·T, C) @ (C, N) product.
-  int batchDims = rank - 2;
-  while (batchDims > 0) {
-    int d = batchDims - 1, size = a.shape[d];
-    if (size != 1 && b.strides[d] != 0) break;
-    if (size != 1 && j.m != 1 && a.strides[d] != j.m * j.rsa) break;
-    if (j.m == 1) j.rsa = a.strides[d];
-    j.m *= size;
-    batchDims--;
-  }
+  j.m = args.m;
+  j.k = args.k;
+  j.n = args.n;
+  j.rsa = args.aRowStride;
+  j.csa = args.aColStride;
+  j.rsb = args.bRowStride;
+  j.csb = args.bColStride;
+  int batchDims = args.batchShapeCount;
+  if (batchDims > MAX_DIMS || args.aBatchStridesCount != batchDims || args.bBatchStridesCount != batchDims) return ERR_RANK;
   j.batchDims = batchDims;
   i64 batches = 1;
   for (int d = 0; d < batchDims; d++) {
-    j.shape[d] = a.shape[d];
-    j.aStrides[d] = a.strides[d];
-    j.bStrides[d] = b.strides[d];
-    batches *= a.shape[d];
+    j.shape[d] = args.batchShape[d];
+    j.aStrides[d] = args.aBatchStrides[d];
+    j.bStrides[d] = args.bBatchStrides[d];
+    batches *= args.batchShape[d];
   }
   if (batches == 0 || j.m == 0 || j.n == 0) return OK;
-  j.a = (const float*)a.base;
-  j.b = (const float*)b.base;
+  j.a = (const float*)args.a;
+  j.b = (const float*)args.b;
   j.out = out;
   j.packFloats = gemm_pack_floats(j.m, j.n, j.k);
   j.pack = (float*)fathom_scratch(j.packFloats * 4u * (u32)thread_count());

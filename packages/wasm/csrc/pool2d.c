@@ -4,11 +4,7 @@
 // replaces it; average pooling divides as countIncludePad says.
 #include "fathom.h"
 
-typedef struct {
-  int planes, inHeight, inWidth, outHeight, outWidth, kernelHeight, kernelWidth;
-  int strideHeight, strideWidth, padHeight, padWidth, dilationHeight, dilationWidth, countIncludePad;
-} PoolGeometry;
-
+// PoolGeometry (core's Pool2dParams) is generated in abi.h.
 typedef struct {
   PoolGeometry g;
   const float* x;
@@ -17,11 +13,6 @@ typedef struct {
   const i32* indicesIn;
   int planesPerTask;
 } PoolJob;
-
-static void read_pool(Params* p, PoolGeometry* g) {
-  i32* fields = (i32*)g;
-  for (int i = 0; i < 14; i++) fields[i] = next_int(p);
-}
 
 INLINE int ceil_div_pos(int a, int b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
 // First and one-past-last taps t with start + t·dilation inside [0, size).
@@ -137,12 +128,13 @@ static void max_pool_task(void* args, int task, int thread) {
 
 // [geometry (14), x address, out address, indices address]
 EXPORT(fathom_max_pool2d) int fathom_max_pool2d(const i32* ints, const double* floats) {
-  Params p = {ints, floats};
+  MaxPool2dArguments args;
+  read_max_pool2d_arguments(ints, floats, &args);
   PoolJob j;
-  read_pool(&p, &j.g);
-  j.x = (const float*)(uintptr_t)next_address(&p);
-  j.out = (float*)(uintptr_t)next_address(&p);
-  j.indices = (i32*)(uintptr_t)next_address(&p);
+  j.g = args.geometry;
+  j.x = (const float*)args.x;
+  j.out = (float*)args.out;
+  j.indices = (i32*)args.indices;
   over_planes(&j, max_pool_task, (i64)j.g.outHeight * j.g.outWidth * j.g.kernelHeight * j.g.kernelWidth);
   return OK;
 }
@@ -163,12 +155,13 @@ static void max_pool_grad_task(void* args, int task, int thread) {
 
 // [geometry, gradOut address, indices address, out address]
 EXPORT(fathom_max_pool2d_grad) int fathom_max_pool2d_grad(const i32* ints, const double* floats) {
-  Params p = {ints, floats};
+  MaxPool2dGradArguments args;
+  read_max_pool2d_grad_arguments(ints, floats, &args);
   PoolJob j;
-  read_pool(&p, &j.g);
-  j.x = (const float*)(uintptr_t)next_address(&p);
-  j.indicesIn = (const i32*)(uintptr_t)next_address(&p);
-  j.out = (float*)(uintptr_t)next_address(&p);
+  j.g = args.geometry;
+  j.x = (const float*)args.gradOut;
+  j.indicesIn = (const i32*)args.indices;
+  j.out = (float*)args.out;
   over_planes(&j, max_pool_grad_task, (i64)j.g.inHeight * j.g.inWidth + (i64)j.g.outHeight * j.g.outWidth);
   return OK;
 }
@@ -206,11 +199,12 @@ static void avg_pool_task(void* args, int task, int thread) {
 
 // [geometry, x address, out address]
 EXPORT(fathom_avg_pool2d) int fathom_avg_pool2d(const i32* ints, const double* floats) {
-  Params p = {ints, floats};
+  AvgPool2dArguments args;
+  read_avg_pool2d_arguments(ints, floats, &args);
   PoolJob j;
-  read_pool(&p, &j.g);
-  j.x = (const float*)(uintptr_t)next_address(&p);
-  j.out = (float*)(uintptr_t)next_address(&p);
+  j.g = args.geometry;
+  j.x = (const float*)args.x;
+  j.out = (float*)args.out;
   over_planes(&j, avg_pool_task, (i64)j.g.outHeight * j.g.outWidth * j.g.kernelHeight * j.g.kernelWidth);
   return OK;
 }
@@ -249,11 +243,12 @@ static void avg_pool_grad_task(void* args, int task, int thread) {
 
 // [geometry, gradOut address, out address]
 EXPORT(fathom_avg_pool2d_grad) int fathom_avg_pool2d_grad(const i32* ints, const double* floats) {
-  Params p = {ints, floats};
+  AvgPool2dGradArguments args;
+  read_avg_pool2d_grad_arguments(ints, floats, &args);
   PoolJob j;
-  read_pool(&p, &j.g);
-  j.x = (const float*)(uintptr_t)next_address(&p);
-  j.out = (float*)(uintptr_t)next_address(&p);
+  j.g = args.geometry;
+  j.x = (const float*)args.gradOut;
+  j.out = (float*)args.out;
   over_planes(&j, avg_pool_grad_task, (i64)j.g.outHeight * j.g.outWidth * j.g.kernelHeight * j.g.kernelWidth);
   return OK;
 }
@@ -287,22 +282,23 @@ static void adaptive_task(void* args, int task, int thread) {
   }
 }
 
-// [planes, inHeight, inWidth, outHeight, outWidth, x address, out address]
-static void read_adaptive(Params* p, PoolJob* j) {
+// Adaptive pooling uses the first five fields of the job's PoolGeometry.
+static void adaptive_job(const AdaptivePoolGeometry* a, const u8* x, u8* out, PoolJob* j) {
   PoolGeometry* g = &j->g;
-  g->planes = next_int(p);
-  g->inHeight = next_int(p);
-  g->inWidth = next_int(p);
-  g->outHeight = next_int(p);
-  g->outWidth = next_int(p);
-  j->x = (const float*)(uintptr_t)next_address(p);
-  j->out = (float*)(uintptr_t)next_address(p);
+  g->planes = a->planes;
+  g->inHeight = a->inHeight;
+  g->inWidth = a->inWidth;
+  g->outHeight = a->outHeight;
+  g->outWidth = a->outWidth;
+  j->x = (const float*)x;
+  j->out = (float*)out;
 }
 
 EXPORT(fathom_adaptive_avg_pool2d) int fathom_adaptive_avg_pool2d(const i32* ints, const double* floats) {
-  Params p = {ints, floats};
+  AdaptiveAvgPool2dArguments args;
+  read_adaptive_avg_pool2d_arguments(ints, floats, &args);
   PoolJob j;
-  read_adaptive(&p, &j);
+  adaptive_job(&args.geometry, args.x, args.out, &j);
   over_planes(&j, adaptive_task, (i64)j.g.inHeight * j.g.inWidth + (i64)j.g.outHeight * j.g.outWidth);
   return OK;
 }
@@ -332,9 +328,10 @@ static void adaptive_grad_task(void* args, int task, int thread) {
 }
 
 EXPORT(fathom_adaptive_avg_pool2d_grad) int fathom_adaptive_avg_pool2d_grad(const i32* ints, const double* floats) {
-  Params p = {ints, floats};
+  AdaptiveAvgPool2dGradArguments args;
+  read_adaptive_avg_pool2d_grad_arguments(ints, floats, &args);
   PoolJob j;
-  read_adaptive(&p, &j);
+  adaptive_job(&args.geometry, args.gradOut, args.out, &j);
   over_planes(&j, adaptive_grad_task, (i64)j.g.inHeight * j.g.inWidth + (i64)j.g.outHeight * j.g.outWidth);
   return OK;
 }

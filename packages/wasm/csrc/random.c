@@ -74,18 +74,18 @@ static void random_task(void* args, int task, int thread) {
   }
 }
 
-// [out address, length, normal?, k0, k1] [offset, a, b]
 EXPORT(fathom_random_fill) int fathom_random_fill(const i32* ints, const double* floats) {
-  Params p = {ints, floats};
+  RandomFillArguments args;
+  read_random_fill_arguments(ints, floats, &args);
   RandomJob j;
-  j.out = (float*)(uintptr_t)next_address(&p);
-  j.length = next_int(&p);
-  j.normal = next_int(&p);
-  j.k0 = (u32)next_int(&p);
-  j.k1 = (u32)next_int(&p);
-  j.offset = (u64)next_float(&p);
-  j.a = next_float(&p);
-  j.b = next_float(&p);
+  j.out = (float*)args.out;
+  j.length = args.length;
+  j.normal = args.normal;
+  j.k0 = (u32)args.seed0;
+  j.k1 = (u32)args.seed1;
+  j.offset = (u64)args.offset;
+  j.a = args.a;
+  j.b = args.b;
   if (j.length == 0) return OK;
   int threads = thread_count();
   int tasks = threads > 1 && j.length >= 65536 ? threads : 1;

@@ -5,10 +5,6 @@
 // the first (a bias gradient) both stream through memory.
 #include "fathom.h"
 
-// Codes in the order of core's ReduceOp and ArgReduceOp unions.
-enum { R_SUM, R_PROD, R_MAX, R_MIN, R_ALL, R_ANY };
-enum { A_ARGMAX, A_ARGMIN };
-
 typedef struct { int op, dtype; } ReduceCtx;
 
 INLINE double accumulate(int op, double acc, double v) {
@@ -96,27 +92,25 @@ static void reduce_task(void* args, int task, int thread) {
   reduce_part(j, first, count);
 }
 
-// [op, x view, x dtype, reduced-dim count, dims…, out address, out dtype]
 EXPORT(fathom_reduce) int fathom_reduce(const i32* ints, const double* floats) {
-  Params p = {ints, floats};
+  ReduceArguments args;
+  read_reduce_arguments(ints, floats, &args);
   ReduceCtx ctx;
-  ctx.op = next_int(&p);
-  View x;
-  read_view(&p, &x);
-  ctx.dtype = next_int(&p);
-  int reducedCount = next_int(&p);
+  ctx.op = args.op;
+  const View* x = &args.x;
+  ctx.dtype = args.xType;
   int reduced[MAX_DIMS] = {0};
-  for (int k = 0; k < reducedCount; k++) reduced[next_int(&p)] = 1;
-  u8* out = (u8*)(uintptr_t)next_address(&p);
-  int outType = next_int(&p);
+  for (int k = 0; k < args.dimsCount; k++) reduced[args.dims[k]] = 1;
+  u8* out = args.out;
+  int outType = args.outType;
 
   // Accumulator strides: contiguous over the kept dims, 0 over the reduced ones.
   int accStrides[MAX_DIMS];
   i64 outputs = 1;
-  for (int d = x.ndim - 1; d >= 0; d--) {
+  for (int d = x->ndim - 1; d >= 0; d--) {
     if (reduced[d]) { accStrides[d] = 0; continue; }
     accStrides[d] = (int)outputs;
-    outputs *= x.shape[d];
+    outputs *= x->shape[d];
   }
   if (outputs == 0) return OK;
   double* acc = (double*)fathom_scratch((u32)(outputs * 8));
@@ -125,13 +119,13 @@ EXPORT(fathom_reduce) int fathom_reduce(const i32* ints, const double* floats) {
 
   // Walk the input in its memory order: dims sorted by stride, largest first.
   int order[MAX_DIMS];
-  for (int d = 0; d < x.ndim; d++) order[d] = d;
-  for (int i = 1; i < x.ndim; i++) {
+  for (int d = 0; d < x->ndim; d++) order[d] = d;
+  for (int i = 1; i < x->ndim; i++) {
     int d = order[i], j = i;
-    int key = x.strides[d] < 0 ? -x.strides[d] : x.strides[d];
+    int key = x->strides[d] < 0 ? -x->strides[d] : x->strides[d];
     while (j > 0) {
       int prev = order[j - 1];
-      int prevKey = x.strides[prev] < 0 ? -x.strides[prev] : x.strides[prev];
+      int prevKey = x->strides[prev] < 0 ? -x->strides[prev] : x->strides[prev];
       if (prevKey >= key) break;
       order[j] = prev;
       j--;
@@ -140,21 +134,21 @@ EXPORT(fathom_reduce) int fathom_reduce(const i32* ints, const double* floats) {
   }
   ReduceJob j;
   j.ctx = ctx;
-  j.ndim = x.ndim;
-  for (int i = 0; i < x.ndim; i++) {
-    j.shape[i] = x.shape[order[i]];
-    j.xs[i] = x.strides[order[i]];
+  j.ndim = x->ndim;
+  for (int i = 0; i < x->ndim; i++) {
+    j.shape[i] = x->shape[order[i]];
+    j.xs[i] = x->strides[order[i]];
     j.as[i] = accStrides[order[i]];
   }
   j.xSize = dtype_size(ctx.dtype);
-  j.x = x.base;
+  j.x = x->base;
   j.acc = acc;
   // Threads split the outermost kept dim in walk order: each output is still
   // summed by one thread in the same order, so the bits do not change.
   i64 total = 1;
-  for (int i = 0; i < x.ndim; i++) total *= x.shape[i];
+  for (int i = 0; i < x->ndim; i++) total *= x->shape[i];
   j.split = -1;
-  for (int i = 0; i < x.ndim && j.split < 0; i++) {
+  for (int i = 0; i < x->ndim && j.split < 0; i++) {
     if (j.as[i] != 0 && j.shape[i] > 1) j.split = i;
   }
   i64 tasks = j.split < 0 ? 1 : total / PARALLEL_ELEMENTS;
@@ -176,31 +170,31 @@ EXPORT(fathom_reduce) int fathom_reduce(const i32* ints, const double* floats) {
   return OK;
 }
 
-// [op, x view, x dtype, dim, out address]: first index of the extreme along
-// dim; a NaN counts as the extreme (the first NaN wins).
+// The first index of the extreme along dim; a NaN counts as the extreme (the
+// first NaN wins).
 EXPORT(fathom_arg_reduce) int fathom_arg_reduce(const i32* ints, const double* floats) {
-  Params p = {ints, floats};
-  int op = next_int(&p);
-  View x;
-  read_view(&p, &x);
-  int dtype = next_int(&p);
-  int dim = next_int(&p);
-  i32* out = (i32*)(uintptr_t)next_address(&p);
+  ArgReduceArguments args;
+  read_arg_reduce_arguments(ints, floats, &args);
+  int op = args.op;
+  const View* x = &args.x;
+  int dtype = args.xType;
+  int dim = args.dim;
+  i32* out = (i32*)args.out;
   int esize = dtype_size(dtype);
-  int size = x.shape[dim];
-  int stride = x.strides[dim] * esize;
+  int size = x->shape[dim];
+  int stride = x->strides[dim] * esize;
   // Kept dims, in order, for an odometer over the outputs.
   int shape[MAX_DIMS], strides[MAX_DIMS], kept = 0;
   i64 outputs = 1;
-  for (int d = 0; d < x.ndim; d++) {
+  for (int d = 0; d < x->ndim; d++) {
     if (d == dim) continue;
-    shape[kept] = x.shape[d];
-    strides[kept] = x.strides[d] * esize;
-    outputs *= x.shape[d];
+    shape[kept] = x->shape[d];
+    strides[kept] = x->strides[d] * esize;
+    outputs *= x->shape[d];
     kept++;
   }
   int counter[MAX_DIMS] = {0};
-  const u8* base = x.base;
+  const u8* base = x->base;
   for (i64 j = 0; j < outputs; j++) {
     const u8* at = base;
     double best = load_as_double(at, dtype);

@@ -18,6 +18,12 @@
 //                                                  unless both builds are byte-identical to prebuilt/ (CI runs this)
 //   CLANG=/path/to/clang node scripts/...          use another clang (needs wasm-ld from lld)
 //
+// Every mode first writes csrc/abi.h from src/abi.ts (the argument blocks and
+// codes the C kernels share with TypeScript), except --check-prebuilt, which
+// fails when the committed csrc/abi.h is not what src/abi.ts generates. The
+// header is committed too: without src/ or the typescript package (an
+// installed package, the prebuilt test's copy) the committed one is used.
+//
 // Compiling needs clang and lld (Debian/Ubuntu: `apt-get install clang lld`);
 // Debian bookworm's clang 14 targets wasm32 with 128-bit SIMD, and it is the
 // compiler prebuilt/ is checked against (other versions generate other code).
@@ -25,6 +31,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +41,8 @@ const sourceDir = join(root, 'csrc');
 const prebuiltDir = join(root, 'prebuilt');
 const manifestPath = join(prebuiltDir, 'manifest.json');
 const outDir = join(root, 'dist');
+const abiSource = join(root, 'src', 'abi.ts');
+const abiHeaderPath = join(sourceDir, 'abi.h');
 const clang = process.env.CLANG || 'clang';
 
 // The bytes depend only on these flags, the sources and the compiler: sources
@@ -81,6 +90,38 @@ function requireCompiler(why) {
     );
   }
   return compiler.version;
+}
+
+/**
+ * The text of csrc/abi.h that src/abi.ts generates, or null where src/abi.ts
+ * or the typescript package is missing. abi.ts has type imports only, so its
+ * transpiled text runs on its own.
+ */
+async function generatedAbiHeader() {
+  if (!existsSync(abiSource)) return null;
+  let ts;
+  try {
+    ts = createRequire(import.meta.url)('typescript');
+  } catch {
+    return null;
+  }
+  const { outputText } = ts.transpileModule(readFileSync(abiSource, 'utf8'), {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
+  });
+  const abi = await import(`data:text/javascript;base64,${Buffer.from(outputText).toString('base64')}`);
+  return abi.abiHeader();
+}
+
+/** A text file's contents with LF line endings, or null when it is missing. */
+const readTextIfAny = (path) => (existsSync(path) ? readFileSync(path, 'utf8').replace(/\r\n/g, '\n') : null);
+
+/** Writes csrc/abi.h from src/abi.ts when it differs (leaving an up-to-date header untouched, so nothing rebuilds). */
+async function writeAbiHeader() {
+  const text = await generatedAbiHeader();
+  if (text === null) return;
+  if (readTextIfAny(abiHeaderPath) === text) return;
+  writeFileSync(abiHeaderPath, text);
+  console.log('build-wasm: wrote csrc/abi.h from src/abi.ts');
 }
 
 const sourceNames = (dir) => readdirSync(dir).filter((name) => name.endsWith('.c')).sort();
@@ -167,6 +208,13 @@ async function checkPrebuilt() {
   const manifest = readManifest();
   if (manifest === null) fail(`prebuilt/manifest.json is missing; run \`${rebuildCommand}\` and commit prebuilt/`);
   const problems = [];
+  // Without src/ (a copy of scripts/, csrc/ and prebuilt/ alone) the committed header is all there is.
+  const header = await generatedAbiHeader();
+  if (header === null && existsSync(abiSource)) {
+    problems.push('cannot generate csrc/abi.h from src/abi.ts to compare (the typescript package is missing: run pnpm install)');
+  } else if (header !== null && readTextIfAny(abiHeaderPath) !== header) {
+    problems.push('csrc/abi.h is not what src/abi.ts generates (edited by hand, or src/abi.ts changed without a build)');
+  }
   const currentSources = sourcesHash();
   if (manifest.sources !== currentSources) {
     problems.push(`prebuilt/ was built from other sources or flags (manifest ${manifest.sources}, csrc/ and flags now ${currentSources})`);
@@ -238,11 +286,14 @@ if (unknown.length > 0) fail(`unknown argument ${unknown.join(' ')} (expected on
 if (args.includes('--check-prebuilt')) {
   await checkPrebuilt();
 } else if (args.includes('--update-prebuilt')) {
+  await writeAbiHeader();
   await updatePrebuilt();
 } else if (args.includes('--from-source') || args.includes('--force')) {
   requireCompiler('--from-source needs to compile csrc/');
+  await writeAbiHeader();
   await buildFromSource({ force: true });
 } else {
+  await writeAbiHeader();
   const manifest = readManifest();
   const current = manifest !== null && manifest.sources === sourcesHash();
   if (current) {

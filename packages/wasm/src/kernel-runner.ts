@@ -1,9 +1,9 @@
-import { coversBuffer, DeviceError, DTypeError, ValueError, type BackendBuffer, type View } from '@fathom/core';
-import { DTYPE_CODES, type WasmDType } from './op-codes.js';
-import { KERNEL_STATUS, type FathomExports, type KernelName } from './wasm-exports.js';
+import { DeviceError, DTypeError, ValueError } from '@fathom/core';
+import { coversBuffer, type BackendBuffer, type View } from '@fathom/core/backend';
+import { ABI_ENUMS, DTYPE_BYTES, DTYPE_CODES, KERNEL_ARGUMENTS, KERNEL_STATUS, MAX_DIMS, type AbiEnumName, type ArgumentField, type KernelArguments, type WasmDType } from './abi.js';
+import type { FathomExports, KernelName } from './wasm-exports.js';
 
-/** The dims a view may have (MAX_DIMS in csrc/fathom.h). */
-export const MAX_DIMS = 32;
+export { MAX_DIMS } from './abi.js';
 
 /** A buffer of the wasm backend: `length` elements at byte `address` of the linear memory. */
 export interface WasmBuffer extends BackendBuffer {
@@ -33,8 +33,6 @@ export interface BufferResolver {
   zeroWhole(buffer: BackendBuffer, op: string): void;
 }
 
-const BYTES: Readonly<Record<WasmDType, number>> = { float32: 4, int32: 4, bool: 1 };
-
 /** Refuses anything but float32 for the float-only kernels (matmul, convolution, pooling, random). */
 export function requireFloat32(op: string, ...dtypes: string[]): void {
   for (const dtype of dtypes) {
@@ -42,9 +40,13 @@ export function requireFloat32(op: string, ...dtypes: string[]): void {
   }
 }
 
+/** The values of kernel `K`'s argument block (src/abi.ts), by field name. */
+export type Arguments<K extends KernelName> = KernelArguments<K, BackendBuffer, View>;
+
 /**
  * Writes a kernel's arguments into the parameter block (a stream of int32
- * words and one of doubles that the C side reads in the same order) and
+ * words and one of doubles) as KERNEL_ARGUMENTS in src/abi.ts lays them out,
+ * which is also what the C side reads (csrc/abi.h is generated from it), and
  * calls the kernel. One runner per backend; kernels run one at a time.
  */
 export class KernelRunner {
@@ -76,8 +78,45 @@ export class KernelRunner {
     this.resolver.zeroWhole(buffer, op);
   }
 
+  /** Runs `kernel` on `args`, written in the order of its argument block; `op` names the op in errors. */
+  call<K extends KernelName>(kernel: K, op: string, args: Arguments<K>): void {
+    this.begin();
+    const values = args as unknown as Readonly<Record<string, unknown>>;
+    const fields: readonly ArgumentField[] = KERNEL_ARGUMENTS[kernel];
+    for (const field of fields) this.write(field, values[field.name], op);
+    this.run(kernel, op);
+  }
+
+  private write(field: ArgumentField, value: unknown, op: string): void {
+    switch (field.kind) {
+      case 'int': this.int(value as number); break;
+      case 'float': this.float(value as number); break;
+      case 'dtype': this.dtype(value as string, op); break;
+      case 'code': this.int((ABI_ENUMS[field.enum as AbiEnumName].codes as Readonly<Record<string, number>>)[value as string]); break;
+      case 'address': this.address(value as BackendBuffer, op); break;
+      case 'output': this.output(value as BackendBuffer, op); break;
+      case 'start': this.start(value as View, op); break;
+      case 'view': this.view(value as View, op); break;
+      case 'outputView': this.outputView(value as View, op); break;
+      case 'ints': {
+        const list = value as readonly number[];
+        this.int(list.length);
+        for (const item of list) this.int(item);
+        break;
+      }
+      case 'struct': {
+        const record = value as Readonly<Record<string, number | boolean>>;
+        for (const name of field.struct.fields) {
+          const item = record[name];
+          this.int(typeof item === 'boolean' ? (item ? 1 : 0) : item);
+        }
+        break;
+      }
+    }
+  }
+
   /** Starts a new argument list. */
-  begin(): this {
+  private begin(): this {
     // Growing the memory replaces (or, unshared, detaches) its buffer: re-view it.
     const buffer = this.memory.buffer;
     if (buffer.byteLength !== this.viewBytes || this.ints.length === 0) {
@@ -91,56 +130,56 @@ export class KernelRunner {
     return this;
   }
 
-  int(value: number): this {
+  private int(value: number): this {
     this.ints[this.intCount++] = value;
     return this;
   }
 
-  float(value: number): this {
+  private float(value: number): this {
     this.floats[this.floatCount++] = value;
     return this;
   }
 
   /** A dtype code; throws a DTypeError naming the op for float64 (the backend does not hold it). */
-  dtype(dtype: string, op: string): this {
+  private dtype(dtype: string, op: string): this {
     const code = DTYPE_CODES[dtype as WasmDType];
     if (code === undefined) throw new DTypeError(`wasm.${op}: dtype ${dtype} is not supported on device 'wasm'`);
     return this.int(code);
   }
 
   /** The address of a buffer the kernel reads (or reads and writes). */
-  address(buffer: BackendBuffer, op: string): this {
+  private address(buffer: BackendBuffer, op: string): this {
     return this.int(this.resolver.addressOf(buffer, op));
   }
 
   /** The address of a buffer the kernel writes whole without reading it: a pending zero is never cleared. */
-  output(buffer: BackendBuffer, op: string): this {
+  private output(buffer: BackendBuffer, op: string): this {
     this.outputs.push(buffer);
     return this.int(this.resolver.outputAddressOf(buffer, op));
   }
 
   /** {@link view} of a view the kernel writes: as {@link output} when it covers its whole buffer. */
-  outputView(view: View, op: string): this {
+  private outputView(view: View, op: string): this {
     if (!coversBuffer(view)) return this.view(view, op);
     this.outputs.push(view.buffer);
     return this.viewAt(this.resolver.outputAddressOf(view.buffer, op), view, op);
   }
 
   /** The address of a contiguous view's first element (kernels that take contiguous input need no more). */
-  start(view: View, op: string): this {
-    const bytes = BYTES[view.buffer.dtype as WasmDType] ?? 4;
+  private start(view: View, op: string): this {
+    const bytes = DTYPE_BYTES[view.buffer.dtype as WasmDType] ?? 4;
     return this.int(this.resolver.addressOf(view.buffer, op) + view.offset * bytes);
   }
 
   /** [address of the view's first element, ndim, shape…, strides…]. */
-  view(view: View, op: string): this {
+  private view(view: View, op: string): this {
     return this.viewAt(this.resolver.addressOf(view.buffer, op), view, op);
   }
 
   private viewAt(address: number, view: View, op: string): this {
     const ndim = view.shape.length;
     if (ndim > MAX_DIMS) throw new ValueError(`wasm.${op}: views of more than ${MAX_DIMS} dims are not supported (got ${ndim})`);
-    this.int(address + view.offset * (BYTES[view.buffer.dtype as WasmDType] ?? 4));
+    this.int(address + view.offset * (DTYPE_BYTES[view.buffer.dtype as WasmDType] ?? 4));
     this.int(ndim);
     for (let d = 0; d < ndim; d++) this.int(view.shape[d]);
     for (let d = 0; d < ndim; d++) this.int(view.strides[d]);
@@ -148,7 +187,7 @@ export class KernelRunner {
   }
 
   /** Runs the kernel on the arguments written since {@link begin}; turns an error code into a typed error. */
-  run(kernel: KernelName, op: string): void {
+  private run(kernel: KernelName, op: string): void {
     if (this.intCount > this.intCapacity || this.floatCount > this.floatCapacity) {
       throw new ValueError(`wasm.${op}: too many kernel arguments`);
     }

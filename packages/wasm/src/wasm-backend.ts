@@ -1,7 +1,5 @@
-import {
-  BACKEND_API_VERSION, DeviceError, DTypeError, ValueError, describeMemoryHolders, formatBytes,
-  type Backend, type BackendBuffer, type BackendMemoryStats, type DType, type Kernels, type TypedArray,
-} from '@fathom/core';
+import { DeviceError, DTypeError, ValueError, type Backend, type BackendMemoryStats, type DType, type TypedArray } from '@fathom/core';
+import { BACKEND_API_VERSION, describeMemoryHolders, formatBytes, type BackendBuffer, type Kernels } from '@fathom/core/backend';
 import { Heap, type HeapStats } from './heap.js';
 import { KernelRunner, type BufferResolver, type WasmBuffer } from './kernel-runner.js';
 import { conv2dKernels } from './kernels/conv2d.js';
@@ -11,7 +9,7 @@ import { matmulKernels } from './kernels/matmul.js';
 import { pool2dKernels } from './kernels/pool2d.js';
 import { randomKernels } from './kernels/random.js';
 import { reduceKernels } from './kernels/reduce.js';
-import { WASM_DTYPES, type WasmDType } from './op-codes.js';
+import { WASM_DTYPES, type WasmDType } from './abi.js';
 import type { PoolWorker, WasmPlatform } from './platform.js';
 import type { FathomExports } from './wasm-exports.js';
 

@@ -37,6 +37,3 @@ export interface FathomExports {
 
 /** Names of the kernel entry points. */
 export type KernelName = { [K in keyof FathomExports]: FathomExports[K] extends KernelEntry ? K : never }[keyof FathomExports];
-
-/** The error codes of csrc/fathom.h. */
-export const KERNEL_STATUS = { ok: 0, dtype: 1, op: 2, rank: 3 } as const;

@@ -119,6 +119,22 @@ for (const threads of [3, 2, 1]) {
       expect(await relativeError(conv2dWeightGrad(x, gradOut, w.shape), weightGrads.reduce((total, g) => total.add(g)))).toBeLessThan(1e-5);
     });
 
+    it('3×3 convolutions on the Winograd path over several chunks of images, against one image at a time', async () => {
+      await onWasm();
+      manualSeed(9);
+      // 16·(C + O)·tiles = 16·128·64 floats per image: 16 images to a 2M-float chunk, so 17 take two.
+      const x = randn([17, 64, 16, 16], { device: 'wasm' });
+      const w = randn([64, 64, 3, 3], { device: 'wasm' });
+      const options = { padding: 1 };
+      const y = conv2d(x, w, options);
+      const gradOut = randn(y.shape, { device: 'wasm' });
+      const images = [...Array(17).keys()];
+      const one = (t: Tensor, n: number): Tensor => t.narrow(0, n, 1);
+      expect(await relativeError(y, cat(images.map((n) => conv2d(one(x, n), w, options))))).toBeLessThan(1e-6);
+      const inputGrads = images.map((n) => conv2dInputGrad(one(gradOut, n), w, [1, 64, 16, 16], options));
+      expect(await relativeError(conv2dInputGrad(gradOut, w, x.shape, options), cat(inputGrads))).toBeLessThan(1e-6);
+    });
+
     it('elementwise ops and reductions big enough to split, with transposed and broadcast operands', async () => {
       await onWasm();
       manualSeed(8);

@@ -1,4 +1,5 @@
 import type { PyTorchCase } from './pytorch.js';
+import type { StepMemory } from './step-memory.js';
 
 /**
  * The frameworks a case may run, in the order they are timed and printed:
@@ -29,6 +30,8 @@ export interface PreparedRun {
   readonly dispose: () => void;
   /** Tensors the framework holds right now, to check that iterations leave none behind. */
   readonly liveTensors: () => number;
+  /** One more iteration, untimed, measuring the memory it needs (on Fathom's backends). */
+  readonly stepMemory?: () => Promise<StepMemory>;
 }
 
 /** What one iteration does, for the throughput column: floating-point work, or items trained on. */

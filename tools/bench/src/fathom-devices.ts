@@ -1,8 +1,9 @@
-import { memoryStats, registerBackend, scope, scopeAsync, unregisterBackend, type Backend, type Tensor } from '@fathom/core';
+import { getBackend, memoryStats, registerBackend, scope, scopeAsync, unregisterBackend, type Backend, type Tensor } from '@fathom/core';
 import { createWasmBackend, type WasmBackend } from '@fathom/wasm/node';
 import { webgpu, type WebGpuBackend } from '@fathom/webgpu';
 import { FATHOM_DEVICES, type FathomFramework, type PreparedRun } from './case.js';
 import { dawnGpu } from './dawn.js';
+import { peakBackendBytes } from './step-memory.js';
 
 /** What the run found of Fathom's accelerated backends, for the report. */
 export interface FathomDevicesInfo {
@@ -59,19 +60,27 @@ export async function closeFathomDevices(): Promise<void> {
 }
 
 /**
+ * The first element of `result`, to read back: what PyTorch's side reads
+ * (`[0, 0].item()`), enough to wait for the work, without timing a copy of
+ * the whole result (a fresh array: on the 2-core VM of docs/BENCHMARKS.md,
+ * 4 MiB of first-touch page faults cost ~16 ms).
+ */
+const firstElement = (result: Tensor): Tensor => result.flatten().narrow(0, 0, 1);
+
+/**
  * A prepared run on Fathom's `framework`: each iteration computes the tensors
- * `compute` returns and reads every one back (synchronously where the device
- * can, else awaiting each read), releasing the temporaries; `dispose` frees
- * the inputs.
+ * `compute` returns and reads the first element of each back (synchronously
+ * where the device can, else awaiting each read), releasing the temporaries;
+ * `dispose` frees the inputs.
  */
 export function fathomRun(framework: FathomFramework, compute: () => readonly Tensor[], inputs: readonly Tensor[]): PreparedRun {
   const device = FATHOM_DEVICES[framework];
   const iterate = device === 'webgpu'
     ? () => scopeAsync(async () => {
-      for (const result of compute()) await result.data();
+      for (const result of compute()) await firstElement(result).data();
     })
     : () => scope(() => {
-      for (const result of compute()) result.dataSync();
+      for (const result of compute()) firstElement(result).dataSync();
     });
   return {
     iterate,
@@ -79,5 +88,6 @@ export function fathomRun(framework: FathomFramework, compute: () => readonly Te
       for (const tensor of inputs) tensor.dispose();
     },
     liveTensors: () => memoryStats(device).tensors,
+    stepMemory: () => peakBackendBytes(getBackend(device), iterate),
   };
 }

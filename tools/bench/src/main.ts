@@ -10,6 +10,7 @@ import { describeMachine, finishMachine, jsonReport, markdownReport, type CaseRe
 import { findPyTorch, runPyTorch, type PyTorchInfo } from './pytorch.js';
 import { resNetCases } from './resnet-workload.js';
 import { sgemmCases } from './sgemm-workload.js';
+import { simdPeak } from './simd-peak.js';
 import { initTfjs, type TfjsInfo } from './tfjs.js';
 
 const CASES: Readonly<Record<WorkloadId, (quick: boolean) => BenchCase[]>> = {
@@ -85,8 +86,8 @@ async function runOne(benchCase: BenchCase, framework: FrameworkName, warmupIter
 
 function runPyTorchCase(benchCase: BenchCase, warmupIterations: number, peers: Peers): Outcome {
   try {
-    const measurement = runPyTorch(peers.pytorch.python!, benchCase.pytorch!, benchCase.iterations, warmupIterations, peers.threads);
-    return { status: 'ok', measurement, throughput: throughputOf(benchCase, measurement.medianMs), leakedTensors: 0 };
+    const { measurement, memory } = runPyTorch(peers.pytorch, benchCase.pytorch!, benchCase.iterations, warmupIterations, peers.threads);
+    return { status: 'ok', measurement, throughput: throughputOf(benchCase, measurement.medianMs), leakedTensors: 0, memory };
   } catch (error) {
     return notAvailable(error);
   }
@@ -111,7 +112,9 @@ async function runTimed(benchCase: BenchCase, framework: Exclude<FrameworkName, 
     const warmup = probeMs > LONG_ITERATION_MS ? 0 : Math.max(0, warmupIterations - 1);
     const measurement = await measure(name, prepared.iterate, iterations, warmup);
     const leakedTensors = prepared.liveTensors() - before;
-    return { status: 'ok', measurement, throughput: throughputOf(benchCase, measurement.medianMs), leakedTensors };
+    // After the timing and the leak count: the probe's reads cost time, and it runs one more step.
+    const memory = prepared.stepMemory ? await prepared.stepMemory() : null;
+    return { status: 'ok', measurement, throughput: throughputOf(benchCase, measurement.medianMs), leakedTensors, memory };
   } catch (error) {
     return notAvailable(error);
   } finally {
@@ -123,9 +126,14 @@ async function run(options: BenchOptions): Promise<void> {
   const withWebgpu = options.frameworks.some((framework) => framework.endsWith('webgpu'));
   const tfjs = await initTfjs(withWebgpu);
   const fathomDevices = await initFathomDevices(options.wasmThreads, withWebgpu);
-  const pytorch = options.frameworks.includes('pytorch') ? findPyTorch() : { python: null, description: 'not run' };
-  const peers: Peers = { tfjs, pytorch, threads: fathomDevices.wasmThreads };
-  const machineAtStart = describeMachine(tfjs, fathomDevices, pytorch.description);
+  const threads = fathomDevices.wasmThreads;
+  const pytorch = options.frameworks.includes('pytorch') ? findPyTorch(threads) : null;
+  if (pytorch) log(`PyTorch: ${pytorch.description}; BLAS: ${pytorch.blas}`);
+  const peers: Peers = { tfjs, pytorch: pytorch ?? { python: null, description: 'not run', environment: process.env, blas: 'not run', checks: [] }, threads };
+  // The ceiling W1 on fathom-wasm is read against (a few seconds of work, so only when W1 runs there).
+  const peak = options.workloads.includes('w1') && options.frameworks.includes('fathom-wasm') ? await simdPeak(threads) : null;
+  if (peak) log(`wasm SIMD peak: ${peak.mulAdd.perThreadGflops.toFixed(1)} GFLOP/s per thread, ${peak.mulAdd.allThreadsGflops.toFixed(1)} on ${threads} (f32x4 mul+add)`);
+  const machineAtStart = describeMachine(tfjs, fathomDevices, peers.pytorch, peak);
   const cases = options.workloads.flatMap((workload) => CASES[workload](options.quick));
   const frameworks = FRAMEWORKS.filter((framework) => options.frameworks.includes(framework));
   const results: CaseResult[] = [];

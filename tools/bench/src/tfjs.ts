@@ -59,18 +59,20 @@ export async function useTfjsBackend(backend: TfjsBackend): Promise<void> {
 
 /**
  * A prepared run on tfjs `backend`: each iteration computes the tensors
- * `compute` returns and reads them back (dataSync on cpu and wasm; awaited
- * reads on webgpu, which cannot read synchronously), releasing temporaries.
+ * `compute` returns and reads the first element of each back, as the other
+ * frameworks do (dataSync on cpu and wasm; awaited reads on webgpu, which
+ * cannot read synchronously), releasing temporaries.
  */
 export function tfjsRun(backend: TfjsBackend, compute: () => tf.Tensor[], inputs: readonly tf.Tensor[]): PreparedRun {
+  const firstElement = (result: tf.Tensor): tf.Tensor => result.flatten().slice(0, 1);
   const iterate = backend === 'webgpu'
     ? async () => {
-      const results = tf.tidy(compute);
+      const results = tf.tidy(() => compute().map(firstElement));
       for (const result of results) await result.data();
       tf.dispose(results);
     }
     : () => tf.tidy(() => {
-      for (const result of compute()) result.dataSync();
+      for (const result of compute()) firstElement(result).dataSync();
     });
   return { iterate, dispose: () => tf.dispose([...inputs]), liveTensors: () => tf.memory().numTensors };
 }

@@ -1,5 +1,6 @@
-import { memoryStats, scope, scopeAsync, type Tensor } from '@fathom/core';
+import { getBackend, memoryStats, scope, scopeAsync, type Tensor } from '@fathom/core';
 import { FATHOM_DEVICES, type FathomFramework, type PreparedRun } from './case.js';
+import { peakBackendBytes } from './step-memory.js';
 import { tf, type TfjsBackend } from './tfjs.js';
 
 /** What a Fathom training step needs: the optimizer's two calls and a loss on the current batch. */
@@ -33,7 +34,12 @@ export function fathomTrainingRun(framework: FathomFramework, trainer: FathomTra
     : () => scope(() => {
       train().dataSync();
     });
-  return { iterate, dispose: trainer.dispose, liveTensors: () => memoryStats(device).tensors };
+  return {
+    iterate,
+    dispose: trainer.dispose,
+    liveTensors: () => memoryStats(device).tensors,
+    stepMemory: () => peakBackendBytes(getBackend(device), iterate),
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { createCpuBackend } from '@fathom/core';
+import { createCpuBackend } from '@fathom/core/backend';
 import { runConformance } from '@fathom/core/testing';
 import { lenetLosses } from '../src/lenet-steps.js';
 import { describeInPage, expectAllPassed, expectLossesClose } from './browser-page.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createCpuBackend } from '@fathom/core';
+import { createCpuBackend } from '@fathom/core/backend';
 import { runConformance } from '@fathom/core/testing';
 import { lenetLosses } from '../src/lenet-steps.js';
 import { expectAllPassed, expectLossesClose, openPage, type BrowserPage } from './browser-page.js';

@@ -1,5 +1,6 @@
 import { where, type Tensor } from '@fathom/core';
-import type { GradientFormula } from '../formula.js';
+import type { BinaryOp } from '@fathom/core/backend';
+import type { FormulaFamily, GradientFormula } from '../formula.js';
 import { sumToShape } from '../reduce-to-shape.js';
 
 const both = (save: 'inputs' | 'inputs+output') => ({ inputs, output }: { inputs: readonly Tensor[]; output: Tensor }) =>
@@ -20,7 +21,7 @@ function extremum(pick: 'gt' | 'lt'): GradientFormula {
 }
 
 /** Gradients of the broadcasting binary ops, each summed back to its operand's shape. */
-export const binaryFormulas: Record<string, GradientFormula> = {
+export const binaryFormulas: FormulaFamily<BinaryOp | 'where'> = {
   add: { backward: (grad, { inputShapes }) => [sumToShape(grad, inputShapes[0]), sumToShape(grad, inputShapes[1])] },
   sub: { backward: (grad, { inputShapes }) => [sumToShape(grad, inputShapes[0]), sumToShape(grad.neg(), inputShapes[1])] },
   mul: {
@@ -63,4 +64,14 @@ export const binaryFormulas: Record<string, GradientFormula> = {
       return [null, sumToShape(where(condition, grad, 0), inputShapes[1]), sumToShape(where(condition, 0, grad), inputShapes[2])];
     },
   },
+  // Comparisons and logical ops write bool: never part of a graph.
+  eq: null,
+  ne: null,
+  lt: null,
+  le: null,
+  gt: null,
+  ge: null,
+  logicalAnd: null,
+  logicalOr: null,
+  logicalXor: null,
 };

@@ -1,25 +1,22 @@
 import { matmul, type Tensor } from '@fathom/core';
-import type { GradientFormula } from '../formula.js';
+import type { FormulaFamily } from '../formula.js';
 import { sumToShape } from '../reduce-to-shape.js';
 
 /**
- * Gradient of matmul with its 1-D and broadcast rules: promote 1-D operands
- * to matrices as the forward did, multiply by the transposed other operand,
- * sum broadcast batch dims away, and drop the added unit dims again.
+ * Gradient of matmul on matrices, (…, M, K) · (…, K, N): multiply by the
+ * transposed other operand and sum broadcast batch dims away. Core records
+ * the product of matrices only; a 1-D operand's promotion and the squeeze of
+ * the result are recorded views, with their own gradients.
  */
-export const matmulFormulas: Record<string, GradientFormula> = {
+export const matmulFormulas: FormulaFamily<'matmul'> = {
   matmul: {
     save: ({ inputs }) => [inputs[0], inputs[1]],
     backward: (grad, { saved, inputShapes, needsGrad }) => {
-      const [a, b] = saved;
-      const a2 = a.ndim === 1 ? a.unsqueeze(0) : a; // (…, M, K)
-      const b2 = b.ndim === 1 ? b.unsqueeze(1) : b; // (…, K, N)
-      let g: Tensor = grad;
-      if (a.ndim === 1) g = g.unsqueeze(b.ndim === 1 ? 0 : -2);
-      if (b.ndim === 1) g = g.unsqueeze(-1); // (…, M, N)
-      const gradA = needsGrad[0] ? sumToShape(matmul(g, b2.transpose(-1, -2)), a2.shape).reshape(inputShapes[0]) : null;
-      const gradB = needsGrad[1] ? sumToShape(gradOfRight(a2, b2, g), b2.shape).reshape(inputShapes[1]) : null;
-      return [gradA, gradB];
+      const [a, b] = saved; // (…, M, K), (…, K, N); grad (…, M, N)
+      return [
+        needsGrad[0] ? sumToShape(matmul(grad, b.transpose(-1, -2)), inputShapes[0]) : null,
+        needsGrad[1] ? sumToShape(gradOfRight(a, b, grad), inputShapes[1]) : null,
+      ];
     },
   },
 };

@@ -1,16 +1,15 @@
 import {
   adaptiveAvgPool2dGrad, avgPool2dGrad, conv2dInputGrad, conv2dWeightGrad, gather, maxPool2dGrad, pad, scatterAdd,
-  type Conv2dOptions, type Pair, type Pool2dOptions, type Tensor,
 } from '@fathom/core';
-import type { GradientFormula } from '../formula.js';
+import type { FormulaFamily } from '../formula.js';
 
 /** Gradients of convolution, pooling and the gather/scatter pair, through the backward kernels core declares. */
-export const nnFormulas: Record<string, GradientFormula> = {
+export const nnFormulas: FormulaFamily<'conv2d' | 'maxPool2d' | 'avgPool2d' | 'adaptiveAvgPool2d' | 'gather' | 'scatterAdd'> = {
   conv2d: {
     save: ({ inputs }) => [inputs[0], inputs[1]],
     backward: (grad, { saved, attrs, needsGrad }) => {
       const [x, weight] = saved;
-      const options = attrs.options as Conv2dOptions;
+      const { options } = attrs;
       return [
         needsGrad[0] ? conv2dInputGrad(grad, weight, x.shape, options) : null,
         needsGrad[1] ? conv2dWeightGrad(x, grad, weight.shape, options) : null,
@@ -18,24 +17,24 @@ export const nnFormulas: Record<string, GradientFormula> = {
     },
   },
   maxPool2d: {
-    save: ({ attrs }) => [attrs.indices as Tensor],
+    save: ({ attrs }) => [attrs.indices],
     backward: (grad, { saved, attrs, inputShapes }) => [
-      maxPool2dGrad(grad, saved[0], inputShapes[0], attrs.kernelSize as Pair, attrs.options as Pool2dOptions),
+      maxPool2dGrad(grad, saved[0], inputShapes[0], attrs.kernelSize, attrs.options),
     ],
   },
   avgPool2d: {
-    backward: (grad, { attrs, inputShapes }) => [avgPool2dGrad(grad, inputShapes[0], attrs.kernelSize as Pair, attrs.options as Pool2dOptions)],
+    backward: (grad, { attrs, inputShapes }) => [avgPool2dGrad(grad, inputShapes[0], attrs.kernelSize, attrs.options)],
   },
   adaptiveAvgPool2d: { backward: (grad, { inputShapes }) => [adaptiveAvgPool2dGrad(grad, inputShapes[0])] },
   gather: {
     save: ({ inputs }) => [inputs[1]],
-    backward: (grad, { saved, attrs, inputShapes }) => [scatterAdd(grad.newZeros(inputShapes[0]), attrs.dim as number, saved[0], grad), null],
+    backward: (grad, { saved, attrs, inputShapes }) => [scatterAdd(grad.newZeros(inputShapes[0]), attrs.dim, saved[0], grad), null],
   },
   scatterAdd: {
     save: ({ inputs }) => [inputs[1]],
     backward: (grad, { saved, attrs, inputShapes }) => {
       // src positions beyond the index's extent were never added: their gradient is zero.
-      const picked = gather(grad, attrs.dim as number, saved[0]);
+      const picked = gather(grad, attrs.dim, saved[0]);
       const padding = [...inputShapes[2]].reverse().flatMap((size, k) => [0, size - picked.shape[picked.ndim - 1 - k]]);
       return [grad, null, padding.some((p) => p > 0) ? pad(picked, padding) : picked];
     },

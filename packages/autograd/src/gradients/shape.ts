@@ -1,25 +1,21 @@
-import { pad, selectScatter, sliceScatter, slice, select, type Tensor } from '@fathom/core';
-import type { GradientFormula } from '../formula.js';
+import { pad, selectScatter, sliceScatter, slice, select } from '@fathom/core';
+import type { SliceAttrs } from '@fathom/core/backend';
+import type { FormulaFamily } from '../formula.js';
 import { sumToShape } from '../reduce-to-shape.js';
-
-interface SliceAttrs {
-  readonly dim: number;
-  readonly start: number;
-  readonly step: number;
-}
 
 function sliceEnd(attrs: SliceAttrs, length: number): number {
   return attrs.start + (length - 1) * attrs.step + 1;
 }
 
 /** Gradients of copies, casts and views: each puts the gradient back where the input's elements were. */
-export const shapeFormulas: Record<string, GradientFormula> = {
+export const shapeFormulas: FormulaFamily<
+  'clone' | 'cast' | 'reshape' | 'permute' | 'expand' | 'slice' | 'select' | 'cat' | 'pad' | 'sliceScatter' | 'selectScatter'
+> = {
   clone: { backward: (grad) => [grad] },
   cast: { backward: (grad, { inputDTypes }) => [grad.cast(inputDTypes[0])] },
   reshape: { backward: (grad, { inputShapes }) => [grad.reshape(inputShapes[0])] },
   permute: {
-    backward: (grad, { attrs }) => {
-      const dims = attrs.dims as readonly number[];
+    backward: (grad, { attrs: { dims } }) => {
       const inverse = dims.map((_, i) => dims.indexOf(i));
       return [grad.permute(inverse)];
     },
@@ -27,24 +23,18 @@ export const shapeFormulas: Record<string, GradientFormula> = {
   expand: { backward: (grad, { inputShapes }) => [sumToShape(grad, inputShapes[0])] },
   slice: {
     backward: (grad, { inputShapes, attrs }) => {
-      const a = attrs as unknown as SliceAttrs;
-      const length = grad.shape[a.dim];
+      const length = grad.shape[attrs.dim];
       if (length === 0) return [grad.newZeros(inputShapes[0])];
-      return [sliceScatter(grad.newZeros(inputShapes[0]), grad, a.dim, a.start, sliceEnd(a, length), a.step)];
+      return [sliceScatter(grad.newZeros(inputShapes[0]), grad, attrs.dim, attrs.start, sliceEnd(attrs, length), attrs.step)];
     },
-    viewOf: (base, { attrs, outputShape }) => {
-      const a = attrs as unknown as SliceAttrs;
-      return slice(base, a.dim, a.start, sliceEnd(a, outputShape[a.dim]), a.step);
-    },
+    viewOf: (base, { attrs, outputShape }) => slice(base, attrs.dim, attrs.start, sliceEnd(attrs, outputShape[attrs.dim]), attrs.step),
   },
   select: {
-    backward: (grad, { inputShapes, attrs }) => [selectScatter(grad.newZeros(inputShapes[0]), grad, attrs.dim as number, attrs.index as number)],
-    viewOf: (base, { attrs }) => select(base, attrs.dim as number, attrs.index as number),
+    backward: (grad, { inputShapes, attrs }) => [selectScatter(grad.newZeros(inputShapes[0]), grad, attrs.dim, attrs.index)],
+    viewOf: (base, { attrs }) => select(base, attrs.dim, attrs.index),
   },
   cat: {
-    backward: (grad, { attrs, inputShapes }) => {
-      const dim = attrs.dim as number;
-      const sizes = attrs.sizes as readonly number[];
+    backward: (grad, { attrs: { dim, sizes }, inputShapes }) => {
       let at = 0;
       return sizes.map((size, i) => {
         if (size === 0) return grad.newZeros(inputShapes[i]);
@@ -55,21 +45,15 @@ export const shapeFormulas: Record<string, GradientFormula> = {
     },
   },
   // The gradient of padding is the same window cropped back out: negated padding.
-  pad: { backward: (grad, { attrs }) => [pad(grad, (attrs.padding as readonly number[]).map((p) => -p))] },
+  pad: { backward: (grad, { attrs }) => [pad(grad, attrs.padding.map((p) => -p))] },
   sliceScatter: {
-    backward: (grad, { attrs, inputShapes }) => {
-      const { dim, start, end, step } = attrs as { dim: number; start?: number; end?: number; step: number };
-      return [
-        sliceScatter(grad, grad.newZeros(inputShapes[1]), dim, start, end, step),
-        slice(grad, dim, start, end, step),
-      ];
-    },
+    backward: (grad, { attrs: { dim, start, end, step }, inputShapes }) => [
+      sliceScatter(grad, grad.newZeros(inputShapes[1]), dim, start, end, step),
+      slice(grad, dim, start, end, step),
+    ],
   },
   selectScatter: {
-    backward: (grad, { attrs, inputShapes }) => {
-      const { dim, index } = attrs as { dim: number; index: number };
-      return [selectScatter(grad, grad.newZeros(inputShapes[1]), dim, index), select(grad, dim, index)];
-    },
+    backward: (grad, { attrs: { dim, index }, inputShapes }) => [selectScatter(grad, grad.newZeros(inputShapes[1]), dim, index), select(grad, dim, index)],
   },
 };
 

@@ -1,10 +1,11 @@
 import { erf, exp, where, type Tensor } from '@fathom/core';
-import type { GradientFormula } from '../formula.js';
+import type { UnaryAttrs, UnaryOp } from '@fathom/core/backend';
+import type { FormulaFamily, GradientFormula } from '../formula.js';
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
 // Formulas that need the input x: d/dx from x alone.
-function fromInput(derivative: (x: Tensor, attrs: Readonly<Record<string, unknown>>) => Tensor): GradientFormula {
+function fromInput(derivative: (x: Tensor, attrs: UnaryAttrs) => Tensor): GradientFormula<UnaryAttrs> {
   return {
     save: ({ inputs }) => [inputs[0]],
     backward: (grad, { saved, attrs }) => [grad.mul(derivative(saved[0], attrs))],
@@ -21,20 +22,13 @@ function fromOutput(derivative: (y: Tensor) => Tensor): GradientFormula {
 
 const zero: GradientFormula = { backward: (grad) => [grad.newZeros(grad.shape)] };
 
-interface UnaryParams {
-  readonly alpha: number;
-  readonly min: number;
-  readonly max: number;
-}
-const params = (attrs: Readonly<Record<string, unknown>>): UnaryParams => attrs.params as UnaryParams;
-
 /**
  * Gradients of the elementwise unary ops. Subgradients at kinks follow
  * PyTorch: relu and leakyRelu use the negative side at 0 (relu'(0) = 0),
  * abs'(0) = 0, clamp passes the gradient where min ≤ x ≤ max; sign, floor,
  * ceil and round have zero gradient.
  */
-export const unaryFormulas: Record<string, GradientFormula> = {
+export const unaryFormulas: FormulaFamily<UnaryOp> = {
   neg: { backward: (grad) => [grad.neg()] },
   abs: fromInput((x) => x.sign()),
   sign: zero,
@@ -54,13 +48,13 @@ export const unaryFormulas: Record<string, GradientFormula> = {
   tanh: fromOutput((y) => y.square().neg().add(1)),
   sigmoid: fromOutput((y) => y.mul(y.neg().add(1))),
   relu: fromInput((x) => x.gt(0).cast(x.dtype)),
-  leakyRelu: fromInput((x, attrs) => where(x.gt(0), 1, params(attrs).alpha).cast(x.dtype)),
+  leakyRelu: fromInput((x, attrs) => where(x.gt(0), 1, attrs.params.alpha).cast(x.dtype)),
   elu: {
     save: ({ inputs, output }) => [inputs[0], output],
     // For x ≤ 0, d/dx alpha·(e^x − 1) = alpha·e^x = y + alpha.
-    backward: (grad, { saved, attrs }) => [grad.mul(where(saved[0].gt(0), 1, saved[1].add(params(attrs).alpha)))],
+    backward: (grad, { saved, attrs }) => [grad.mul(where(saved[0].gt(0), 1, saved[1].add(attrs.params.alpha)))],
   },
-  clamp: fromInput((x, attrs) => x.ge(params(attrs).min).logicalAnd(x.le(params(attrs).max)).cast(x.dtype)),
+  clamp: fromInput((x, attrs) => x.ge(attrs.params.min).logicalAnd(x.le(attrs.params.max)).cast(x.dtype)),
   // d/dx x·Φ(x) = Φ(x) + x·φ(x).
   gelu: fromInput((x) => erf(x.mul(Math.SQRT1_2)).add(1).mul(0.5).add(x.mul(exp(x.square().mul(-0.5))).mul(SQRT_2_OVER_PI / 2))),
   softplus: fromInput((x) => x.sigmoid()),
@@ -69,4 +63,6 @@ export const unaryFormulas: Record<string, GradientFormula> = {
     return s.add(x.mul(s).mul(s.neg().add(1)));
   }),
   erf: fromInput((x) => exp(x.square().neg()).mul(2 / Math.sqrt(Math.PI))),
+  // Writes bool: never part of a graph.
+  logicalNot: null,
 };

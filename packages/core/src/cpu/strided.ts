@@ -1,30 +1,5 @@
 import type { Shape } from '../shape.js';
-
-/**
- * Merges dims that every operand walks contiguously (stride[i] = stride[i+1]·size[i+1])
- * and drops size-1 dims, so the kernels' inner loops run as long as possible.
- */
-export function collapseDims(shape: Shape, stridesList: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
-  const outShape: number[] = [];
-  const outStrides: number[][] = stridesList.map(() => []);
-  for (let d = 0; d < shape.length; d++) {
-    if (shape[d] === 1) continue;
-    const last = outShape.length - 1;
-    const mergeable = last >= 0 && stridesList.every((s, k) => outStrides[k][last] === s[d] * shape[d]);
-    if (mergeable) {
-      outShape[last] *= shape[d];
-      stridesList.forEach((s, k) => (outStrides[k][last] = s[d]));
-    } else {
-      outShape.push(shape[d]);
-      stridesList.forEach((s, k) => outStrides[k].push(s[d]));
-    }
-  }
-  if (outShape.length === 0) {
-    outShape.push(1);
-    stridesList.forEach((_, k) => outStrides[k].push(0));
-  }
-  return { shape: outShape, strides: outStrides };
-}
+import { collapseDims } from '../kernel-geometry.js';
 
 /**
  * Calls `row(offsets, length, innerStrides)` once per innermost row of `shape`

@@ -213,7 +213,7 @@ async function checkErrorCase(context: Context, spec: OpSpec, errorCase: OpError
  *
  * ```ts
  * import { describe, it, beforeAll, afterAll } from 'vitest';
- * import { createCpuBackend } from '@fathom/core';
+ * import { createCpuBackend } from '@fathom/core/backend';
  * import { runConformance } from '@fathom/core/testing';
  * runConformance({ backend: createCpuBackend(), harness: { describe, it, beforeAll, afterAll } });
  * ```

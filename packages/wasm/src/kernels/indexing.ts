@@ -1,16 +1,15 @@
-import type { BackendBuffer, Kernels, Shape, View } from '@fathom/core';
+import type { Shape } from '@fathom/core';
+import type { BackendBuffer, Kernels, View } from '@fathom/core/backend';
 import type { KernelRunner } from '../kernel-runner.js';
 
 /** gather and scatterAdd (csrc/indexing.c). */
 export function indexingKernels(runner: KernelRunner): Pick<Kernels, 'gather' | 'scatterAdd'> {
   return {
     gather(x: View, dim: number, index: View, out: BackendBuffer): void {
-      runner.begin().view(x, 'gather').dtype(x.buffer.dtype, 'gather').int(dim).view(index, 'gather').output(out, 'gather').run('fathom_gather', 'gather');
+      runner.call('fathom_gather', 'gather', { x, dtype: x.buffer.dtype, dim, index, out });
     },
     scatterAdd(out: BackendBuffer, outShape: Shape, dim: number, index: View, src: View): void {
-      runner.begin().address(out, 'scatterAdd').dtype(out.dtype, 'scatterAdd').int(outShape.length);
-      for (const size of outShape) runner.int(size);
-      runner.int(dim).view(index, 'scatterAdd').view(src, 'scatterAdd').run('fathom_scatter_add', 'scatterAdd');
+      runner.call('fathom_scatter_add', 'scatterAdd', { out, dtype: out.dtype, outShape, dim, index, src });
     },
   };
 }

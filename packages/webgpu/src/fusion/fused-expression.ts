@@ -1,10 +1,11 @@
-import { contiguousStrides, sizeOf, type BackendBuffer, type BinaryOp, type DType, type UnaryOp } from '@fathom/core';
+import { contiguousStrides, sizeOf, type DType } from '@fathom/core';
+import { collapseDims, type BackendBuffer, type BinaryOp, type UnaryOp } from '@fathom/core/backend';
 import { binaryExpression, CLAMP_F32, POW_I32, unaryExpression } from '../kernels/elementwise.js';
 import { bindingDeclarations, linearEntry, type BindingSpec } from '../kernels/launch.js';
 import { ParamLayout, type ParamField, type ParamValues } from '../params.js';
 import { mathLibrary } from '../wgsl/math.js';
 import { conversionFunctions, convertExpression, storageType } from '../wgsl/storage-type.js';
-import { collapseDims, stridedFields, stridedOffsets } from '../wgsl/strided.js';
+import { stridedFields, stridedOffsets } from '../wgsl/strided.js';
 
 /** A read of a buffer through a view whose strides are over the fused kernel's iteration shape. */
 export interface FusedLoad {

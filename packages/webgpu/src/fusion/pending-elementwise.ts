@@ -1,4 +1,5 @@
-import { contiguousStrides, coversBuffer, sizeOf, type BackendBuffer, type BinaryOp, type UnaryOp, type UnaryParams, type View } from '@fathom/core';
+import { contiguousStrides, sizeOf } from '@fathom/core';
+import { coversBuffer, type BackendBuffer, type BinaryOp, type UnaryOp, type UnaryParams, type View } from '@fathom/core/backend';
 import { checkBinary, checkWhere, elementBits, iteration, unaryExpression } from '../kernels/elementwise.js';
 import { gridFor, LINEAR_WORKGROUP, type KernelLaunch } from '../kernels/launch.js';
 import { storageType } from '../wgsl/storage-type.js';

@@ -1,4 +1,5 @@
-import { DTypeError, type BackendBuffer, type Conv2dParams, type View } from '@fathom/core';
+import { DTypeError } from '@fathom/core';
+import type { BackendBuffer, Conv2dParams, View } from '@fathom/core/backend';
 import { ParamLayout } from '../params.js';
 import { divisionFunctions, FAST_DIVIDE_LIMIT } from '../wgsl/fast-divide.js';
 import { bindingDeclarations, gridFor, linearEntry, linearGrid, type KernelRunner } from './launch.js';

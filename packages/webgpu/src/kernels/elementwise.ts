@@ -1,8 +1,9 @@
-import { contiguousStrides, DTypeError, ShapeError, sizeOf, type BackendBuffer, type BinaryOp, type DType, type UnaryOp, type UnaryParams, type View } from '@fathom/core';
+import { contiguousStrides, DTypeError, ShapeError, sizeOf, type DType } from '@fathom/core';
+import { collapseDims, type BackendBuffer, type BinaryOp, type UnaryOp, type UnaryParams, type View } from '@fathom/core/backend';
 import { ParamLayout } from '../params.js';
 import { mathLibrary } from '../wgsl/math.js';
 import { conversionFunctions, convertExpression, storageType, type StorageType } from '../wgsl/storage-type.js';
-import { collapseDims, MAX_RANK, stridedFields, stridedOffsets } from '../wgsl/strided.js';
+import { MAX_RANK, stridedFields, stridedOffsets } from '../wgsl/strided.js';
 import { bindingDeclarations, linearEntry, linearGrid, type KernelRunner } from './launch.js';
 
 // ── shared plumbing ─────────────────────────────────────────────────────────

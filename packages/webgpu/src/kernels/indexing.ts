@@ -1,4 +1,5 @@
-import { DTypeError, ShapeError, sizeOf, type BackendBuffer, type DType, type Shape, type View } from '@fathom/core';
+import { DTypeError, ShapeError, sizeOf, type DType, type Shape } from '@fathom/core';
+import type { BackendBuffer, View } from '@fathom/core/backend';
 import { ParamLayout } from '../params.js';
 import { storageType } from '../wgsl/storage-type.js';
 import { MAX_RANK } from '../wgsl/strided.js';

@@ -1,4 +1,5 @@
-import type { BackendBuffer, DType } from '@fathom/core';
+import type { DType } from '@fathom/core';
+import type { BackendBuffer } from '@fathom/core/backend';
 import type { StorageType } from '../wgsl/storage-type.js';
 
 /** What the kernels need from the backend: a way to enqueue a dispatch, and scratch buffers. */

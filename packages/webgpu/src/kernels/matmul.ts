@@ -1,6 +1,7 @@
-import { DTypeError, ShapeError, sizeOf, type BackendBuffer, type View } from '@fathom/core';
+import { DTypeError, ShapeError } from '@fathom/core';
+import { foldMatmulBatches, type BackendBuffer, type View } from '@fathom/core/backend';
 import { ParamLayout } from '../params.js';
-import { collapseDims, MAX_RANK, stridedFields, stridedOffsets } from '../wgsl/strided.js';
+import { MAX_RANK, stridedFields, stridedOffsets } from '../wgsl/strided.js';
 import { bindingDeclarations, linearEntry, linearGrid, type KernelRunner } from './launch.js';
 import { gemmGrid, tiledGemmSource, tileFor, type GemmTile } from './tiled-gemm.js';
 
@@ -74,21 +75,16 @@ export function matmulKernel(runner: KernelRunner, a: View, b: View, out: Backen
   if (a.buffer.dtype !== 'float32' || b.buffer.dtype !== 'float32') {
     throw new DTypeError(`webgpu: matmul has float32 kernels only, got ${a.buffer.dtype} and ${b.buffer.dtype}`);
   }
-  const rank = a.shape.length;
-  const m = a.shape[rank - 2];
-  const k = a.shape[rank - 1];
-  const n = b.shape[rank - 1];
-  const batchShape = a.shape.slice(0, rank - 2);
-  const batches = sizeOf(batchShape);
+  // Batch dims where b repeats fold into M, the rest merge where they can (core's shared geometry).
+  const { m, n, k, aRowStride, aColStride, bRowStride, bColStride, batchShape, aBatchStrides, bBatchStrides, batches } = foldMatmulBatches(a, b);
   const total = batches * m * n;
   if (total === 0) return;
-  const collapsed = collapseDims(batchShape, [a.strides.slice(0, rank - 2), b.strides.slice(0, rank - 2)]);
-  const batchRank = collapsed.shape.length;
-  if (batchRank > MAX_RANK) throw new ShapeError(`webgpu: matmul handles at most ${MAX_RANK} non-mergeable batch dims, got [${batchShape.join(',')}]`);
+  const batchRank = batchShape.length;
+  if (batchRank > MAX_RANK) throw new ShapeError(`webgpu: matmul handles at most ${MAX_RANK} non-mergeable batch dims, got [${a.shape.slice(0, -2).join(',')}]`);
   const params = matmulLayout(batchRank).pack({
     total, m, n, k,
-    aRow: a.strides[rank - 2], aCol: a.strides[rank - 1], bRow: b.strides[rank - 2], bCol: b.strides[rank - 1],
-    batchShape: collapsed.shape, aStrides: collapsed.strides[0], aOffset: a.offset, bStrides: collapsed.strides[1], bOffset: b.offset,
+    aRow: aRowStride, aCol: aColStride, bRow: bRowStride, bCol: bColStride,
+    batchShape, aStrides: aBatchStrides, aOffset: a.offset, bStrides: bBatchStrides, bOffset: b.offset,
   });
   const tile = tileOverride ?? tileFor(m);
   const max = runner.maxWorkgroupsPerDimension;

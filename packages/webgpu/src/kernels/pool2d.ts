@@ -1,4 +1,5 @@
-import { DTypeError, type AdaptivePool2dParams, type BackendBuffer, type Pool2dParams, type View } from '@fathom/core';
+import { DTypeError } from '@fathom/core';
+import type { AdaptivePool2dParams, BackendBuffer, Pool2dParams, View } from '@fathom/core/backend';
 import { ParamLayout } from '../params.js';
 import { mathLibrary } from '../wgsl/math.js';
 import { bindingDeclarations, linearEntry, linearGrid, type KernelRunner } from './launch.js';

@@ -1,4 +1,5 @@
-import { DTypeError, type BackendBuffer, type RandomSpec } from '@fathom/core';
+import { DTypeError } from '@fathom/core';
+import type { BackendBuffer, RandomSpec } from '@fathom/core/backend';
 import { ParamLayout } from '../params.js';
 import { mathLibrary } from '../wgsl/math.js';
 import { PHILOX_WGSL } from '../wgsl/philox.js';

@@ -1,8 +1,9 @@
-import { DTypeError, ShapeError, sizeOf, type ArgReduceOp, type BackendBuffer, type DType, type ReduceOp, type View } from '@fathom/core';
+import { DTypeError, ShapeError, sizeOf, type DType } from '@fathom/core';
+import { collapseDims, splitReducedDims, type ArgReduceOp, type BackendBuffer, type ReduceOp, type View } from '@fathom/core/backend';
 import { ParamLayout } from '../params.js';
 import { mathLibrary } from '../wgsl/math.js';
 import { storageType, type StorageType } from '../wgsl/storage-type.js';
-import { collapseDims, MAX_RANK, stridedFields, stridedOffsets } from '../wgsl/strided.js';
+import { MAX_RANK, stridedFields, stridedOffsets } from '../wgsl/strided.js';
 import { bindingDeclarations, gridFor, linearEntry, linearGrid, type KernelRunner } from './launch.js';
 
 // Two ways to reduce: one invocation per output walking its whole block (few
@@ -25,16 +26,7 @@ interface Split {
 
 // Kept (outer, in order) and reduced dims of x, each merged where contiguous.
 function split(op: string, x: View, dims: readonly number[]): Split {
-  const keptShape: number[] = [], keptStrides: number[] = [], reducedShape: number[] = [], reducedStrides: number[] = [];
-  x.shape.forEach((size, d) => {
-    if (dims.includes(d)) {
-      reducedShape.push(size);
-      reducedStrides.push(x.strides[d]);
-    } else {
-      keptShape.push(size);
-      keptStrides.push(x.strides[d]);
-    }
-  });
+  const { keptShape, keptStrides, reducedShape, reducedStrides } = splitReducedDims(x, dims);
   const kept = collapseDims(keptShape, [keptStrides]);
   const reduced = collapseDims(reducedShape, [reducedStrides]);
   if (kept.shape.length > MAX_RANK || reduced.shape.length > MAX_RANK) {
@@ -237,8 +229,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
 /** Kernels.argReduce. */
 export function argReduceKernel(runner: KernelRunner, op: ArgReduceOp, x: View, dim: number, out: BackendBuffer): void {
   const inType = x.buffer.dtype;
-  const keptShape = x.shape.filter((_, d) => d !== dim);
-  const keptStrides = x.strides.filter((_, d) => d !== dim);
+  const { keptShape, keptStrides } = splitReducedDims(x, [dim]);
   const kept = collapseDims(keptShape, [keptStrides]);
   if (kept.shape.length > MAX_RANK) throw new ShapeError(`webgpu: ${op} handles at most ${MAX_RANK} non-mergeable dims, got shape [${x.shape.join(',')}]`);
   const outputs = sizeOf(keptShape);

@@ -37,5 +37,3 @@ export function stridedOffsets(rank: number, operands: readonly string[], index:
   for (const name of operands) lines.push(`let ${name}${prefix}At = u32(${name}${prefix}Offset);`);
   return lines.join('\n  ');
 }
-
-export { collapseDims } from '@fathom/core';

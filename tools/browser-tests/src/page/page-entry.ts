@@ -1,6 +1,7 @@
 // The page's script, bundled by esbuild from the packages' built entries
 // (test/bundle-pages.ts): it exposes PageApi and runs nothing by itself.
-import { createCpuBackend, randn, registerBackend, tensor, unregisterBackend, type Backend } from '@fathom/core';
+import { randn, registerBackend, tensor, unregisterBackend, type Backend } from '@fathom/core';
+import { createCpuBackend } from '@fathom/core/backend';
 import { runConformance } from '@fathom/core/testing';
 import { runGradientConformance } from '@fathom/autograd/testing';
 import { toSvg, useAutograd } from '@fathom/autograd';

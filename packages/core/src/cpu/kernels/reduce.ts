@@ -1,5 +1,6 @@
 import type { ArgReduceOp, BackendBuffer, ReduceOp, View } from '../../backend.js';
 import type { CpuBuffer } from '../cpu-buffer.js';
+import { splitReducedDims } from '../../kernel-geometry.js';
 import { forEachRow } from '../strided.js';
 
 const IDENTITY: Record<ReduceOp, number> = { sum: 0, prod: 1, max: -Infinity, min: Infinity, all: 1, any: 0 };
@@ -15,26 +16,11 @@ function accumulate(op: ReduceOp, acc: number, v: number): number {
   }
 }
 
-// Splits x's dims into kept (outer) and reduced (inner) lists of sizes and strides.
-function partition(x: View, dims: readonly number[]) {
-  const keptShape: number[] = [], keptStrides: number[] = [], reducedShape: number[] = [], reducedStrides: number[] = [];
-  x.shape.forEach((size, d) => {
-    if (dims.includes(d)) {
-      reducedShape.push(size);
-      reducedStrides.push(x.strides[d]);
-    } else {
-      keptShape.push(size);
-      keptStrides.push(x.strides[d]);
-    }
-  });
-  return { keptShape, keptStrides, reducedShape, reducedStrides };
-}
-
 /** Kernels.reduce: one pass per output element over the reduced block, accumulated in doubles. */
 export function reduceKernel(op: ReduceOp, x: View, dims: readonly number[], out: BackendBuffer): void {
   const from = (x.buffer as CpuBuffer).data;
   const to = (out as CpuBuffer).data;
-  const { keptShape, keptStrides, reducedShape, reducedStrides } = partition(x, dims);
+  const { keptShape, keptStrides, reducedShape, reducedStrides } = splitReducedDims(x, dims);
   const outputs = keptShape.reduce((p, d) => p * d, 1);
   let index = 0;
   const reduceFrom = (base: number): number => {
@@ -61,7 +47,7 @@ export function reduceKernel(op: ReduceOp, x: View, dims: readonly number[], out
 export function argReduceKernel(op: ArgReduceOp, x: View, dim: number, out: BackendBuffer): void {
   const from = (x.buffer as CpuBuffer).data;
   const to = (out as CpuBuffer).data;
-  const { keptShape, keptStrides } = partition(x, [dim]);
+  const { keptShape, keptStrides } = splitReducedDims(x, [dim]);
   const size = x.shape[dim];
   const stride = x.strides[dim];
   const better = op === 'argmax' ? (v: number, best: number) => v > best : (v: number, best: number) => v < best;

@@ -155,6 +155,15 @@ const CASES: readonly ConvCase[] = [
   { name: 'offset input, transposed weight', input: [1, 3, 6, 6], weight: [2, 3, 3, 2], inputLayout: 'offset', weightLayout: 'transposed', geometry: { stride: 2, padding: 1 } },
   { name: 'float64', input: [1, 2, 5, 5], weight: [3, 2, 3, 3], geometry: { padding: 1 }, bias: true, dtype: 'float64' },
   { name: 'larger [2,8,12,12] * [16,8,3,3]', input: [2, 8, 12, 12], weight: [16, 8, 3, 3], geometry: { padding: 1 } },
+  // 3×3 stride-1 shapes with ≥ 16 channels a group, where a backend may switch to
+  // a fast algorithm (Winograd on wasm): odd sizes leave part-filled tiles at
+  // the bottom and right edges, and paddings 0, 1, 2 give the input gradient
+  // paddings 2, 1, 0.
+  { name: '3×3 stride 1, 16 channels, odd 9×7, padding 1', input: [1, 16, 9, 7], weight: [16, 16, 3, 3], geometry: { padding: 1 } },
+  { name: '3×3 stride 1, 16→24 channels, 7×9, no padding', input: [1, 16, 7, 9], weight: [24, 16, 3, 3] },
+  { name: '3×3 stride 1, 24→16 channels, 4×5, padding 2', input: [2, 24, 4, 5], weight: [16, 24, 3, 3], geometry: { padding: 2 } },
+  { name: '3×3 stride 1, groups 2 of 16 channels, 5×7, bias', input: [1, 32, 5, 7], weight: [32, 16, 3, 3], geometry: { groups: 2, padding: 1 }, bias: true },
+  { name: '3×3 stride 1, 16 channels, strided input', input: [1, 16, 5, 6], weight: [16, 16, 3, 3], inputLayout: 'strided', geometry: { padding: 1 } },
 ];
 
 const input = (value: ReferenceTensor, layout: Layout = 'contiguous'): SampleInput => ({ value, layout });
