@@ -88,6 +88,14 @@ describe('normalization matches PyTorch', () => {
     await expectClose(bn.forward(x), expected('bn_eval') as number[]);
   });
 
+  it('BatchNorm2d refuses one value per channel in training, as PyTorch does, and takes it in eval mode', async () => {
+    const bn = new BatchNorm2d(4);
+    const x = arange(4, undefined, 1, { dtype: 'float32' }).reshape(1, 4, 1, 1);
+    expect(() => bn.forward(x)).toThrow(/BatchNorm2d\(4\): expected more than 1 value per channel when training, got input \[1,4,1,1\]/);
+    bn.eval();
+    await expectClose(bn.forward(x), [0, 1, 2, 3].map((v) => v / Math.sqrt(1 + 1e-5)));
+  });
+
   it('LayerNorm', async () => {
     const x = arange(24, undefined, 1, { dtype: 'float32' }).reshape(2, 3, 4).div(10).sub(1);
     const ln = new LayerNorm(4);

@@ -1,5 +1,12 @@
 import type { KernelLayout } from './pipeline-cache.js';
 
+/** A storage binding: `size` bytes of `buffer` from byte `offset` (all of it for most tensors; a window of a tensor larger than one binding). */
+export interface BufferBinding {
+  readonly buffer: GPUBuffer;
+  readonly offset: number;
+  readonly size: number;
+}
+
 interface CachedGroup {
   readonly group: GPUBindGroup;
   /** Ids of the buffers it binds, to unlink it from each when it goes. */
@@ -53,12 +60,12 @@ export class BindGroupCache {
   }
 
   /** The group binding `buffers` from 0 in `layout`. */
-  get(layout: KernelLayout, buffers: readonly GPUBuffer[]): GPUBindGroup {
+  get(layout: KernelLayout, buffers: readonly BufferBinding[]): GPUBindGroup {
     return this.lookup(layout, buffers, Infinity) as GPUBindGroup;
   }
 
   /** As {@link get}, but null where that would make a group while {@link live} is at its maximum. */
-  tryGet(layout: KernelLayout, buffers: readonly GPUBuffer[]): GPUBindGroup | null {
+  tryGet(layout: KernelLayout, buffers: readonly BufferBinding[]): GPUBindGroup | null {
     return this.lookup(layout, buffers, this.maxLive);
   }
 
@@ -77,9 +84,11 @@ export class BindGroupCache {
     this.keysByBuffer.clear();
   }
 
-  private lookup(layout: KernelLayout, buffers: readonly GPUBuffer[], maxLive: number): GPUBindGroup | null {
-    const ids = buffers.map((buffer) => this.idOf(buffer));
-    const key = `${layout.id}:${ids.join(',')}`;
+  private lookup(layout: KernelLayout, buffers: readonly BufferBinding[], maxLive: number): GPUBindGroup | null {
+    const ids = buffers.map((binding) => this.idOf(binding.buffer));
+    // A window names its range; a whole buffer (nearly every binding) only its id.
+    const parts = buffers.map((binding, i) => (binding.offset === 0 && binding.size === binding.buffer.size ? `${ids[i]}` : `${ids[i]}@${binding.offset}+${binding.size}`));
+    const key = `${layout.id}:${parts.join(',')}`;
     const cached = this.groups.get(key);
     if (cached) {
       // Map order is the eviction order: a hit moves to the back.
@@ -88,7 +97,7 @@ export class BindGroupCache {
       return cached.group;
     }
     if (this.live >= maxLive) return null;
-    const entries: GPUBindGroupEntry[] = buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
+    const entries: GPUBindGroupEntry[] = buffers.map(({ buffer, offset, size }, binding) => ({ binding, resource: { buffer, offset, size } }));
     const group = this.device.createBindGroup({ layout: layout.bindGroupLayout, entries });
     this.created++;
     this.live++;

@@ -1,4 +1,4 @@
-import { BindGroupCache } from './bind-group-cache.js';
+import { BindGroupCache, type BufferBinding } from './bind-group-cache.js';
 import { BufferUsage, ShaderStage } from './gpu-constants.js';
 import type { KernelLayout } from './pipeline-cache.js';
 
@@ -86,7 +86,7 @@ export class CommandBatch {
   }
 
   /** Records one dispatch; `buffers` bind in order from 0 as `layout` says, and the parameter block after them. */
-  dispatch(pipeline: GPUComputePipeline, layout: KernelLayout, buffers: readonly GPUBuffer[], params: Uint32Array, workgroups: readonly [number, number] | readonly [number, number, number]): void {
+  dispatch(pipeline: GPUComputePipeline, layout: KernelLayout, buffers: readonly BufferBinding[], params: Uint32Array, workgroups: readonly [number, number] | readonly [number, number, number]): void {
     const bytes = params.byteLength;
     const start = Math.ceil(this.used / this.slot) * this.slot;
     if (start + bytes > this.arena.byteLength) {
@@ -101,9 +101,10 @@ export class CommandBatch {
     else {
       const scratch = this.scratchFor(layout, buffers);
       // Written buffers too: a kernel may leave some of their elements as they were.
-      buffers.forEach((buffer, i) => this.copyBuffer(buffer, scratch[i], buffer.size));
-      this.record(pipeline, this.bindGroups.get(layout, scratch), paramsGroup, workgroups);
-      for (let i = layout.reads; i < buffers.length; i++) this.copyBuffer(scratch[i], buffers[i], buffers[i].size);
+      buffers.forEach((binding, i) => this.copyBuffer(binding.buffer, scratch[i], binding.size, binding.offset));
+      const bound = scratch.slice(0, buffers.length).map((buffer, i) => ({ buffer, offset: 0, size: buffers[i].size }));
+      this.record(pipeline, this.bindGroups.get(layout, bound), paramsGroup, workgroups);
+      for (let i = layout.reads; i < buffers.length; i++) this.copyBuffer(scratch[i], buffers[i].buffer, buffers[i].size, 0, buffers[i].offset);
     }
     this.totalDispatches++;
     if (++this.dispatches >= this.maxDispatches) this.submit();
@@ -129,7 +130,7 @@ export class CommandBatch {
   }
 
   // The scratch buffers of `layout`, each at least as large as the buffer bound in its place.
-  private scratchFor(layout: KernelLayout, buffers: readonly GPUBuffer[]): readonly GPUBuffer[] {
+  private scratchFor(layout: KernelLayout, buffers: readonly BufferBinding[]): readonly GPUBuffer[] {
     let scratch = this.scratch.get(layout.id);
     if (!scratch) this.scratch.set(layout.id, (scratch = []));
     buffers.forEach((buffer, i) => {
@@ -146,10 +147,10 @@ export class CommandBatch {
     this.commandEncoder().clearBuffer(buffer, 0, size);
   }
 
-  /** Records a buffer-to-buffer copy. */
-  copyBuffer(source: GPUBuffer, destination: GPUBuffer, size: number): void {
+  /** Records a buffer-to-buffer copy of `size` bytes. */
+  copyBuffer(source: GPUBuffer, destination: GPUBuffer, size: number, sourceOffset = 0, destinationOffset = 0): void {
     this.endPass();
-    this.commandEncoder().copyBufferToBuffer(source, 0, destination, 0, size);
+    this.commandEncoder().copyBufferToBuffer(source, sourceOffset, destination, destinationOffset, size);
   }
 
   /**

@@ -6,3 +6,5 @@ export { describeKernel } from './pipeline-cache.js';
 export { sizeClass } from './buffer-pool.js';
 export type { KernelRunner, KernelLaunch, KernelKey, BindingSpec } from './kernels/launch.js';
 export type { StorageType } from './wgsl/storage-type.js';
+export type { LargeBufferRunner } from './large/large-runner.js';
+export type { SegmentLayout, WindowLimits } from './large/block-plan.js';

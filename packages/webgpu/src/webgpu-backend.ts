@@ -1,7 +1,5 @@
-import {
-  BACKEND_API_VERSION, DeviceError, ValueError, describeMemoryHolders,
-  type Backend, type BackendBuffer, type BackendCapabilities, type BackendMemoryStats, type DType, type Kernels, type TypedArray, type View,
-} from '@fathom/core';
+import { DeviceError, ValueError, type Backend, type BackendCapabilities, type BackendMemoryStats, type DType, type TypedArray } from '@fathom/core';
+import { BACKEND_API_VERSION, describeMemoryHolders, formatBytes, type BackendBuffer, type Kernels, type View } from '@fathom/core/backend';
 import { BufferPool } from './buffer-pool.js';
 import { CommandBatch } from './command-batch.js';
 import { BufferUsage, MapMode } from './gpu-constants.js';
@@ -16,22 +14,51 @@ import {
 import { randomFillKernel } from './kernels/random.js';
 import { argReduceKernel, reduceKernel } from './kernels/reduce.js';
 import { PendingElementwise } from './fusion/pending-elementwise.js';
+import type { BufferBinding } from './bind-group-cache.js';
+import type { SegmentLayout, WindowLimits } from './large/block-plan.js';
+import { LargeKernels } from './large/large-kernels.js';
+import { largeGather, largeScatterAdd } from './large/large-indexing.js';
+import { largeMatmul } from './large/large-matmul.js';
+import {
+  largeAdaptiveAvgPool2d, largeAdaptiveAvgPool2dGrad, largeAvgPool2d, largeAvgPool2dGrad, largeConv2d, largeConv2dInputGrad, largeConv2dWeightGrad,
+  largeMaxPool2d, largeMaxPool2dGrad,
+} from './large/large-nchw.js';
+import type { LargeBufferRunner } from './large/large-runner.js';
+import { largeArgReduce, largeReduce } from './large/large-reductions.js';
 import { PipelineCache } from './pipeline-cache.js';
 
-/** A buffer of the WebGPU backend. Every element is one 4-byte word (bool as a u32 holding 0 or 1). */
+/**
+ * A buffer of the WebGPU backend. Every element is one 4-byte word (bool as
+ * a u32 holding 0 or 1). One larger than a storage binding lives in several
+ * GPU buffers, its segments, which kernels see through windows.
+ */
 export interface WebGpuBuffer extends BackendBuffer {
-  /** The GPU buffer (of a pooled size class, so possibly longer than `length` elements). */
+  /** The GPU buffer (of a pooled size class, so possibly longer than `length` elements); a large buffer's first segment. */
   readonly gpuBuffer: GPUBuffer;
-  /** Its size in bytes. */
+  /** Its size in bytes; a large buffer's, over all its segments. */
   readonly byteSize: number;
 }
 
-// The backend's own record of a buffer it handed out.
+// One GPU buffer of a large buffer, holding elements [start, start + length).
+interface Segment {
+  readonly buffer: GPUBuffer;
+  readonly size: number;
+  readonly start: number;
+  readonly length: number;
+}
+
+// The backend's own record of a buffer it handed out, or of a window of a large one.
 interface BufferRecord extends WebGpuBuffer {
   readonly owner: WebGpuBackend;
   /** A pooled buffer may hold old data; it is zeroed lazily, only if something reads it before a kernel overwrites it all. */
   needsZero: boolean;
   released: boolean;
+  /** A large buffer's GPU buffers, in order; null for one bound whole. */
+  readonly segments: readonly Segment[] | null;
+  /** A window's large buffer, which holds its state; null otherwise. */
+  readonly parent: BufferRecord | null;
+  /** Where a window starts in its GPU buffer, in bytes (0 otherwise). */
+  readonly byteOffset: number;
 }
 
 /** Memory the WebGPU backend holds: live buffers, plus those its pool keeps for reuse. */
@@ -81,16 +108,37 @@ export interface WebGpuBackendOptions {
    * every op dispatches its own kernel: for comparing bits or debugging.
    */
   readonly fuseElementwise?: boolean;
+  /**
+   * Bytes one storage binding may hold, below the adapter's
+   * `maxStorageBufferBindingSize`: tensors larger than this are split into
+   * windows. For testing the split paths with small tensors (the
+   * conformance kit runs with 1 KiB); the default is the adapter's limit.
+   */
+  readonly maxBindingBytes?: number;
+  /** Bytes one GPU buffer may hold, below the adapter's `maxBufferSize`: larger tensors span several (for tests, as {@link maxBindingBytes}). */
+  readonly maxBufferBytes?: number;
 }
 
 const ELEMENT_BYTES = 4;
+// The most elements of one tensor: a JavaScript typed array's limit, so that it can be read back.
+const MAX_ELEMENTS = 2 ** 32 - 1;
+
+function alignDown(bytes: number, alignment: number): number {
+  return Math.floor(bytes / alignment) * alignment;
+}
+
+// The largest pool size class (see sizeClass) within `bytes`, so a pooled segment never exceeds the buffer limit.
+function largestSizeClass(bytes: number): number {
+  const power = 2 ** Math.floor(Math.log2(bytes));
+  return (power / 2) * 3 <= bytes ? (power / 2) * 3 : power;
+}
 
 /**
  * The WebGPU backend over an already created GPUDevice. Use {@link webgpu} to
  * get one: it finds the adapter and turns a missing one into an error that
  * says what to install.
  */
-export class WebGpuBackend implements Backend, KernelRunner {
+export class WebGpuBackend implements Backend, LargeBufferRunner {
   readonly name = 'webgpu';
   readonly apiVersion = BACKEND_API_VERSION;
   readonly capabilities: BackendCapabilities;
@@ -100,6 +148,7 @@ export class WebGpuBackend implements Backend, KernelRunner {
   /** The adapter's description, as errors name it. */
   readonly adapterName: string;
   readonly maxWorkgroupsPerDimension: number;
+  readonly limits: WindowLimits;
 
   private device: GPUDevice | null;
   private readonly batch: CommandBatch;
@@ -114,6 +163,13 @@ export class WebGpuBackend implements Backend, KernelRunner {
   private liveBytes = 0;
   // Null when fusion is off.
   private readonly fusion: PendingElementwise | null;
+  private readonly large: LargeKernels;
+  // The binding and buffer sizes in force, and the largest segment (a size class within the buffer limit).
+  private readonly bindingBytes: number;
+  private readonly segmentBytes: number;
+  private readonly adapterLimits: string;
+  // What the last large allocation was, for an out-of-memory error to name.
+  private lastLargeAllocation = '';
 
   constructor(device: GPUDevice, adapter: WebGpuAdapterInfo, options: WebGpuBackendOptions = {}, keepAlive?: unknown) {
     this.device = device;
@@ -123,10 +179,20 @@ export class WebGpuBackend implements Backend, KernelRunner {
     this.keepAlive = keepAlive;
     const limits = device.limits;
     this.maxWorkgroupsPerDimension = limits.maxComputeWorkgroupsPerDimension;
-    const maxBytes = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+    const alignment = Math.max(limits.minStorageBufferOffsetAlignment, ELEMENT_BYTES);
+    const bufferBytes = Math.min(options.maxBufferBytes ?? Infinity, limits.maxBufferSize);
+    this.bindingBytes = alignDown(Math.min(options.maxBindingBytes ?? Infinity, limits.maxStorageBufferBindingSize, bufferBytes), alignment);
+    this.segmentBytes = largestSizeClass(bufferBytes);
+    if (this.bindingBytes < alignment || this.segmentBytes < alignment) {
+      throw new ValueError(`webgpu: maxBindingBytes and maxBufferBytes must be at least the binding alignment (${alignment} bytes)`);
+    }
+    this.limits = { windowElements: this.bindingBytes / ELEMENT_BYTES, alignElements: alignment / ELEMENT_BYTES };
+    this.adapterLimits = `maxStorageBufferBindingSize ${limits.maxStorageBufferBindingSize}, maxBufferSize ${limits.maxBufferSize}`;
+    const maxBytes = this.bindingBytes;
     this.capabilities = {
       dtypes: ['float32', 'int32', 'bool'],
-      maxBufferElements: Math.floor(maxBytes / ELEMENT_BYTES),
+      // Past one binding a tensor spans windows and segments; WGSL indexes a window with u32, JavaScript reads one typed array.
+      maxBufferElements: MAX_ELEMENTS,
       syncRead: false,
     };
     const maxPooled = options.maxPooledBytes ?? Math.min(512 * 2 ** 20, Math.max(maxBytes / 4, 64 * 2 ** 20));
@@ -150,7 +216,7 @@ export class WebGpuBackend implements Backend, KernelRunner {
       if (kind === 'GPUOutOfMemoryError') {
         // Say who holds the memory, as the wasm and cpu backends do, while the tensors are still live.
         this.fail(new DeviceError(
-          `webgpu: out of memory on adapter '${name}': ${error.message}; ${describeMemoryHolders(this.name)}. ` +
+          `webgpu: out of memory on adapter '${name}': ${error.message}; ${this.lastLargeAllocation}${describeMemoryHolders(this.name)}. ` +
             'Release tensors sooner (scope(), dispose()) or use smaller batches.',
         ));
       } else this.fail(new DeviceError(`webgpu: ${kind === 'GPUInternalError' ? 'internal error' : 'validation error'} on adapter '${name}': ${error.message}`));
@@ -166,29 +232,56 @@ export class WebGpuBackend implements Backend, KernelRunner {
       maxWorkgroupsPerDimension: this.maxWorkgroupsPerDimension,
     }, limits.maxStorageBuffersPerShaderStage - 2);
     this.fusion = fusion;
+    const large = new LargeKernels(this);
+    this.large = large;
+    // Ops that touch a buffer larger than one binding go block by block (never fused); all others as before.
+    const big = (...buffers: BackendBuffer[]): boolean => large.involves(...buffers);
     this.kernels = {
-      fill: fusion ? (out, value) => this.fused('fill', [], out).fill(out, value) : (out, value) => fillKernel(run, out, value),
-      copy: (src, dst) => {
-        if (!fusion || !this.fused('copy', [src], dst.buffer).copy(src, dst)) copyKernel(run, src, dst);
+      fill: (out, value) => {
+        if (big(out)) large.fill(out, value);
+        else if (fusion) this.fused('fill', [], out).fill(out, value);
+        else fillKernel(run, out, value);
       },
-      unary: fusion ? (op, x, out, params) => this.fused('unary', [x], out).unary(op, x, out, params) : (op, x, out, params) => unaryKernel(run, op, x, out, params),
-      binary: fusion ? (op, a, b, out) => this.fused('binary', [a, b], out).binary(op, a, b, out) : (op, a, b, out) => binaryKernel(run, op, a, b, out),
-      where: fusion ? (cond, a, b, out) => this.fused('where', [cond, a, b], out).where(cond, a, b, out) : (cond, a, b, out) => whereKernel(run, cond, a, b, out),
-      reduce: (op, x, dims, out) => reduceKernel(run, op, x, dims, out),
-      argReduce: (op, x, dim, out) => argReduceKernel(run, op, x, dim, out),
-      matmul: (a, b, out) => matmulKernel(run, a, b, out),
-      conv2d: (x, weight, out, params) => conv2dKernel(run, x, weight, out, params),
-      conv2dInputGrad: (gradOut, weight, out, params) => conv2dInputGradKernel(run, gradOut, weight, out, params),
-      conv2dWeightGrad: (x, gradOut, out, params) => conv2dWeightGradKernel(run, x, gradOut, out, params),
-      maxPool2d: (x, out, indices, params) => maxPool2dKernel(run, x, out, indices, params),
-      maxPool2dGrad: (gradOut, indices, out, params) => maxPool2dGradKernel(run, gradOut, indices, out, params),
-      avgPool2d: (x, out, params) => avgPool2dKernel(run, x, out, params),
-      avgPool2dGrad: (gradOut, out, params) => avgPool2dGradKernel(run, gradOut, out, params),
-      adaptiveAvgPool2d: (x, out, params) => adaptiveAvgPool2dKernel(run, x, out, params),
-      adaptiveAvgPool2dGrad: (gradOut, out, params) => adaptiveAvgPool2dGradKernel(run, gradOut, out, params),
-      gather: (x, dim, index, out) => gatherKernel(run, x, dim, index, out),
-      scatterAdd: (out, outShape, dim, index, src) => scatterAddKernel(run, out, outShape, dim, index, src),
-      randomFill: (out, spec) => randomFillKernel(run, out, spec),
+      copy: (src, dst) => {
+        if (big(src.buffer, dst.buffer)) large.copy(src, dst);
+        else if (!fusion || !this.fused('copy', [src], dst.buffer).copy(src, dst)) copyKernel(run, src, dst);
+      },
+      unary: (op, x, out, params) => {
+        if (big(x.buffer, out)) large.unary(op, x, out, params);
+        else if (fusion) this.fused('unary', [x], out).unary(op, x, out, params);
+        else unaryKernel(run, op, x, out, params);
+      },
+      binary: (op, a, b, out) => {
+        if (big(a.buffer, b.buffer, out)) large.binary(op, a, b, out);
+        else if (fusion) this.fused('binary', [a, b], out).binary(op, a, b, out);
+        else binaryKernel(run, op, a, b, out);
+      },
+      where: (cond, a, b, out) => {
+        if (big(cond.buffer, a.buffer, b.buffer, out)) large.where(cond, a, b, out);
+        else if (fusion) this.fused('where', [cond, a, b], out).where(cond, a, b, out);
+        else whereKernel(run, cond, a, b, out);
+      },
+      reduce: (op, x, dims, out) => (big(x.buffer, out) ? largeReduce(large, op, x, dims, out) : reduceKernel(run, op, x, dims, out)),
+      argReduce: (op, x, dim, out) => (big(x.buffer, out) ? largeArgReduce(large, op, x, dim, out) : argReduceKernel(run, op, x, dim, out)),
+      matmul: (a, b, out) => (big(a.buffer, b.buffer, out) ? largeMatmul(large, a, b, out) : matmulKernel(run, a, b, out)),
+      conv2d: (x, weight, out, params) => (big(x.buffer, weight.buffer, out) ? largeConv2d(large, x, weight, out, params) : conv2dKernel(run, x, weight, out, params)),
+      conv2dInputGrad: (gradOut, weight, out, params) =>
+        (big(gradOut.buffer, weight.buffer, out) ? largeConv2dInputGrad(large, gradOut, weight, out, params) : conv2dInputGradKernel(run, gradOut, weight, out, params)),
+      conv2dWeightGrad: (x, gradOut, out, params) =>
+        (big(x.buffer, gradOut.buffer, out) ? largeConv2dWeightGrad(large, x, gradOut, out, params) : conv2dWeightGradKernel(run, x, gradOut, out, params)),
+      maxPool2d: (x, out, indices, params) =>
+        (big(x.buffer, out, indices) ? largeMaxPool2d(large, x, out, indices, params) : maxPool2dKernel(run, x, out, indices, params)),
+      maxPool2dGrad: (gradOut, indices, out, params) =>
+        (big(gradOut.buffer, indices.buffer, out) ? largeMaxPool2dGrad(large, gradOut, indices, out, params) : maxPool2dGradKernel(run, gradOut, indices, out, params)),
+      avgPool2d: (x, out, params) => (big(x.buffer, out) ? largeAvgPool2d(large, x, out, params) : avgPool2dKernel(run, x, out, params)),
+      avgPool2dGrad: (gradOut, out, params) => (big(gradOut.buffer, out) ? largeAvgPool2dGrad(large, gradOut, out, params) : avgPool2dGradKernel(run, gradOut, out, params)),
+      adaptiveAvgPool2d: (x, out, params) => (big(x.buffer, out) ? largeAdaptiveAvgPool2d(large, x, out, params) : adaptiveAvgPool2dKernel(run, x, out, params)),
+      adaptiveAvgPool2dGrad: (gradOut, out, params) =>
+        (big(gradOut.buffer, out) ? largeAdaptiveAvgPool2dGrad(large, gradOut, out, params) : adaptiveAvgPool2dGradKernel(run, gradOut, out, params)),
+      gather: (x, dim, index, out) => (big(x.buffer, index.buffer, out) ? largeGather(large, x, dim, index, out) : gatherKernel(run, x, dim, index, out)),
+      scatterAdd: (out, outShape, dim, index, src) =>
+        (big(out, index.buffer, src.buffer) ? largeScatterAdd(large, out, outShape, dim, index, src) : scatterAddKernel(run, out, outShape, dim, index, src)),
+      randomFill: (out, spec) => (big(out) ? large.randomFill(out, spec) : randomFillKernel(run, out, spec)),
     };
   }
 
@@ -217,8 +310,28 @@ export class WebGpuBackend implements Backend, KernelRunner {
   private record(buffer: BackendBuffer, op: string): BufferRecord {
     const record = buffer as BufferRecord;
     if (record.owner !== this) throw new DeviceError(`webgpu.${op}: the buffer does not belong to this webgpu backend`);
-    if (record.released) throw new DeviceError(`webgpu.${op}: the buffer was already released`);
+    if ((record.parent ?? record).released) throw new DeviceError(`webgpu.${op}: the buffer was already released`);
     return record;
+  }
+
+  /** LargeBufferRunner.layoutOf: the segments of a buffer larger than one binding. */
+  layoutOf(buffer: BackendBuffer): SegmentLayout | null {
+    const record = buffer as BufferRecord;
+    return record.segments ? { segments: record.segments } : null;
+  }
+
+  /** LargeBufferRunner.window: `length` elements of a large buffer from `start`, bound as one binding. */
+  window(buffer: BackendBuffer, start: number, length: number): BackendBuffer {
+    const parent = this.record(buffer, 'window');
+    const segment = parent.segments?.find((s) => start >= s.start && start + length <= s.start + s.length);
+    if (!segment || (start - segment.start) % this.limits.alignElements !== 0 || length > this.limits.windowElements) {
+      throw new DeviceError(`webgpu: no window of ${length} elements from ${start} fits one binding of the buffer`);
+    }
+    const window: BufferRecord = {
+      dtype: parent.dtype, length, gpuBuffer: segment.buffer, byteSize: length * ELEMENT_BYTES, owner: this,
+      needsZero: false, released: false, segments: null, parent, byteOffset: (start - segment.start) * ELEMENT_BYTES,
+    };
+    return window;
   }
 
   allocate(dtype: DType, length: number): BackendBuffer {
@@ -227,13 +340,41 @@ export class WebGpuBackend implements Backend, KernelRunner {
       throw new DeviceError(`webgpu: cannot hold float64 tensors (WGSL has no 64-bit floats); use float32, or the cpu device for float64`);
     }
     if (!Number.isInteger(length) || length < 0 || length > this.capabilities.maxBufferElements) {
-      throw new ValueError(`webgpu: cannot allocate ${length} elements of ${dtype} (at most ${this.capabilities.maxBufferElements} per buffer on adapter '${this.adapterName}')`);
+      throw new ValueError(`webgpu: cannot allocate ${length} elements of ${dtype} (at most ${this.capabilities.maxBufferElements} per tensor on adapter '${this.adapterName}')`);
     }
+    if (length * ELEMENT_BYTES > this.bindingBytes) return this.allocateLarge(dtype, length);
     const { buffer, size, reused } = this.pool.acquire(Math.max(length, 1) * ELEMENT_BYTES);
     this.liveBuffers++;
     this.liveBytes += size;
-    const record: BufferRecord = { dtype, length, gpuBuffer: buffer, byteSize: size, owner: this, needsZero: reused, released: false };
+    const record: BufferRecord = {
+      dtype, length, gpuBuffer: buffer, byteSize: size, owner: this, needsZero: reused, released: false, segments: null, parent: null, byteOffset: 0,
+    };
     return record;
+  }
+
+  // A buffer larger than one binding: segments of at most the largest size class within the buffer limit.
+  private allocateLarge(dtype: DType, length: number): BufferRecord {
+    const perSegment = this.segmentBytes / ELEMENT_BYTES;
+    const count = Math.ceil(length / perSegment);
+    this.lastLargeAllocation = `the last large tensor allocated holds ${length.toLocaleString('en-US')} ${dtype} elements ` +
+      `(${formatBytes(length * ELEMENT_BYTES)} in ${count} GPU buffer${count === 1 ? '' : 's'}; adapter limits: ${this.adapterLimits}); `;
+    const segments: Segment[] = [];
+    let needsZero = false;
+    for (let start = 0; start < length; start += perSegment) {
+      const elements = Math.min(perSegment, length - start);
+      const { buffer, size, reused } = this.pool.acquire(elements * ELEMENT_BYTES);
+      needsZero ||= reused;
+      segments.push({ buffer, size, start, length: elements });
+    }
+    const byteSize = segments.reduce((sum, segment) => sum + segment.size, 0);
+    this.liveBuffers++;
+    this.liveBytes += byteSize;
+    return { dtype, length, gpuBuffer: segments[0].buffer, byteSize, owner: this, needsZero, released: false, segments, parent: null, byteOffset: 0 };
+  }
+
+  // The GPU buffers of a record: its segments, or itself.
+  private segmentsOf(record: BufferRecord): readonly Segment[] {
+    return record.segments ?? [{ buffer: record.gpuBuffer, size: record.byteSize, start: 0, length: record.length }];
   }
 
   upload(buffer: BackendBuffer, data: TypedArray): void {
@@ -246,9 +387,12 @@ export class WebGpuBackend implements Backend, KernelRunner {
     this.fusion?.beforeWrite(record, true);
     // queue.writeBuffer runs before the unsubmitted batch: if that batch uses
     // this memory (an earlier owner's last reads), submit it first.
-    if (this.lastBatch.get(record.gpuBuffer) === this.batch.id && this.batch.pending) this.batch.submit();
+    const segments = this.segmentsOf(record);
+    if (segments.some((segment) => this.lastBatch.get(segment.buffer) === this.batch.id) && this.batch.pending) this.batch.submit();
     const words = toWords(record.dtype, data);
-    device.queue.writeBuffer(record.gpuBuffer, 0, words.buffer, words.byteOffset, words.byteLength);
+    for (const { buffer, start, length } of segments) {
+      device.queue.writeBuffer(buffer, 0, words.buffer, words.byteOffset + start * ELEMENT_BYTES, length * ELEMENT_BYTES);
+    }
     record.needsZero = false;
   }
 
@@ -259,20 +403,24 @@ export class WebGpuBackend implements Backend, KernelRunner {
     this.fusion?.materialize(record);
     const { dtype, length } = record;
     if (length === 0 || record.needsZero) return fromWords(dtype, new Uint32Array(length));
-    const bytes = length * ELEMENT_BYTES;
-    const staging = this.staging.acquire(bytes);
-    this.batch.copyBuffer(record.gpuBuffer, staging.buffer, bytes);
-    this.batch.submit();
-    try {
-      await staging.buffer.mapAsync(MapMode.READ, 0, bytes);
-    } catch (error) {
-      await this.pipelines.settled();
-      this.live('read');
-      throw new DeviceError(`webgpu.read: mapping the result on adapter '${this.adapterName}' failed: ${(error as Error).message}`);
+    const words = new Uint32Array(length);
+    // One segment at a time: a staging buffer is a GPU buffer too.
+    for (const segment of this.segmentsOf(record)) {
+      const bytes = segment.length * ELEMENT_BYTES;
+      const staging = this.staging.acquire(bytes);
+      this.batch.copyBuffer(segment.buffer, staging.buffer, bytes);
+      this.batch.submit();
+      try {
+        await staging.buffer.mapAsync(MapMode.READ, 0, bytes);
+      } catch (error) {
+        await this.pipelines.settled();
+        this.live('read');
+        throw new DeviceError(`webgpu.read: mapping the result on adapter '${this.adapterName}' failed: ${(error as Error).message}`);
+      }
+      words.set(new Uint32Array(staging.buffer.getMappedRange(0, bytes)), segment.start);
+      staging.buffer.unmap();
+      if (!this.destroyed) this.staging.release(staging.buffer, staging.size);
     }
-    const words = new Uint32Array(staging.buffer.getMappedRange(0, bytes).slice(0));
-    staging.buffer.unmap();
-    if (!this.destroyed) this.staging.release(staging.buffer, staging.size);
     await this.pipelines.settled();
     this.live('read');
     return fromWords(dtype, words);
@@ -286,7 +434,7 @@ export class WebGpuBackend implements Backend, KernelRunner {
     // A pending expression still to read it keeps it from reuse until then (see unread).
     if (this.fusion?.release(record)) return;
     // Reuse inside the unsubmitted batch is safe: its commands run in order.
-    if (!this.destroyed) this.pool.release(record.gpuBuffer, record.byteSize);
+    if (!this.destroyed) for (const segment of this.segmentsOf(record)) this.pool.release(segment.buffer, segment.size);
   }
 
   // No pending expression reads the buffer any more.
@@ -382,33 +530,44 @@ export class WebGpuBackend implements Backend, KernelRunner {
     const { pipeline, layout } = this.pipelines.get(launch.kernel, launch.key, launch.source, reads.length, writes.length);
     const written = new Set(writes.map((w) => w.record.gpuBuffer));
     const temporaries: { buffer: GPUBuffer; size: number }[] = [];
-    const bound: GPUBuffer[] = [];
+    const bound: BufferBinding[] = [];
     for (const record of reads) {
       this.zeroIfNeeded(record);
+      const binding = this.binding(record);
       if (written.has(record.gpuBuffer)) {
         // WebGPU forbids binding one buffer both read-only and writable in a
         // dispatch; read a copy (the views do not overlap, so it is the same data).
-        const copy = this.pool.acquire(record.byteSize);
-        this.batch.copyBuffer(record.gpuBuffer, copy.buffer, record.byteSize);
+        const copy = this.pool.acquire(binding.size);
+        this.batch.copyBuffer(record.gpuBuffer, copy.buffer, binding.size, binding.offset);
         temporaries.push(copy);
-        bound.push(copy.buffer);
-      } else bound.push(record.gpuBuffer);
+        bound.push({ buffer: copy.buffer, offset: 0, size: binding.size });
+      } else bound.push(binding);
     }
     for (const { record, whole } of writes) {
-      if (whole) record.needsZero = false;
+      // A window's whole is not its buffer's: the rest must be zeroed first.
+      if (whole && !record.parent) record.needsZero = false;
       else this.zeroIfNeeded(record);
-      bound.push(record.gpuBuffer);
+      bound.push(this.binding(record));
     }
     this.batch.dispatch(pipeline, layout, bound, launch.params, launch.workgroups);
-    for (const buffer of bound) this.lastBatch.set(buffer, this.batch.id);
+    for (const { buffer } of bound) this.lastBatch.set(buffer, this.batch.id);
     for (const { buffer, size } of temporaries) this.pool.release(buffer, size);
   }
 
+  // What a dispatch binds for a record: a window's range, or a buffer from its start (no more than one binding of a pooled, larger one).
+  private binding(record: BufferRecord): BufferBinding {
+    if (record.parent) return { buffer: record.gpuBuffer, offset: record.byteOffset, size: record.byteSize };
+    return { buffer: record.gpuBuffer, offset: 0, size: Math.min(record.byteSize, this.bindingBytes) };
+  }
+
   private zeroIfNeeded(record: BufferRecord): void {
-    if (!record.needsZero) return;
-    this.batch.clearBuffer(record.gpuBuffer, record.byteSize);
-    this.lastBatch.set(record.gpuBuffer, this.batch.id);
-    record.needsZero = false;
+    const owner = record.parent ?? record;
+    if (!owner.needsZero) return;
+    for (const { buffer, size } of this.segmentsOf(owner)) {
+      this.batch.clearBuffer(buffer, size);
+      this.lastBatch.set(buffer, this.batch.id);
+    }
+    owner.needsZero = false;
   }
 }
 

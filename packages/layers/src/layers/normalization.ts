@@ -1,4 +1,4 @@
-import { formatShape, ones, ShapeError, zeros, tensor, type Tensor } from '@fathom/core';
+import { formatShape, ones, ShapeError, ValueError, zeros, tensor, type Tensor } from '@fathom/core';
 import { noGrad } from '@fathom/autograd';
 import { Module } from '../module.js';
 
@@ -112,6 +112,10 @@ export abstract class BatchNorm extends Module {
 
   /** Normalises `x` in training with the statistics of its batch. */
   protected batchStatistics(x: Tensor): BatchStatistics {
+    // One value per channel normalises to 0 whatever it is: nothing would learn (PyTorch refuses it too).
+    if (x.numel === this.numFeatures) {
+      throw new ValueError(`${this.constructor.name}(${this.numFeatures}): expected more than 1 value per channel when training, got input ${formatShape(x.shape)}; use a larger batch or eval()`);
+    }
     const { output, mean, variance } = batchNorm(x, null, null, this.weight, this.bias, true, this.eps);
     return { output, mean: mean as Tensor, variance: variance as Tensor, count: x.numel / this.numFeatures };
   }
