@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { BufferPool, sizeClass } from './buffer-pool.js';
+import { BufferPool, largestSizeClass, sizeClass } from './buffer-pool.js';
+
+describe('largestSizeClass', () => {
+  it('is the largest class within a limit, so no pooled buffer passes it', () => {
+    // lavapipe's maxBufferSize 2³² − 1 gives 3 GiB; 4 KiB is a class itself; 5000 bytes allows 4096.
+    expect([2 ** 32 - 1, 4096, 5000, 6144, 1024].map(largestSizeClass)).toEqual([3 * 2 ** 30, 4096, 4096, 6144, 1024]);
+    for (const limit of [1000, 3000, 70000, 2 ** 31 + 5]) expect(sizeClass(largestSizeClass(limit))).toBe(largestSizeClass(limit));
+  });
+});
 
 describe('sizeClass', () => {
   it('rounds up to 256 bytes, then powers of two and their midpoints', () => {

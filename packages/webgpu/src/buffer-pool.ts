@@ -11,6 +11,12 @@ export function sizeClass(bytes: number): number {
   return bytes <= midpoint ? midpoint : power;
 }
 
+/** The largest size class within `bytes`, so that a pooled buffer asked for at most that never exceeds a device limit of `bytes`. */
+export function largestSizeClass(bytes: number): number {
+  const power = 2 ** Math.floor(Math.log2(bytes));
+  return (power / 2) * 3 <= bytes ? (power / 2) * 3 : power;
+}
+
 /**
  * Reuses GPU buffers by size class. WebGPU buffer creation is slow (and on
  * some drivers zero-fills), and training allocates the same shapes every

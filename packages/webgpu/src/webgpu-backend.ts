@@ -1,6 +1,6 @@
 import { DeviceError, ValueError, type Backend, type BackendCapabilities, type BackendMemoryStats, type DType, type TypedArray } from '@fathom/core';
 import { BACKEND_API_VERSION, describeMemoryHolders, formatBytes, type BackendBuffer, type Kernels, type View } from '@fathom/core/backend';
-import { BufferPool } from './buffer-pool.js';
+import { BufferPool, largestSizeClass } from './buffer-pool.js';
 import { CommandBatch } from './command-batch.js';
 import { BufferUsage, MapMode } from './gpu-constants.js';
 import { conv2dInputGradKernel, conv2dKernel, conv2dWeightGradKernel } from './kernels/conv2d.js';
@@ -90,7 +90,7 @@ export function adapterName(info: WebGpuAdapterInfo): string {
 
 /** Tuning of a {@link WebGpuBackend}. */
 export interface WebGpuBackendOptions {
-  /** Bytes of freed buffers kept for reuse (default 512 MiB, or a quarter of the device's largest buffer if smaller). */
+  /** Bytes of freed buffers kept for reuse (default 512 MiB, or a quarter of one storage binding if smaller, 64 MiB at least). */
   readonly maxPooledBytes?: number;
   /** Dispatches recorded before a batch submits on its own (default 1024). */
   readonly maxDispatchesPerBatch?: number;
@@ -127,11 +127,6 @@ function alignDown(bytes: number, alignment: number): number {
   return Math.floor(bytes / alignment) * alignment;
 }
 
-// The largest pool size class (see sizeClass) within `bytes`, so a pooled segment never exceeds the buffer limit.
-function largestSizeClass(bytes: number): number {
-  const power = 2 ** Math.floor(Math.log2(bytes));
-  return (power / 2) * 3 <= bytes ? (power / 2) * 3 : power;
-}
 
 /**
  * The WebGPU backend over an already created GPUDevice. Use {@link webgpu} to
@@ -188,14 +183,13 @@ export class WebGpuBackend implements Backend, LargeBufferRunner {
     }
     this.limits = { windowElements: this.bindingBytes / ELEMENT_BYTES, alignElements: alignment / ELEMENT_BYTES };
     this.adapterLimits = `maxStorageBufferBindingSize ${limits.maxStorageBufferBindingSize}, maxBufferSize ${limits.maxBufferSize}`;
-    const maxBytes = this.bindingBytes;
     this.capabilities = {
       dtypes: ['float32', 'int32', 'bool'],
       // Past one binding a tensor spans windows and segments; WGSL indexes a window with u32, JavaScript reads one typed array.
       maxBufferElements: MAX_ELEMENTS,
       syncRead: false,
     };
-    const maxPooled = options.maxPooledBytes ?? Math.min(512 * 2 ** 20, Math.max(maxBytes / 4, 64 * 2 ** 20));
+    const maxPooled = options.maxPooledBytes ?? Math.min(512 * 2 ** 20, Math.max(this.bindingBytes / 4, 64 * 2 ** 20));
     this.batch = new CommandBatch(device, Math.max(limits.minStorageBufferOffsetAlignment, 4), options.maxDispatchesPerBatch, options.maxBindGroups);
     // A buffer freed inside a batch may still be named by its unsubmitted commands.
     const retire = (buffer: GPUBuffer): void => this.batch.destroyAfterSubmit(buffer);
@@ -434,7 +428,10 @@ export class WebGpuBackend implements Backend, LargeBufferRunner {
     // A pending expression still to read it keeps it from reuse until then (see unread).
     if (this.fusion?.release(record)) return;
     // Reuse inside the unsubmitted batch is safe: its commands run in order.
-    if (!this.destroyed) for (const segment of this.segmentsOf(record)) this.pool.release(segment.buffer, segment.size);
+    if (this.destroyed) return;
+    // Most buffers are one GPU buffer: no segment list made per release.
+    if (!record.segments) this.pool.release(record.gpuBuffer, record.byteSize);
+    else for (const segment of record.segments) this.pool.release(segment.buffer, segment.size);
   }
 
   // No pending expression reads the buffer any more.
