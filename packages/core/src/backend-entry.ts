@@ -4,7 +4,8 @@
  * `View`, `BackendBuffer`, the kernels' parameter types), the geometry every
  * backend computes the same way before a kernel runs, the reference CPU
  * backend to check against or wrap, the messages backends put in their
- * out-of-memory errors, and the gradient hook (`installGradientEngine`,
+ * out-of-memory errors, the `DeviceTimer` through which a backend gives the
+ * profiler device times, and the gradient hook (`installGradientEngine`,
  * `recordOp`, the `RecordedOps` registry) that `@fathom/autograd` fills.
  *
  * ```ts
@@ -20,6 +21,7 @@ export {
   type UnaryOp, type UnaryParams, type BinaryOp, type ReduceOp, type ArgReduceOp, type Conv2dParams, type Pool2dParams, type AdaptivePool2dParams,
   type RandomSpec,
 } from './backend.js';
+export type { DeviceTimer, DeviceSpan, DeviceSpanSink } from './profiler-hook.js';
 export { Storage } from './storage.js';
 export { createCpuBackend } from './cpu/cpu-backend.js';
 export {

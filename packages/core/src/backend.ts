@@ -1,5 +1,6 @@
 import type { DType, TypedArray } from './dtype.js';
 import { isContiguous, sizeOf, type Shape } from './shape.js';
+import type { DeviceTimer } from './profiler-hook.js';
 
 /** The version of the {@link Backend} contract this copy of core speaks. */
 export const BACKEND_API_VERSION = 1;
@@ -218,4 +219,6 @@ export interface Backend {
   memory(): BackendMemoryStats;
   /** Releases the device itself (Dawn keeps the process alive until then). */
   destroy(): Promise<void>;
+  /** Times kernels on the device itself, for the profiler (webgpu's timestamp queries); absent where only host times exist. */
+  readonly deviceTimer?: DeviceTimer;
 }

@@ -41,5 +41,5 @@ export {
 export type { GradNode, GradHook, BackwardOptions } from './gradient-hook.js';
 export { profile, profileAsync, Profiler } from './profiler.js';
 export {
-  ProfileResult, type ProfileEvent, type ProfileAllocation, type OpStats, type ProfileTableOptions, type ChromeTrace, type ChromeTraceEvent,
+  ProfileResult, type ProfileEvent, type ProfileGpuEvent, type ProfileAllocation, type OpStats, type ProfileTableOptions, type ChromeTrace, type ChromeTraceEvent,
 } from './profile-result.js';

@@ -1,5 +1,6 @@
 import { ValueError } from './errors.js';
 import { formatBytes } from './memory-holders.js';
+import type { DeviceSpan } from './profiler-hook.js';
 
 /** One kernel call a profile recorded. Times are host milliseconds from the start of the profile. */
 export interface ProfileEvent {
@@ -25,6 +26,32 @@ export interface ProfileEvent {
    * null where the kernel wrote no storage allocated during the profile (an in-place `copy_`).
    */
   readonly madeBy: string | null;
+  /**
+   * Ms the device spent on the work this call recorded (not that of kernels
+   * called from inside it), timed on the device: on webgpu, the compute
+   * passes of its dispatches, between timestamp queries. A fused elementwise
+   * kernel is charged to the op whose result it computes, the ops inlined
+   * into it get 0. Null where the device has no such times, and in a
+   * profile that did not wait for them (see {@link ProfileResult.notes}).
+   */
+  readonly gpuDuration: number | null;
+}
+
+/** One stretch of device work in {@link ProfileResult.gpuEvents}: on webgpu, one compute pass. */
+export interface ProfileGpuEvent {
+  /** The op it was charged to, as the table names it. */
+  readonly name: string;
+  readonly kernel: string;
+  readonly device: string;
+  /**
+   * When it began, ms after the profile started. The device's clock is
+   * placed on the host's as early as it can be without any work beginning
+   * before the host submitted it; the spacing of one device's work is as
+   * the device measured it.
+   */
+  readonly start: number;
+  /** Ms, as the device measured it. */
+  readonly duration: number;
 }
 
 /** One allocation during a profile; `op` names the kernel that first wrote it, null if none did (uploads, zeros). */
@@ -53,12 +80,16 @@ export interface OpStats {
   /** Self time as a share of the profile's wall time, in percent. */
   readonly percent: number;
   readonly bytes: number;
+  /** Device ms, summed over calls; null where the device gave no times. */
+  readonly gpuTime: number | null;
+  /** Device µs per call; null where the device gave no times. */
+  readonly gpuMeanMicroseconds: number | null;
 }
 
 /** How {@link ProfileResult.table} orders and cuts its rows. */
 export interface ProfileTableOptions {
-  /** `'total'` (default): host time with nested kernels; `'self'`: without them; `'count'`: calls. */
-  readonly sortBy?: 'total' | 'self' | 'count';
+  /** `'total'` (default): host time with nested kernels; `'self'`: without them; `'count'`: calls; `'gpu'`: device time. */
+  readonly sortBy?: 'total' | 'self' | 'count' | 'gpu';
   /** Rows to print (all by default). */
   readonly top?: number;
   /** One row per op and set of input shapes (PyTorch's `group_by_input_shape`). */
@@ -83,22 +114,31 @@ export interface ChromeTraceEvent {
   readonly args: Readonly<Record<string, unknown>>;
 }
 
+// An event as the recorder holds it: the spans its device reported in place of their sum.
+type RecordedEvent = Omit<ProfileEvent, 'gpuDuration'> & { readonly gpuSpans: readonly DeviceSpan[] | null };
+
 interface Recorded {
   readonly start: number;
   readonly end: number;
   readonly syncTime: number;
-  readonly events: readonly ProfileEvent[];
+  readonly events: readonly RecordedEvent[];
   readonly allocations: readonly ProfileAllocation[];
   readonly asyncDevices: readonly string[];
   readonly uninstrumented: readonly string[];
+  /** Devices whose spans were collected: their events get GPU times. */
+  readonly timedDevices: readonly string[];
+  readonly notes: readonly string[];
 }
 
-const SORT_KEYS = ['total', 'self', 'count'] as const;
+const SORT_KEYS = ['total', 'self', 'count', 'gpu'] as const;
 
 /**
  * What {@link profile} recorded, with the profiled function's `value`:
  * per-kernel events, per-op aggregates ({@link keyAverages}), a text
- * {@link table} and a {@link chromeTrace}.
+ * {@link table} and a {@link chromeTrace}. Host times always; GPU times
+ * too where a device timed its own work and the profile waited for them
+ * (`profileAsync`, `Profiler.stopAsync`), and otherwise a line in
+ * {@link notes} saying why there are none.
  */
 export class ProfileResult<T = void> {
   /** Every kernel call, in the order they began. */
@@ -113,11 +153,22 @@ export class ProfileResult<T = void> {
   readonly asyncDevices: readonly string[];
   /** Devices whose kernel table could not be wrapped (a frozen backend): their kernels are missing. */
   readonly uninstrumented: readonly string[];
+  /** Devices that timed their own work: their events have a {@link ProfileEvent.gpuDuration}. */
+  readonly timedDevices: readonly string[];
+  /** The device work those devices timed, in order of start. */
+  readonly gpuEvents: readonly ProfileGpuEvent[];
+  /**
+   * What the profile could not measure, once per device: `'GPU times on
+   * webgpu: adapter has no timestamp-query'`, or that `profile()` returned
+   * before the GPU ran its work.
+   */
+  readonly notes: readonly string[];
 
   /** @internal Made by `profile`, `profileAsync` and `Profiler.stop`. */
   constructor(readonly value: T, recorded: Recorded) {
     this.wallTime = recorded.end - recorded.start;
     this.syncTime = recorded.syncTime;
+    const timed = new Set(recorded.timedDevices);
     // Copies: the recorder's objects are shared with any profile still running (and carry its bookkeeping).
     this.events = recorded.events.map((event) => ({
       name: event.name,
@@ -130,12 +181,18 @@ export class ProfileResult<T = void> {
       depth: event.depth,
       bytes: event.bytes,
       madeBy: event.madeBy,
+      gpuDuration: timed.has(event.device) && event.gpuSpans !== null
+        ? event.gpuSpans.reduce((sum, span) => sum + (span.end - span.start), 0)
+        : null,
     }));
     this.allocations = recorded.allocations.map((allocation) => ({
       device: allocation.device, bytes: allocation.bytes, time: allocation.time - recorded.start, op: allocation.op,
     }));
     this.asyncDevices = recorded.asyncDevices;
     this.uninstrumented = recorded.uninstrumented;
+    this.timedDevices = recorded.timedDevices;
+    this.gpuEvents = placeGpuEvents(recorded.events.filter((event) => timed.has(event.device)), recorded.start);
+    this.notes = recorded.notes;
   }
 
   /** Host ms inside kernels core called (nested calls counted once). */
@@ -150,6 +207,12 @@ export class ProfileResult<T = void> {
     return this.wallTime - this.kernelTime;
   }
 
+  /** Device ms of all timed work (see {@link ProfileEvent.gpuDuration}); null where no device timed its work. */
+  get gpuTime(): number | null {
+    if (this.timedDevices.length === 0) return null;
+    return this.events.reduce((sum, event) => sum + (event.gpuDuration ?? 0), 0);
+  }
+
   /** Bytes of all storages allocated while recording. */
   get bytesAllocated(): number {
     return this.allocations.reduce((sum, allocation) => sum + allocation.bytes, 0);
@@ -162,32 +225,38 @@ export class ProfileResult<T = void> {
 
   /** Per-op aggregates (PyTorch's `key_averages()`), in order of first call. */
   keyAverages(options: { readonly groupByInputShape?: boolean } = {}): OpStats[] {
-    const rows = new Map<string, { name: string; device: string; inputShapes: string | null; calls: number; totalTime: number; selfTime: number; bytes: number }>();
+    const rows = new Map<string, {
+      name: string; device: string; inputShapes: string | null; calls: number; totalTime: number; selfTime: number; bytes: number; gpuTime: number | null;
+    }>();
     for (const event of this.events) {
       const shapes = options.groupByInputShape ? event.inputShapes.map((shape) => `[${shape.join(',')}]`).join(' ') : null;
       const name = opLabel(event);
       const key = `${name}\u0000${event.device}\u0000${shapes ?? ''}`;
       let row = rows.get(key);
       if (row === undefined) {
-        row = { name, device: event.device, inputShapes: shapes, calls: 0, totalTime: 0, selfTime: 0, bytes: 0 };
+        row = { name, device: event.device, inputShapes: shapes, calls: 0, totalTime: 0, selfTime: 0, bytes: 0, gpuTime: null };
         rows.set(key, row);
       }
       row.calls++;
       row.totalTime += event.duration;
       row.selfTime += event.selfDuration;
       row.bytes += event.bytes;
+      if (event.gpuDuration !== null) row.gpuTime = (row.gpuTime ?? 0) + event.gpuDuration;
     }
     return [...rows.values()].map((row) => ({
       ...row,
       meanMicroseconds: (row.totalTime / row.calls) * 1000,
+      gpuMeanMicroseconds: row.gpuTime === null ? null : (row.gpuTime / row.calls) * 1000,
       percent: this.wallTime > 0 ? (row.selfTime / this.wallTime) * 100 : 0,
     }));
   }
 
   /**
    * The aggregates as an aligned text table, largest first, with a last line
-   * on the time outside kernels. Times are host times: on devices that queue
-   * work (webgpu) they measure enqueueing, and the table says so.
+   * on the time outside kernels. Host times: on devices that queue work
+   * (webgpu) they measure enqueueing, and the table says so. Where a device
+   * timed its own work, two more columns give those GPU times, and a line
+   * their sum; the {@link notes} end the table.
    *
    * ```ts
    * console.log(prof.table({ sortBy: 'self', top: 10 }));
@@ -197,10 +266,15 @@ export class ProfileResult<T = void> {
     const sortBy = options.sortBy ?? 'total';
     if (!SORT_KEYS.includes(sortBy)) throw new ValueError(`table: sortBy must be one of ${SORT_KEYS.join(', ')}, got '${String(sortBy)}'`);
     const rows = this.keyAverages(options);
-    const key = (row: OpStats): number => (sortBy === 'total' ? row.totalTime : sortBy === 'self' ? row.selfTime : row.calls);
+    const key = (row: OpStats): number =>
+      (sortBy === 'total' ? row.totalTime : sortBy === 'self' ? row.selfTime : sortBy === 'count' ? row.calls : row.gpuTime ?? -1);
     rows.sort((a, b) => key(b) - key(a) || b.totalTime - a.totalTime || a.name.localeCompare(b.name));
     const shown = options.top === undefined ? rows : rows.slice(0, Math.max(0, options.top));
-    const header = ['op', ...(options.groupByInputShape ? ['input shapes'] : []), 'device', 'calls', 'host total ms', 'host self ms', 'host mean µs', 'self %', 'allocated'];
+    const gpu = this.timedDevices.length > 0;
+    const header = [
+      'op', ...(options.groupByInputShape ? ['input shapes'] : []), 'device', 'calls', 'host total ms', 'host self ms', 'host mean µs', 'self %',
+      ...(gpu ? ['gpu total ms', 'gpu mean µs'] : []), 'allocated',
+    ];
     const body = shown.map((row) => [
       row.name,
       ...(options.groupByInputShape ? [row.inputShapes ?? ''] : []),
@@ -210,6 +284,7 @@ export class ProfileResult<T = void> {
       row.selfTime.toFixed(3),
       row.meanMicroseconds.toFixed(1),
       `${row.percent.toFixed(1)}%`,
+      ...(gpu ? [row.gpuTime?.toFixed(3) ?? '-', row.gpuMeanMicroseconds?.toFixed(1) ?? '-'] : []),
       formatBytes(row.bytes),
     ]);
     const leftAligned = options.groupByInputShape ? 3 : 2;
@@ -231,13 +306,17 @@ export class ProfileResult<T = void> {
       lines.push(`host times on ${this.asyncDevices.join(', ')} are enqueue times: kernels there run later, asynchronously`);
     }
     if (this.uninstrumented.length > 0) lines.push(`not recorded (kernel table could not be wrapped): ${this.uninstrumented.join(', ')}`);
+    const gpuTime = this.gpuTime;
+    if (gpuTime !== null) lines.push(`GPU time of the kernels on ${this.timedDevices.join(', ')}, as the device timed it: ${gpuTime.toFixed(3)} ms`);
+    lines.push(...this.notes);
     return lines.join('\n');
   }
 
   /**
    * The events as Chrome trace-event JSON: one complete event (`ph: 'X'`)
-   * per kernel call, times in µs from the start of the profile. Save it and
-   * open it in https://ui.perfetto.dev or `chrome://tracing`.
+   * per kernel call, times in µs from the start of the profile, and on a
+   * track of its own per timed device, one per {@link gpuEvents} entry. Save
+   * it and open it in https://ui.perfetto.dev or `chrome://tracing`.
    *
    * ```ts
    * writeFileSync('trace.json', prof.chromeTrace());
@@ -261,6 +340,19 @@ export class ProfileResult<T = void> {
           tid,
           args: { device: event.device, kernel: event.kernel, inputShapes: event.inputShapes, bytes: event.bytes },
         })),
+        ...this.timedDevices.flatMap((device, i) => [
+          { name: 'thread_name', ph: 'M' as const, pid, tid: tid + 1 + i, args: { name: `${device} GPU (device timestamps)` } },
+          ...this.gpuEvents.filter((event) => event.device === device).map((event): ChromeTraceEvent => ({
+            name: event.name,
+            cat: `${device} gpu`,
+            ph: 'X',
+            ts: round3(event.start * 1000),
+            dur: round3(event.duration * 1000),
+            pid,
+            tid: tid + 1 + i,
+            args: { device, kernel: event.kernel },
+          })),
+        ]),
       ],
     };
     return JSON.stringify(trace);
@@ -272,9 +364,25 @@ export class ProfileResult<T = void> {
  * says more — `copy (clone)`, `copy (cast)`, `fill (newFull)` — so the
  * copies an op makes of its inputs stand apart from each other.
  */
-function opLabel(event: ProfileEvent): string {
+function opLabel(event: Pick<ProfileEvent, 'name' | 'madeBy'>): string {
   const madeBy = event.madeBy;
   return madeBy === null || madeBy === event.name || madeBy === 'newZeros' ? event.name : `${event.name} (${madeBy})`;
+}
+
+/**
+ * The spans of `events` as GPU events on the host's clock, ms after `start`.
+ * A device clock's epoch is its own: each device's is shifted by the least
+ * amount that starts none of its spans before the host submitted it.
+ */
+function placeGpuEvents(events: readonly RecordedEvent[], start: number): ProfileGpuEvent[] {
+  const shift = new Map<string, number>();
+  for (const event of events) {
+    for (const span of event.gpuSpans ?? []) shift.set(event.device, Math.max(shift.get(event.device) ?? -Infinity, span.submitted - span.start));
+  }
+  const placed = events.flatMap((event) => (event.gpuSpans ?? []).map((span): ProfileGpuEvent => ({
+    name: opLabel(event), kernel: event.kernel, device: event.device, start: span.start + (shift.get(event.device) ?? 0) - start, duration: span.end - span.start,
+  })));
+  return placed.sort((a, b) => a.start - b.start);
 }
 
 function round3(value: number): number {

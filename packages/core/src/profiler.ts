@@ -2,7 +2,7 @@ import type { Backend, BackendBuffer, Kernels } from './backend.js';
 import { getBackend, registeredDevices } from './device.js';
 import { ValueError } from './errors.js';
 import { ProfileResult, type ProfileAllocation, type ProfileEvent } from './profile-result.js';
-import { allocationHook } from './profiler-hook.js';
+import { allocationHook, type DeviceSpan, type DeviceSpanSink, type DeviceTimer } from './profiler-hook.js';
 import { shared } from './shared-state.js';
 import type { Storage } from './storage.js';
 
@@ -23,8 +23,13 @@ const NAMED_BY_OP = new Set<keyof Kernels>(['unary', 'binary', 'reduce', 'argRed
 const clock = (globalThis as { performance?: { now(): number } }).performance ?? Date;
 const now = (): number => clock.now();
 
-// A recorded event while it is being filled in: duration and bytes are known only at its end.
-type OpenEvent = { -readonly [K in keyof ProfileEvent]: ProfileEvent[K] } & { childTime: number };
+// A recorded event while it is being filled in: duration and bytes are known only at its end, device spans later still.
+type OpenEvent = { -readonly [K in Exclude<keyof ProfileEvent, 'gpuDuration'>]: ProfileEvent[K] } & {
+  childTime: number;
+  // Null on a device that does not time its work; else filled through `charge` as the device reports.
+  gpuSpans: DeviceSpan[] | null;
+  charge: DeviceSpanSink | null;
+};
 type OpenAllocation = { -readonly [K in keyof ProfileAllocation]: ProfileAllocation[K] };
 
 // The name ops give their output storage until they return and name it (see Tensor.attributeTo).
@@ -51,6 +56,9 @@ class Recorder {
   private unnamed: { event: OpenEvent; storage: Storage }[] = [];
   // Backends whose kernel table could not be replaced (frozen): reported, not timed.
   readonly uninstrumented = new Set<Backend>();
+  // The device timers of instrumented backends that time their work, and why the others that have one cannot.
+  private readonly timers = new Map<Backend, DeviceTimer>();
+  readonly untimed = new Map<string, string>();
 
   instrument(backend: Backend): void {
     if (this.originals.has(backend) || this.uninstrumented.has(backend)) return;
@@ -64,13 +72,26 @@ class Recorder {
       wrapped[kernel] = (...args: unknown[]): void => this.call(backend, kernel, namedByOp, outputs, run, original, args);
     }
     // The one place the profiler changes a backend: its kernel table, for as long as a profile runs.
-    if (Reflect.set(backend, 'kernels', wrapped)) this.originals.set(backend, original);
-    else this.uninstrumented.add(backend);
+    if (Reflect.set(backend, 'kernels', wrapped)) {
+      this.originals.set(backend, original);
+      this.startTimer(backend);
+    } else this.uninstrumented.add(backend);
+  }
+
+  private startTimer(backend: Backend): void {
+    const timer = backend.deviceTimer;
+    if (timer === undefined) return;
+    const why = timer.startTiming();
+    if (why === null) this.timers.set(backend, timer);
+    else this.untimed.set(backend.name, why);
   }
 
   restore(): void {
     for (const [backend, original] of this.originals) Reflect.set(backend, 'kernels', original);
     this.originals.clear();
+    for (const timer of this.timers.values()) timer.stopTiming();
+    this.timers.clear();
+    this.untimed.clear();
     this.unwritten = new WeakMap();
     this.unnamed = [];
     this.events.length = 0;
@@ -82,6 +103,16 @@ class Recorder {
   /** The devices whose kernels are being timed. */
   backends(): Backend[] {
     return [...this.originals.keys()];
+  }
+
+  /** The devices that time their work on the device itself. */
+  timedDevices(): string[] {
+    return [...this.timers.keys()].map((backend) => backend.name);
+  }
+
+  /** Waits until the devices that time their work have reported it all, so far. */
+  async collectTimes(): Promise<void> {
+    await Promise.all([...this.timers.values()].map((timer) => timer.collectTimes()));
   }
 
   allocate(storage: Storage): void {
@@ -125,8 +156,16 @@ class Recorder {
       bytes: 0,
       madeBy: null,
       childTime: 0,
+      gpuSpans: null,
+      charge: null,
     };
     this.events.push(event);
+    const timer = this.timers.get(backend);
+    if (timer !== undefined) {
+      const spans: DeviceSpan[] = (event.gpuSpans = []);
+      event.charge = (span) => spans.push(span);
+      timer.chargeTo(event.charge);
+    }
     for (const position of outputs) {
       const arg = args[position] as BackendBuffer | { buffer: BackendBuffer };
       const buffer = 'buffer' in arg ? arg.buffer : arg;
@@ -147,6 +186,8 @@ class Recorder {
       event.selfDuration = event.duration - event.childTime;
       const parent = this.open[this.open.length - 1];
       if (parent !== undefined) parent.childTime += event.duration;
+      // Work recorded after this call, until the next, is the enclosing call's.
+      timer?.chargeTo(parent?.charge ?? null);
     }
   }
 }
@@ -166,11 +207,27 @@ function startRecording(): { recorder: Recorder; firstEvent: number; firstAlloca
   return { recorder, firstEvent: recorder.events.length, firstAllocation: recorder.allocations.length, start: now() };
 }
 
-function stopRecording<T>(session: ReturnType<typeof startRecording>, value: T, syncTime = 0): ProfileResult<T> {
+// Waits for the devices to finish queued work and to report its device times; returns how long that took.
+async function awaitDevices(session: ReturnType<typeof startRecording>): Promise<number> {
+  const syncStart = now();
+  await Promise.all(session.recorder.backends().map((backend) => backend.sync()));
+  await session.recorder.collectTimes();
+  return now() - syncStart;
+}
+
+// `timesCollected`: whether the devices' times were waited for (profileAsync); without, they are not reported.
+function stopRecording<T>(session: ReturnType<typeof startRecording>, value: T, syncTime = 0, timesCollected = false): ProfileResult<T> {
   const end = now();
   const { recorder: from } = session;
   from.nameOutputs(true);
   const events = from.events.slice(session.firstEvent);
+  const notes = [...from.untimed].map(([device, why]) => `GPU times on ${device}: ${why}`);
+  const timed = from.timedDevices();
+  if (!timesCollected) {
+    for (const device of timed) {
+      notes.push(`GPU times on ${device}: not read, as profile() and Profiler.stop() return before the device runs the work; profileAsync and Profiler.stopAsync wait for it`);
+    }
+  }
   const result = new ProfileResult(value, {
     start: session.start,
     end,
@@ -179,6 +236,8 @@ function stopRecording<T>(session: ReturnType<typeof startRecording>, value: T, 
     allocations: from.allocations.slice(session.firstAllocation),
     asyncDevices: from.backends().filter((backend) => !backend.capabilities.syncRead).map((backend) => backend.name),
     uninstrumented: [...new Set([...from.uninstrumented].map((backend) => backend.name))],
+    timedDevices: timesCollected ? timed : [],
+    notes,
   });
   if (--recording.running === 0) {
     from.restore();
@@ -210,13 +269,32 @@ export class Profiler {
     return this;
   }
 
-  /** Stops recording and returns what was recorded since {@link start}. */
+  /**
+   * Stops recording and returns what was recorded since {@link start}. It
+   * does not wait for queued device work, so it has no GPU times: use
+   * {@link stopAsync} for those.
+   */
   stop(): ProfileResult<void> {
     if (this.session === null) {
       if (this.finished !== null) return this.finished;
       throw new ValueError('Profiler.stop: this profiler was never started');
     }
     this.finished = stopRecording(this.session, undefined);
+    this.session = null;
+    return this.finished;
+  }
+
+  /**
+   * {@link stop}, after waiting as {@link profileAsync} does for the devices
+   * to finish queued work and to report its GPU times.
+   */
+  async stopAsync(): Promise<ProfileResult<void>> {
+    const session = this.session;
+    if (session === null) return this.stop();
+    const syncTime = await awaitDevices(session);
+    // stop() may have run meanwhile.
+    if (this.session !== session) return this.stop();
+    this.finished = stopRecording(session, undefined, syncTime, true);
     this.session = null;
     return this.finished;
   }
@@ -237,7 +315,9 @@ export class Profiler {
  * name, device, input shapes, host time and the bytes allocated for its
  * outputs (torch.profiler's `profile()`). The result also holds `fn`'s value.
  * Recording stops when `fn` returns or throws; while nothing is being
- * profiled the only cost is one null check per allocation.
+ * profiled the only cost is one null check per allocation. It returns
+ * before queued device work runs, so it has no GPU times ({@link profileAsync}
+ * has them).
  *
  * ```ts
  * const prof = profile(() => x.matmul(w).add(b).relu().sum());
@@ -263,7 +343,11 @@ export function profile<T>(fn: () => T): ProfileResult<T> {
 /**
  * {@link profile} for an async function. Before stopping it waits for the
  * devices to finish queued work (`backend.sync()`), so the wall time covers
- * it; ops that other async code runs meanwhile are recorded too.
+ * it; ops that other async code runs meanwhile are recorded too. Devices
+ * that time their own work (webgpu where the adapter has timestamp queries)
+ * report it then: each event's `gpuDuration`, a GPU column in the table and
+ * a GPU track in the trace. Where a device cannot, the result's `notes`
+ * say why.
  *
  * ```ts
  * const prof = await profileAsync(async () => { const loss = step(); return loss.item(); });
@@ -276,12 +360,10 @@ export async function profileAsync<T>(fn: () => Promise<T> | T): Promise<Profile
   let syncTime = 0;
   try {
     value = await fn();
-    const syncStart = now();
-    await Promise.all(session.recorder.backends().map((backend) => backend.sync()));
-    syncTime = now() - syncStart;
+    syncTime = await awaitDevices(session);
   } catch (error) {
     stopRecording(session, undefined);
     throw error;
   }
-  return stopRecording(session, value, syncTime);
+  return stopRecording(session, value, syncTime, true);
 }

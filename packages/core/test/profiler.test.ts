@@ -266,11 +266,11 @@ function profileWith(rows: readonly { name: string; duration: number; calls: num
   const base = profile(() => undefined);
   let start = 0;
   const events = rows.flatMap((row) => Array.from({ length: row.calls }, () => {
-    const event = { name: row.name, kernel: row.name, device: 'cpu', inputShapes: [], start, duration: row.duration, selfDuration: row.duration, depth: 0, bytes: 0, madeBy: null };
+    const event = { name: row.name, kernel: row.name, device: 'cpu', inputShapes: [], start, duration: row.duration, selfDuration: row.duration, depth: 0, bytes: 0, madeBy: null, gpuSpans: null };
     start += row.duration;
     return event;
   }));
   return new (base.constructor as new (value: void, recorded: unknown) => ProfileResult<void>)(undefined, {
-    start: 0, end: start + 1, syncTime: 0, events, allocations: [], asyncDevices: [], uninstrumented: [],
+    start: 0, end: start + 1, syncTime: 0, events, allocations: [], asyncDevices: [], uninstrumented: [], timedDevices: [], notes: [],
   });
 }

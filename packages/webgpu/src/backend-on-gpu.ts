@@ -71,9 +71,11 @@ export async function backendOnGpu(gpu: GpuLike, options: WebGpuOptions, where: 
     const value = (adapter.limits as unknown as Record<string, number | undefined>)[name];
     if (typeof value === 'number') requiredLimits[name] = value;
   }
+  // Only what the adapter offers may be required; the profiler's GPU times need it.
+  const requiredFeatures: GPUFeatureName[] = options.timestampQueries !== false && adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
   let device: GPUDevice;
   try {
-    device = await adapter.requestDevice({ requiredLimits, label: 'fathom' });
+    device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'fathom' });
   } catch (error) {
     throw new DeviceError(`webgpu: adapter '${adapterName(info)}' did not give a device: ${(error as Error).message}`);
   }

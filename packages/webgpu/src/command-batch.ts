@@ -1,5 +1,6 @@
 import { BindGroupCache, type BufferBinding } from './bind-group-cache.js';
 import { BufferUsage, ShaderStage } from './gpu-constants.js';
+import type { GpuTimer } from './gpu-timer.js';
 import type { KernelLayout } from './pipeline-cache.js';
 
 /**
@@ -24,6 +25,10 @@ import type { KernelLayout } from './pipeline-cache.js';
  * whose group is not cached copies its buffers into fixed scratch buffers
  * (one per binding of each layout, whose groups are cached), runs on those
  * and copies the written ones back: slower, but it makes no new group.
+ *
+ * While a profile times the GPU ({@link timePasses}), each dispatch charged
+ * to a kernel call gets a pass of its own, timestamped at its start and end:
+ * one pass per batch would give one time for all its kernels.
  */
 export class CommandBatch {
   /** Counts submits; a buffer last touched in batch `id` is in the unsubmitted one. */
@@ -32,6 +37,10 @@ export class CommandBatch {
   totalDispatches = 0;
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
+  // Whether the open pass is timestamped: no other dispatch may join it.
+  private passTimed = false;
+  // Non-null only while a profile times the GPU.
+  private timer: GpuTimer | null = null;
   private readonly arena: Uint8Array;
   private used = 0;
   private dispatches = 0;
@@ -83,6 +92,14 @@ export class CommandBatch {
   private endPass(): void {
     this.pass?.end();
     this.pass = null;
+    this.passTimed = false;
+  }
+
+  /** Timestamps each dispatch's pass through `timer` from now on; null stops. */
+  timePasses(timer: GpuTimer | null): void {
+    // A pass open now is timed, or shared by untimed dispatches, as the setting was when it began.
+    this.endPass();
+    this.timer = timer;
   }
 
   /** Records one dispatch; `buffers` bind in order from 0 as `layout` says, and the parameter block after them. */
@@ -107,11 +124,16 @@ export class CommandBatch {
       for (let i = layout.reads; i < buffers.length; i++) this.copyBuffer(scratch[i], buffers[i].buffer, buffers[i].size, 0, buffers[i].offset);
     }
     this.totalDispatches++;
-    if (++this.dispatches >= this.maxDispatches) this.submit();
+    if (++this.dispatches >= this.maxDispatches || this.timer?.full) this.submit();
   }
 
   private record(pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, paramsGroup: GPUBindGroup, workgroups: readonly [number, number] | readonly [number, number, number]): void {
-    if (!this.pass) this.pass = this.commandEncoder().beginComputePass();
+    const timestampWrites = this.timer?.timestampWrites() ?? null;
+    if (timestampWrites || this.passTimed) this.endPass();
+    if (!this.pass) {
+      this.pass = this.commandEncoder().beginComputePass(timestampWrites ? { timestampWrites } : undefined);
+      this.passTimed = timestampWrites !== null;
+    }
     this.pass.setPipeline(pipeline);
     this.pass.setBindGroup(0, bindGroup);
     this.pass.setBindGroup(1, paramsGroup);
@@ -169,8 +191,10 @@ export class CommandBatch {
   submit(): void {
     if (!this.encoder) return;
     this.endPass();
+    const readTimestamps = this.timer?.resolve(this.encoder);
     if (this.used > 0) this.device.queue.writeBuffer(this.paramsBuffer, 0, this.arena.buffer, this.arena.byteOffset, Math.ceil(this.used / 4) * 4);
     this.device.queue.submit([this.encoder.finish()]);
+    readTimestamps?.();
     for (const buffer of this.retiring.splice(0)) buffer.destroy();
     this.encoder = null;
     this.used = 0;
@@ -182,6 +206,7 @@ export class CommandBatch {
   dispose(): void {
     this.encoder = null;
     this.pass = null;
+    this.timer = null;
     for (const buffer of this.retiring.splice(0)) buffer.destroy();
     for (const buffers of this.scratch.values()) for (const buffer of buffers) buffer.destroy();
     this.scratch.clear();

@@ -8,6 +8,7 @@ export const BufferUsage = {
   COPY_SRC: 0x0004,
   COPY_DST: 0x0008,
   STORAGE: 0x0080,
+  QUERY_RESOLVE: 0x0200,
 } as const;
 
 /** GPUMapMode flags. */

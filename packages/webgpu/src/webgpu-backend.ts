@@ -3,6 +3,7 @@ import { BACKEND_API_VERSION, describeMemoryHolders, formatBytes, type BackendBu
 import { BufferPool, largestSizeClass } from './buffer-pool.js';
 import { CommandBatch } from './command-batch.js';
 import { BufferUsage, MapMode } from './gpu-constants.js';
+import { GpuTimer } from './gpu-timer.js';
 import { conv2dInputGradKernel, conv2dKernel, conv2dWeightGradKernel } from './kernels/conv2d.js';
 import { binaryKernel, copyKernel, fillKernel, unaryKernel, whereKernel } from './kernels/elementwise.js';
 import { gatherKernel, scatterAddKernel } from './kernels/indexing.js';
@@ -117,6 +118,13 @@ export interface WebGpuBackendOptions {
   readonly maxBindingBytes?: number;
   /** Bytes one GPU buffer may hold, below the adapter's `maxBufferSize`: larger tensors span several (for tests, as {@link maxBindingBytes}). */
   readonly maxBufferBytes?: number;
+  /**
+   * Time kernels on the GPU while a profile runs, where the adapter has the
+   * 'timestamp-query' feature (default true: `webgpu()` requests the
+   * feature when the adapter offers it). False: the device is made without
+   * it, and profiles have host times only, with a note saying so.
+   */
+  readonly timestampQueries?: boolean;
 }
 
 const ELEMENT_BYTES = 4;
@@ -144,6 +152,12 @@ export class WebGpuBackend implements Backend, LargeBufferRunner {
   readonly adapterName: string;
   readonly maxWorkgroupsPerDimension: number;
   readonly limits: WindowLimits;
+  /**
+   * Times each kernel's compute passes on the GPU with timestamp queries,
+   * for `profileAsync`; idle unless a profile runs. Where the device has no
+   * 'timestamp-query' feature it says so, and the profile notes it.
+   */
+  readonly deviceTimer: GpuTimer;
 
   private device: GPUDevice | null;
   private readonly batch: CommandBatch;
@@ -193,6 +207,8 @@ export class WebGpuBackend implements Backend, LargeBufferRunner {
     this.batch = new CommandBatch(device, Math.max(limits.minStorageBufferOffsetAlignment, 4), options.maxDispatchesPerBatch, options.maxBindGroups);
     // A buffer freed inside a batch may still be named by its unsubmitted commands.
     const retire = (buffer: GPUBuffer): void => this.batch.destroyAfterSubmit(buffer);
+    const timer = new GpuTimer(device, { timePasses: (on) => this.batch.timePasses(on), flush: () => this.flush() }, timestampsUnavailable(device, options));
+    this.deviceTimer = timer;
     this.pool = new BufferPool(
       (size) => device.createBuffer({ size, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST }),
       maxPooled,
@@ -219,7 +235,9 @@ export class WebGpuBackend implements Backend, LargeBufferRunner {
     const run = this as KernelRunner;
     // A fused kernel binds two storage buffers besides its reads: its output and its parameter block.
     const fusion = options.fuseElementwise === false ? null : new PendingElementwise({
-      dispatch: (launch) => this.encode(launch, launch.reads as BufferRecord[], launch.writes.map(({ buffer, whole }) => ({ record: buffer as BufferRecord, whole }))),
+      dispatch: (launch, owner) => timer.charging(owner, () =>
+        this.encode(launch, launch.reads as BufferRecord[], launch.writes.map(({ buffer, whole }) => ({ record: buffer as BufferRecord, whole })))),
+      chargedCall: () => timer.chargedCall,
       unread: (buffer) => this.unread(buffer as BufferRecord),
       snapshot: (buffer) => this.snapshot(buffer as BufferRecord),
       release: (buffer) => this.release(buffer),
@@ -500,6 +518,7 @@ export class WebGpuBackend implements Backend, LargeBufferRunner {
     this.destroyed = true;
     this.pool.clear();
     this.staging.clear();
+    this.deviceTimer.dispose();
     this.batch.dispose();
     device.destroy();
     // Dawn keeps the process alive while its objects are reachable.
@@ -566,6 +585,12 @@ export class WebGpuBackend implements Backend, LargeBufferRunner {
     }
     owner.needsZero = false;
   }
+}
+
+// Why the profiler gets no GPU times from `device`, or null when it does.
+function timestampsUnavailable(device: GPUDevice, options: WebGpuBackendOptions): string | null {
+  if (options.timestampQueries === false) return 'timestamp queries are off (the timestampQueries option is false)';
+  return device.features.has('timestamp-query') ? null : "adapter has no timestamp-query (the device lacks the 'timestamp-query' feature)";
 }
 
 // Elements as 4-byte words for the GPU: bool becomes one u32 per element.

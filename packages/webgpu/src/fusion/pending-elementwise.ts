@@ -1,5 +1,7 @@
 import { contiguousStrides, sizeOf } from '@fathom/core';
-import { coversBuffer, type BackendBuffer, type BinaryOp, type UnaryOp, type UnaryParams, type View } from '@fathom/core/backend';
+import {
+  coversBuffer, type BackendBuffer, type BinaryOp, type DeviceSpanSink, type UnaryOp, type UnaryParams, type View,
+} from '@fathom/core/backend';
 import { checkBinary, checkWhere, elementBits, iteration, unaryExpression } from '../kernels/elementwise.js';
 import { gridFor, LINEAR_WORKGROUP, type KernelLaunch } from '../kernels/launch.js';
 import { storageType } from '../wgsl/storage-type.js';
@@ -8,8 +10,10 @@ import { measure, planFused, withBuffer, type FusedNode } from './fused-expressi
 
 /** What {@link PendingElementwise} needs from the backend. */
 export interface FusionHost {
-  /** Records a dispatch as is: the hazards it could raise were dealt with here. */
-  dispatch(launch: KernelLaunch): void;
+  /** Records a dispatch as is: the hazards it could raise were dealt with here. Its GPU time is `owner`'s, where not null. */
+  dispatch(launch: KernelLaunch, owner: DeviceSpanSink | null): void;
+  /** The kernel call a profile charges GPU work recorded now to (null while none times the GPU). */
+  chargedCall(): DeviceSpanSink | null;
   /** Called once no pending expression reads `buffer` any more (a released one may now be reused). */
   unread(buffer: BackendBuffer): void;
   /** A new buffer holding what `buffer` holds now (copied in the batch, not computed). */
@@ -26,6 +30,8 @@ interface Pending {
   readonly shape: readonly number[];
   /** The buffers its expression reads (planned only when it is computed). */
   readonly reads: readonly BackendBuffer[];
+  /** The profiled call that recorded its op, charged with its kernel's GPU time whenever that runs; null when not profiling. */
+  readonly owner: DeviceSpanSink | null;
 }
 
 /**
@@ -89,16 +95,17 @@ export class PendingElementwise {
     // In place, src is left reading dst's new contents, which only an unconverted copy makes equal to src's.
     if (inPlace && from !== to) return false;
     this.recorded++;
+    const owner = this.host.chargedCall();
     if (!inPlace) {
-      this.define({ out: dst.buffer, root, shape, reads });
+      this.define({ out: dst.buffer, root, shape, reads, owner });
       return true;
     }
     // An update in place: compute into dst now, after what reads dst's old contents (src's own expression aside).
     this.preserve(dst.buffer, entry);
-    this.dispatch({ out: dst.buffer, root, shape, reads });
+    this.dispatch({ out: dst.buffer, root, shape, reads, owner });
     // src holds what dst now does: it stays pending as a read of dst, computed only if read before dst changes.
     const load: FusedNode = { kind: 'load', buffer: dst.buffer, offset: 0, strides: contiguousStrides(shape) };
-    this.define({ out: src.buffer, root: load, shape, reads: [dst.buffer] });
+    this.define({ out: src.buffer, root: load, shape, reads: [dst.buffer], owner });
     return true;
   }
 
@@ -172,7 +179,7 @@ export class PendingElementwise {
       root = make(views.map((view) => this.operand(view, shape, false)));
       reads = measure(root, shape).reads;
     }
-    const entry: Pending = { out, root, shape, reads };
+    const entry: Pending = { out, root, shape, reads, owner: this.host.chargedCall() };
     if (reads.includes(out)) {
       // In place (out is also an input): compute now, as the unfused kernel would, after what reads out's old contents.
       this.beforeWrite(out, false);
@@ -255,7 +262,7 @@ export class PendingElementwise {
       writes: [{ buffer: entry.out, whole: true }],
       params: plan.params,
       workgroups: gridFor(Math.ceil(plan.total / LINEAR_WORKGROUP), this.host.maxWorkgroupsPerDimension),
-    });
+    }, entry.owner);
   }
 
   // Drops `entry` from the books, computed or not.

@@ -6,11 +6,23 @@ interface DawnModule {
   create(flags: string[]): GpuLike;
 }
 
-/** The flags Dawn's `create()` takes for `options`. */
+// Dawn rounds GPU timestamps (to 65.536 µs) against timing attacks by web pages. A Node program has no such
+// adversary, and the profiler's per-kernel GPU times need the real ones.
+const QUANTIZATION = 'timestamp_quantization';
+
+/**
+ * The flags Dawn's `create()` takes for `options`. They turn Dawn's
+ * `timestamp_quantization` off, so that profiles get GPU times to the
+ * nanosecond, unless `options` set that toggle or pass toggle flags of
+ * their own (Dawn heeds only the last flag of each kind).
+ */
 export function dawnFlags(options: DawnOptions = {}): string[] {
   const flags = [...(options.flags ?? [])];
+  const disable = [...(options.disable ?? [])];
+  const ownToggles = [...(options.enable ?? []), ...disable].includes(QUANTIZATION) || flags.some((flag) => /^(enable|disable)-dawn-features=/.test(flag));
+  if (!ownToggles) disable.push(QUANTIZATION);
   if (options.enable?.length) flags.push(`enable-dawn-features=${options.enable.join(',')}`);
-  if (options.disable?.length) flags.push(`disable-dawn-features=${options.disable.join(',')}`);
+  if (disable.length) flags.push(`disable-dawn-features=${disable.join(',')}`);
   return flags;
 }
 
