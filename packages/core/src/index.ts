@@ -40,6 +40,8 @@ export {
 } from './ops/creation.js';
 export type { GradNode, GradHook, BackwardOptions } from './gradient-hook.js';
 export { profile, profileAsync, Profiler } from './profiler.js';
+export { captureStep, type CapturedStep, type CaptureMode, type CaptureStepOptions, type StepOutputs } from './capture/capture-step.js';
+export { checkValues, type ValueCheck } from './capture/value-check.js';
 export {
   ProfileResult, type ProfileEvent, type ProfileGpuEvent, type ProfileAllocation, type OpStats, type ProfileTableOptions, type ChromeTrace, type ChromeTraceEvent,
 } from './profile-result.js';

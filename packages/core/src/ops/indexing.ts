@@ -7,22 +7,24 @@ import { clone } from './copy.js';
 import { commonBackend } from './operand.js';
 import { expand, reshape, unsqueeze } from './view.js';
 import { where } from './where.js';
+import { checkValues } from '../capture/value-check.js';
 
 function checkIndexDType(op: string, index: Tensor): void {
   if (index.dtype !== 'int32') throw new DTypeError(`${op}: index must be int32, got ${index.dtype}`);
 }
 
 // Out-of-range indices are reported where the device can read synchronously
-// (cpu); a GPU backend would need a read-back in the middle of an op to check.
+// (cpu, wasm); a GPU backend would need a read-back in the middle of an op to check.
 function checkIndexRange(op: string, index: Tensor, size: number, dim: number): void {
-  if (!index.backend.capabilities.syncRead || index.numel === 0) return;
-  const values = index.dataSync();
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v < 0 || v >= size) {
-      throw new IndexError(`${op}: index ${v} is out of bounds for dimension ${dim} with size ${size}`);
+  if (index.numel === 0) return;
+  checkValues(index, (values) => {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v < 0 || v >= size) {
+        throw new IndexError(`${op}: index ${v} is out of bounds for dimension ${dim} with size ${size}`);
+      }
     }
-  }
+  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { DTypeError, formatShape, IndexError, isFloating, ShapeError, ValueError, where, type Tensor } from '@fathom/core';
+import { checkValues, DTypeError, formatShape, IndexError, isFloating, ShapeError, ValueError, where, type Tensor } from '@fathom/core';
 import { reduce, type Reduction } from './reduction.js';
 
 /** Options of {@link nllLoss} and {@link crossEntropy}, PyTorch's defaults. */
@@ -11,16 +11,17 @@ export interface ClassificationLossOptions {
 }
 
 // Class indices must lie in [0, C) (or equal ignoreIndex). Checked where the
-// device reads synchronously; a GPU would need a read-back mid-op.
+// device reads synchronously (a GPU would need a read-back mid-op), on every
+// replay of a captured step too.
 function checkTargets(op: string, target: Tensor, classes: number, ignoreIndex: number): void {
-  if (!target.backend.capabilities.syncRead) return;
-  const values = target.dataSync();
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v !== ignoreIndex && (v < 0 || v >= classes)) {
-      throw new IndexError(`${op}: target ${v} is out of bounds for ${classes} classes (valid: 0..${classes - 1}${ignoreIndex < 0 || ignoreIndex >= classes ? `, or ignoreIndex ${ignoreIndex}` : ''})`);
+  checkValues(target, (values) => {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v !== ignoreIndex && (v < 0 || v >= classes)) {
+        throw new IndexError(`${op}: target ${v} is out of bounds for ${classes} classes (valid: 0..${classes - 1}${ignoreIndex < 0 || ignoreIndex >= classes ? `, or ignoreIndex ${ignoreIndex}` : ''})`);
+      }
     }
-  }
+  });
 }
 
 function checkShapes(op: string, input: Tensor, target: Tensor): void {
