@@ -4,7 +4,7 @@ import { allocateArray, isDType, isFloating, type DType, type TypedArray } from 
 import { DeviceError, DTypeError, ReleasedTensorError, ShapeError, ValueError } from './errors.js';
 import { gradientEngine, type BackwardOptions, type GradHook, type GradientEngine, type GradNode } from './gradient-hook.js';
 import { formatTensor } from './format.js';
-import { adoptIntoScope, brandTensor, keep } from './scope.js';
+import { adoptIntoScope, brandTensorClass, keep } from './scope.js';
 import { checkShape, contiguousStrides, formatShape, isContiguous, sizeOf, type Shape } from './shape.js';
 import { Storage, statsFor } from './storage.js';
 import { settleCollection } from './memory-pressure.js';
@@ -66,7 +66,6 @@ export class Tensor {
     storage.retain(madeBy);
     statsFor(storage.backend.name).tensors++;
     finalizer.register(this, storage, this);
-    brandTensor(this);
     adoptIntoScope(this);
   }
 
@@ -582,6 +581,8 @@ export class Tensor {
   /** Lower triangle of the last two dims; the rest zeroed. */
   tril(diagonal = 0): Tensor { return ops.tril(this, diagonal); }
 }
+
+brandTensorClass(Tensor);
 
 function requireEngine(op: string): GradientEngine {
   const engine = gradientEngine();
