@@ -6,6 +6,7 @@ import { closeFathomDevices, fathomUnavailable, initFathomDevices } from './fath
 import { leNetCases } from './lenet-workload.js';
 import { measure } from './measure.js';
 import { parseOptions, USAGE, type BenchOptions, type WorkloadId } from './options.js';
+import { useCapturedSteps } from './training.js';
 import { describeMachine, finishMachine, jsonReport, markdownReport, type CaseResult, type Outcome } from './report.js';
 import { findPyTorch, runPyTorch, type PyTorchInfo } from './pytorch.js';
 import { resNetCases } from './resnet-workload.js';
@@ -125,6 +126,7 @@ async function runTimed(benchCase: BenchCase, framework: Exclude<FrameworkName, 
 async function run(options: BenchOptions): Promise<void> {
   const withWebgpu = options.frameworks.some((framework) => framework.endsWith('webgpu'));
   const tfjs = await initTfjs(withWebgpu);
+  useCapturedSteps(options.capture);
   const fathomDevices = await initFathomDevices(options.wasmThreads, withWebgpu);
   const threads = fathomDevices.wasmThreads;
   const pytorch = options.frameworks.includes('pytorch') ? findPyTorch(threads) : null;

@@ -16,6 +16,8 @@ export interface BenchOptions {
   readonly jsonPath: string | null;
   /** Threads for @fathom/wasm (default: the number of cores). */
   readonly wasmThreads: number;
+  /** Fathom's training steps (W3–W5) through `captureStep`: replayed once captured. */
+  readonly capture: boolean;
 }
 
 export const USAGE = `Usage: node dist/main.js [--quick] [--only w1,w2,…] [--frameworks a,b,…] [--json FILE]
@@ -30,6 +32,7 @@ export const USAGE = `Usage: node dist/main.js [--quick] [--only w1,w2,…] [--f
   --frameworks IDS   frameworks, comma-separated (default all): ${FRAMEWORKS.join(', ')}
   --json FILE        also save the raw figures (every sample, in ms) to FILE
   --wasm-threads N   threads for @fathom/wasm (default: the number of cores)
+  --capture          run Fathom's training steps (w3–w5) through captureStep, replayed once captured
   --help             print this text`;
 
 function parseList<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T[] {
@@ -53,6 +56,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       frameworks: { type: 'string' },
       json: { type: 'string' },
       'wasm-threads': { type: 'string' },
+      capture: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -63,5 +67,5 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   const frameworks = parseList('--frameworks', values.frameworks, FRAMEWORKS);
   const wasmThreads = values['wasm-threads'] === undefined ? availableParallelism() : Number(values['wasm-threads']);
   if (!Number.isInteger(wasmThreads) || wasmThreads < 1) throw new Error(`--wasm-threads expects a positive integer, got '${values['wasm-threads']}'\n\n${USAGE}`);
-  return { quick: values.quick, workloads, frameworks, jsonPath: values.json ?? null, wasmThreads };
+  return { quick: values.quick, workloads, frameworks, jsonPath: values.json ?? null, wasmThreads, capture: values.capture };
 }

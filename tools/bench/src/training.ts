@@ -1,4 +1,4 @@
-import { getBackend, memoryStats, scope, scopeAsync, type Tensor } from '@fathom/core';
+import { captureStep, getBackend, memoryStats, scope, scopeAsync, type Tensor } from '@fathom/core';
 import { FATHOM_DEVICES, type FathomFramework, type PreparedRun } from './case.js';
 import { peakBackendBytes } from './step-memory.js';
 import { tf, type TfjsBackend } from './tfjs.js';
@@ -18,15 +18,27 @@ export interface FathomTrainer {
  * update) and a read of the loss, the one read a training loop must make
  * every so often; the read also waits for queued GPU work.
  */
+let captureSteps = false;
+
+/** Makes every Fathom training run replay its step through `captureStep` (the bench's `--capture`). */
+export function useCapturedSteps(on: boolean): void {
+  captureSteps = on;
+}
+
 export function fathomTrainingRun(framework: FathomFramework, trainer: FathomTrainer): PreparedRun {
   const device = FATHOM_DEVICES[framework];
-  const train = (): Tensor => {
+  const eager = (): Tensor => {
     trainer.zeroGrad();
     const loss = trainer.loss();
     loss.backward();
     trainer.step();
     return loss;
   };
+  const captured = captureSteps ? captureStep(eager) : null;
+  const train = captured ?? eager;
+  // Record until the step replays (or turns out not to), so that timed iterations are replays.
+  while (captured?.mode === 'recording') scope(() => { captured(); });
+  if (captured) console.log(`  ${framework}: captured step ${captured.mode}${captured.reason ? ` (${captured.reason})` : ''}`);
   const iterate = device === 'webgpu'
     ? () => scopeAsync(async () => {
       await train().item();
@@ -36,7 +48,10 @@ export function fathomTrainingRun(framework: FathomFramework, trainer: FathomTra
     });
   return {
     iterate,
-    dispose: trainer.dispose,
+    dispose: () => {
+      captured?.dispose();
+      trainer.dispose();
+    },
     liveTensors: () => memoryStats(device).tensors,
     stepMemory: () => peakBackendBytes(getBackend(device), iterate),
   };
