@@ -35,6 +35,7 @@ function trainCommand(run: (options: TrainOptions) => Promise<void>): Command {
     .option('--resume <checkpoint>', 'continue a run from its last.safetensors')
     .option('--evaluate', 'only evaluate (with --pretrained or --resume)', false)
     .option('--grad-norm-every <n>', 'record per-layer gradient norms every n steps (0: never)', nonNegativeInteger, 50)
+    .option('--capture-steps', 'replay each step\'s forward and backward pass once captured (captureStep): same results, less JavaScript per step; models with dropout stay eager', false)
     .option('--profile', 'profile the training: time and memory per op (profile.txt) and a Chrome trace (trace.json) in the run folder', false)
     .option('--distributed', 'one rank of a data-parallel job started by `mpirun -np N fathom-train --distributed …` (Open MPI); --batch-size is the global batch; rank 0 writes the run folder', false)
     .action(async (options: TrainOptions) => { await run(options); });

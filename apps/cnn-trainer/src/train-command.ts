@@ -36,6 +36,8 @@ export interface TrainOptions extends OptimizationOptions {
   readonly distributed: boolean;
   /** Profile the training: an op table in profile.txt and a Chrome trace in trace.json. */
   readonly profile: boolean;
+  /** Replay each step's forward and backward pass once captured. */
+  readonly captureSteps: boolean;
 }
 
 // What ranks other than 0 print: nothing but errors (rank 0 speaks for the job).
@@ -180,7 +182,7 @@ async function trainRank(
       model, optimizer, scheduler, schedulerInterval: 'step', trainLoader, valLoader, epochs: options.epochs,
       device: chosen.device, loss, topk, gradientNormEvery: options.gradNormEvery || undefined,
       checkpointDir: dir, resumeFrom: options.resume, metadata: { arch: options.arch, config },
-      signal, confusionClasses, keepMisclassified: MISTAKES_SHOWN, callbacks: recorder, dataParallel,
+      signal, confusionClasses, keepMisclassified: MISTAKES_SHOWN, callbacks: recorder, dataParallel, captureSteps: options.captureSteps,
     });
     let profiled: ProfileResult<FitResult> | undefined;
     const result = await untilInterrupted((line) => (recorder ? recorder.say(line) : output.log(line)), options.profile

@@ -35,6 +35,19 @@ describe('fathom-train features', () => {
     expect(complete.every((event) => event.dur >= 0)).toBe(true);
   });
 
+  it('--capture-steps replays the steps and trains to the same losses as an eager run', async () => {
+    // 256 images in batches of 32: 8 steps, of which the last 4 or 5 replay.
+    const args = ['--arch', 'lenet5', '--device', 'wasm', '--epochs', '1', '--limit', '256', '--batch-size', '32', '--grad-norm-every', '0'];
+    const eager = await runCli([...args, '--out', tmp('eager')]);
+    const captured = await runCli([...args, '--capture-steps', '--out', tmp('captured')]);
+    expect(captured.code, captured.stderr).toBe(0);
+    expect(captured.stdout).toMatch(/captured steps: replaying the forward and backward pass/);
+    const losses = (stdout: string) => [...stdout.matchAll(/step (\d+)\/8 +loss ([\d.]+)/g)].map((m) => `${m[1]}: ${m[2]}`);
+    expect(losses(captured.stdout)).toHaveLength(8);
+    expect(losses(captured.stdout)).toEqual(losses(eager.stdout));
+    expect(/done: .*/.exec(captured.stdout)?.[0]).toBe(/done: .*/.exec(eager.stdout)?.[0]);
+  });
+
   it('--evaluate scores a checkpoint as the run that saved it did', async () => {
     const out = tmp('evaluate');
     const run = await runCli(['--arch', 'mlp', '--device', 'wasm', '--epochs', '1', '--limit', '500', '--out', out]);

@@ -7,7 +7,7 @@ import { useAutograd } from '@fathom/autograd';
 import { DataLoader, LabeledTensorDataset } from '@fathom/datasets';
 import { crossEntropy, Dropout, Linear, ReLU, Sequential } from '@fathom/layers';
 import { SGD, StepLR } from '@fathom/optim';
-import { DivergenceError, evaluate, fit, topkCorrect, type StepRecord } from '../src/index.js';
+import { DivergenceError, evaluate, fit, topkCorrect, type CaptureStatus, type StepRecord } from '../src/index.js';
 
 useAutograd();
 
@@ -20,11 +20,11 @@ function blobs(seed: number, perClass = 60): LabeledTensorDataset {
   return new LabeledTensorDataset(x, y);
 }
 
-function makeRun(seed = 0) {
+function makeRun(seed = 0, dropout = true) {
   const train = blobs(100);
   const val = blobs(200, 20);
   manualSeed(seed);
-  const model = new Sequential(new Linear(4, 16), new ReLU(), new Dropout(0.1), new Linear(16, 3));
+  const model = dropout ? new Sequential(new Linear(4, 16), new ReLU(), new Dropout(0.1), new Linear(16, 3)) : new Sequential(new Linear(4, 16), new ReLU(), new Linear(16, 3));
   const optimizer = new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
   const scheduler = new StepLR(optimizer, { stepSize: 2, gamma: 0.5 });
   const trainLoader = new DataLoader(train, { batchSize: 32, shuffle: true, seed: 5 });
@@ -56,6 +56,29 @@ describe('fit', () => {
     expect(result.evaluation!.confusion!.flat().reduce((a, b) => a + b)).toBe(60);
     expect(result.checkpoints).toEqual({ last: join(dir, 'last.safetensors'), best: join(dir, 'best.safetensors') });
     expect(result.best!.acc1).toBe(Math.max(...result.history.map((h) => h.val!.accuracy.acc1)));
+  });
+
+  it('with captureSteps replays the forward and backward passes and trains to the same losses and weights, bit for bit', async () => {
+    const train = async (captureSteps: boolean) => {
+      const run = makeRun(0, false);
+      const losses: number[] = [];
+      const statuses: CaptureStatus[] = [];
+      await fit({ ...run, epochs: 3, captureSteps, callbacks: { onStep: (s) => { losses.push(s.loss); }, onCapture: (status) => { statuses.push(status); } } });
+      return { losses, statuses, weights: run.model.parameters().map((p) => Array.from(p.dataSync())) };
+    };
+    const eager = await train(false);
+    const captured = await train(true);
+    expect(captured.statuses).toEqual([{ mode: 'replaying', reason: null }]);
+    expect(captured.losses).toEqual(eager.losses); // every epoch's last batch (20 of 180) has other shapes and runs eagerly
+    expect(captured.weights).toEqual(eager.weights);
+  });
+
+  it('with captureSteps keeps a model with dropout eager and says why', async () => {
+    const statuses: CaptureStatus[] = [];
+    await fit({ ...makeRun(), epochs: 1, captureSteps: true, callbacks: { onCapture: (status) => { statuses.push(status); } } });
+    expect(statuses).toHaveLength(1);
+    expect(statuses[0].mode).toBe('eager');
+    expect(statuses[0].reason).toMatch(/random draw/);
   });
 
   it('stops within one step on a NaN loss and writes nothing', async () => {

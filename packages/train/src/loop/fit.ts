@@ -1,5 +1,5 @@
 import { noGrad } from '@fathom/autograd';
-import { scopeAsync, type Device, type Tensor } from '@fathom/core';
+import { scopeAsync, ValueError, type Device, type Tensor } from '@fathom/core';
 import { gradientNorms } from '@fathom/layers';
 import { loadCheckpoint, type JsonStateful, type OptimizerLike } from '../checkpoint/checkpoint.js';
 import { batchOn, type Classifier, type LabeledBatch } from './batch.js';
@@ -7,7 +7,8 @@ import type { DataParallel } from './data-parallel.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { topkCorrect } from './top-k.js';
 import { RunCheckpoints } from './run-checkpoints.js';
-import { backwardAndStep } from './update-step.js';
+import { applyUpdate, backwardAndStep } from './update-step.js';
+import { CapturedGradients, type CaptureStatus } from './captured-gradients.js';
 
 /** The training data as the loop needs it: a resumable `DataLoader` of labelled batches. */
 export interface TrainLoader extends AsyncIterable<LabeledBatch>, JsonStateful {
@@ -89,6 +90,8 @@ export interface FitCallbacks {
   onGradientNorms?(step: number, norms: ReadonlyMap<string, number>): void;
   /** After each epoch's validation and checkpoints. */
   onEpoch?(record: EpochRecord, evaluation: Evaluation | undefined): void | Promise<void>;
+  /** With `captureSteps`, once: whether the steps replay, or why they stay eager. */
+  onCapture?(status: CaptureStatus): void;
 }
 
 /** What both training loops ({@link fit} and `fitLanguageModel`) take besides model, data and length. */
@@ -143,6 +146,15 @@ export interface FitOptions extends RunOptions {
    * rank 0 writes checkpoints (`checkpointDir` is ignored on the others).
    */
   readonly dataParallel?: DataParallel;
+  /**
+   * Run each step's forward and backward pass through `captureStep` (from
+   * `@fathom/core`): once two steps did the same work, later steps replay
+   * its kernels, with the same results bit for bit and none of the
+   * JavaScript of ops and autograd. The update stays eager. Steps that draw
+   * random numbers (dropout) stay eager; `callbacks.onCapture` says which.
+   * Not with `dataParallel` (default false).
+   */
+  readonly captureSteps?: boolean;
 }
 
 /** How a {@link fit} call ended. */
@@ -188,6 +200,20 @@ interface SavedMetrics {
  * ```
  */
 export async function fit(options: FitOptions): Promise<FitResult> {
+  if (options.captureSteps && options.dataParallel) {
+    throw new ValueError('fit: captureSteps does not combine with dataParallel (gradients are averaged over the ranks between backward and update, in JavaScript)');
+  }
+  const captured = options.captureSteps
+    ? new CapturedGradients(options.model, options.optimizer, options.loss, options.device, (status) => options.callbacks?.onCapture?.(status))
+    : null;
+  try {
+    return await fitWith(options, captured);
+  } finally {
+    captured?.dispose();
+  }
+}
+
+async function fitWith(options: FitOptions, captured: CapturedGradients | null): Promise<FitResult> {
   const { model, optimizer, scheduler, trainLoader, device } = options;
   const interval = options.schedulerInterval ?? 'epoch';
   const callbacks = options.callbacks ?? {};
@@ -228,7 +254,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     model.train();
     for await (const batch of trainLoader) {
       const lr = optimizer.paramGroups[0].lr;
-      const stats = await trainStep(options, batch, epoch, step + 1);
+      const stats = await trainStep(options, batch, epoch, step + 1, captured);
       step++;
       if (scheduler && interval === 'step') scheduler.step();
       lossSum += stats.loss * stats.samples;
@@ -292,8 +318,14 @@ interface StepStats {
 }
 
 /** One optimizer step in one scope; throws `DivergenceError` before applying a non-finite update. */
-async function trainStep(options: FitOptions, raw: LabeledBatch, epoch: number, step: number): Promise<StepStats> {
+async function trainStep(options: FitOptions, raw: LabeledBatch, epoch: number, step: number, captured: CapturedGradients | null): Promise<StepStats> {
   const { model, optimizer } = options;
+  if (captured) {
+    return scopeAsync(async () => {
+      const stats = await applyUpdate(captured.statistics(raw), model.parameters(), optimizer, { clipGradNorm: options.clipGradNorm, epoch, step });
+      return { loss: stats.loss, gradNorm: stats.gradNorm, correct: stats.extras[0], samples: raw.y.shape[0] };
+    });
+  }
   return scopeAsync(async () => {
     const { x, y } = batchOn(raw, options.device);
     const logits = model.forward(x); // (N, C)

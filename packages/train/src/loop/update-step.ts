@@ -14,6 +14,41 @@ export interface UpdateStats {
   readonly extras: number[];
 }
 
+/** Clears the gradients and backpropagates `loss`. */
+export function backpropagate(loss: Tensor, optimizer: TrainableOptimizer): void {
+  optimizer.zeroGrad();
+  loss.backward();
+}
+
+/** [loss, squared global gradient norm, ...extras] in one tensor, read in one transfer. */
+export function stepStatistics(loss: Tensor, parameters: readonly Tensor[], extras: readonly Tensor[] = []): Tensor {
+  const grads = parameters.flatMap((p) => (p.grad ? [p.grad] : []));
+  return noGrad(() => stack([
+    loss.detach(),
+    grads.map((g) => g.square().sum()).reduce((a, b) => a.add(b)),
+    ...extras,
+  ]));
+}
+
+/**
+ * Reads the statistics of a backward pass ({@link stepStatistics}), throws
+ * {@link DivergenceError} before touching the weights when the loss or a
+ * gradient is not finite, clips the norm when asked, and steps the optimizer.
+ */
+export async function applyUpdate(
+  statistics: Tensor,
+  parameters: readonly Tensor[],
+  optimizer: TrainableOptimizer,
+  options: { readonly clipGradNorm?: number; readonly epoch: number; readonly step: number },
+): Promise<UpdateStats> {
+  const [lossValue, squaredNorm, ...extras] = await statistics.data();
+  const gradNorm = Math.sqrt(squaredNorm);
+  if (!Number.isFinite(lossValue) || !Number.isFinite(gradNorm)) throw new DivergenceError(options.epoch, options.step, lossValue, gradNorm);
+  if (options.clipGradNorm !== undefined) clipGradNorm([...parameters], options.clipGradNorm);
+  optimizer.step();
+  return { loss: lossValue, gradNorm, extras };
+}
+
 /**
  * The update both loops make: zero the gradients, backpropagate `loss`, read
  * the loss, the global gradient norm and any `extras` (scalars such as a
@@ -31,19 +66,7 @@ export async function backwardAndStep(
     readonly afterBackward?: () => Promise<void>;
   },
 ): Promise<UpdateStats> {
-  optimizer.zeroGrad();
-  loss.backward();
+  backpropagate(loss, optimizer);
   await options.afterBackward?.();
-  const grads = parameters.flatMap((p) => (p.grad ? [p.grad] : []));
-  const stats = noGrad(() => stack([
-    loss.detach(),
-    grads.map((g) => g.square().sum()).reduce((a, b) => a.add(b)),
-    ...(options.extras ?? []),
-  ]));
-  const [lossValue, squaredNorm, ...extras] = await stats.data();
-  const gradNorm = Math.sqrt(squaredNorm);
-  if (!Number.isFinite(lossValue) || !Number.isFinite(gradNorm)) throw new DivergenceError(options.epoch, options.step, lossValue, gradNorm);
-  if (options.clipGradNorm !== undefined) clipGradNorm([...parameters], options.clipGradNorm);
-  optimizer.step();
-  return { loss: lossValue, gradNorm, extras };
+  return applyUpdate(stepStatistics(loss, parameters, options.extras), parameters, optimizer, options);
 }

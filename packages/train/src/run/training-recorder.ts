@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { EpochRecord, FitCallbacks, FitResult, StepRecord } from '../loop/fit.js';
+import type { CaptureStatus } from '../loop/captured-gradients.js';
 import type { Evaluation } from '../loop/evaluate.js';
 import { MetricsLog } from '../logging/metrics-log.js';
 import type { MetricsEntry } from '../logging/metrics-record.js';
@@ -102,6 +103,11 @@ export class TrainingRecorder implements FitCallbacks {
     await this.log.flush();
     await this.#writePlots();
     if (epoch < this.#epochs) this.#progress?.startEpoch(epoch + 1);
+  }
+
+  /** {@inheritDoc FitCallbacks.onCapture} */
+  onCapture(status: CaptureStatus): void {
+    this.say(status.mode === 'replaying' ? 'captured steps: replaying the forward and backward pass' : `captured steps: eager (${status.reason})`);
   }
 
   /** Prints a line above the progress bar. */
