@@ -4,11 +4,11 @@ import { useAutograd } from '@fathom/autograd';
 import { crossEntropy, dropout } from '@fathom/layers';
 import { Adam, SGD } from '@fathom/optim';
 import { wasm, type WasmBackend } from '@fathom/wasm';
-import { LeNet5 } from '../src/index.js';
+import { CharLSTM, LeNet5 } from '../src/index.js';
 
 useAutograd();
 
-// captureStep on a whole training step: a captured LeNet-5 with SGD (momentum
+// captureStep on whole training steps: a captured LeNet-5 with SGD (momentum
 // and weight decay) must give the eager step's losses and weights bit for
 // bit, batch after batch, while its steps run by replay; steps that cannot
 // be replayed must stay eager and say why.
@@ -63,7 +63,7 @@ afterAll(async () => {
   await wasmBackend.destroy();
 });
 
-describe('captureStep on a LeNet-5 training step', () => {
+describe('captureStep on training steps', () => {
   for (const device of ['cpu', 'wasm']) {
     it(`replays SGD steps on ${device} with the eager losses and weights, bit for bit`, () => {
       const eager = trainer(device, 'sgd');
@@ -83,6 +83,44 @@ describe('captureStep on a LeNet-5 training step', () => {
       step.dispose();
     });
   }
+
+  it("replays a char-LSTM's forward and backward pass with Adam's update eager, as fathom-train does, bit for bit", () => {
+    const make = () => {
+      manualSeed(3);
+      const model = new CharLSTM({ vocabSize: 12, embeddingDim: 8, hiddenSize: 16, numLayers: 2 }).to('wasm');
+      const optimizer = new Adam(model.parameters(), { lr: 1e-2 });
+      const tokens = zeros([3, 7], { dtype: 'int32', device: 'wasm' });
+      const targets = zeros([3 * 7], { dtype: 'int32', device: 'wasm' });
+      const pass = (): Tensor => {
+        optimizer.zeroGrad();
+        const loss = crossEntropy(model.forward(tokens).logits.reshape([3 * 7, 12]), targets);
+        loss.backward();
+        return loss;
+      };
+      return { model, optimizer, tokens, targets, pass };
+    };
+    const eager = make();
+    const captured = make();
+    const pass = captureStep(captured.pass);
+    manualSeed(4);
+    for (let i = 0; i < 8; i++) {
+      const tokens = randint(0, 12, [3, 7], { device: 'wasm' });
+      const targets = randint(0, 12, [3 * 7], { device: 'wasm' });
+      for (const t of [eager, captured]) {
+        t.tokens.copy_(tokens);
+        t.targets.copy_(targets);
+      }
+      const expected = scope(() => eager.pass().dataSync()[0]);
+      eager.optimizer.step();
+      const actual = scope(() => pass().dataSync()[0]);
+      captured.optimizer.step();
+      expect(actual).toBe(expected);
+    }
+    expect(pass.mode).toBe('replaying');
+    const [a, b] = [eager.model.parameters(), captured.model.parameters()];
+    for (let i = 0; i < a.length; i++) expect(Array.from(b[i].dataSync())).toEqual(Array.from(a[i].dataSync()));
+    pass.dispose();
+  });
 
   it('checks the labels of every replayed batch', () => {
     const t = trainer('wasm', 'sgd');

@@ -32,7 +32,8 @@ export const USAGE = `Usage: node dist/main.js [--quick] [--only w1,w2,…] [--f
   --frameworks IDS   frameworks, comma-separated (default all): ${FRAMEWORKS.join(', ')}
   --json FILE        also save the raw figures (every sample, in ms) to FILE
   --wasm-threads N   threads for @fathom/wasm (default: the number of cores)
-  --capture          run Fathom's training steps (w3–w5) through captureStep, replayed once captured
+  --capture          replay the forward and backward pass of Fathom's training steps (w3–w5) through
+                     captureStep once captured, as fathom-train --capture-steps (the update stays eager)
   --help             print this text`;
 
 function parseList<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T[] {

@@ -20,25 +20,32 @@ export interface FathomTrainer {
  */
 let captureSteps = false;
 
-/** Makes every Fathom training run replay its step through `captureStep` (the bench's `--capture`). */
+/**
+ * Makes every Fathom training run replay its forward and backward pass
+ * through `captureStep` (the bench's `--capture`), as `fathom-train
+ * --capture-steps` does: the optimizer's update stays eager.
+ */
 export function useCapturedSteps(on: boolean): void {
   captureSteps = on;
 }
 
 export function fathomTrainingRun(framework: FathomFramework, trainer: FathomTrainer): PreparedRun {
   const device = FATHOM_DEVICES[framework];
-  const eager = (): Tensor => {
+  const gradients = (): Tensor => {
     trainer.zeroGrad();
     const loss = trainer.loss();
     loss.backward();
+    return loss;
+  };
+  const captured = captureSteps ? captureStep(gradients) : null;
+  const train = (): Tensor => {
+    const loss = (captured ?? gradients)();
     trainer.step();
     return loss;
   };
-  const captured = captureSteps ? captureStep(eager) : null;
-  const train = captured ?? eager;
-  // Record until the step replays (or turns out not to), so that timed iterations are replays.
-  while (captured?.mode === 'recording') scope(() => { captured(); });
-  if (captured) console.log(`  ${framework}: captured step ${captured.mode}${captured.reason ? ` (${captured.reason})` : ''}`);
+  // Record until the pass replays (or turns out not to), so that timed iterations are replays.
+  while (captured?.mode === 'recording') scope(() => { train(); });
+  if (captured) console.log(`  ${framework}: captured forward and backward ${captured.mode}${captured.reason ? ` (${captured.reason})` : ''}`);
   const iterate = device === 'webgpu'
     ? () => scopeAsync(async () => {
       await train().item();
