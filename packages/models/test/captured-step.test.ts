@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureStep, manualSeed, randint, randn, registerBackend, scope, unregisterBackend, zeros, type Tensor } from '@fathom/core';
+import { captureStep, manualSeed, randint, randn, registerBackend, scope, scopeAsync, unregisterBackend, zeros, type Tensor } from '@fathom/core';
 import { useAutograd } from '@fathom/autograd';
 import { crossEntropy, dropout } from '@fathom/layers';
 import { Adam, SGD } from '@fathom/optim';
 import { wasm, type WasmBackend } from '@fathom/wasm';
+import { webgpuOrReason } from '@fathom/webgpu';
 import { CharLSTM, LeNet5 } from '../src/index.js';
 
 useAutograd();
@@ -83,6 +84,35 @@ describe('captureStep on training steps', () => {
       step.dispose();
     });
   }
+
+  it('replays SGD steps on webgpu with the eager losses, bit for bit', async (context) => {
+    const made = await webgpuOrReason();
+    if ('reason' in made) {
+      if (process.env.CI) throw new Error(made.reason);
+      context.skip();
+      return;
+    }
+    registerBackend(made.backend);
+    try {
+      const eager = trainer('webgpu', 'sgd');
+      const captured = trainer('webgpu', 'sgd');
+      const step = captureStep(captured.step);
+      const lossOn = (run: () => Tensor) => scopeAsync(async () => (await run().data())[0]);
+      for (const batch of batches('webgpu').slice(0, 7)) {
+        feed(eager, batch);
+        feed(captured, batch);
+        expect(await lossOn(step)).toBe(await lossOn(eager.step));
+      }
+      expect(step.mode).toBe('replaying');
+      for (let i = 0; i < eager.parameters.length; i++) {
+        expect(Array.from(await captured.parameters[i].data())).toEqual(Array.from(await eager.parameters[i].data()));
+      }
+      step.dispose();
+    } finally {
+      unregisterBackend(made.backend.name);
+      await made.backend.destroy();
+    }
+  }, 120_000);
 
   it("replays a char-LSTM's forward and backward pass with Adam's update eager, as fathom-train does, bit for bit", () => {
     const make = () => {
