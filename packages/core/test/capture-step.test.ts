@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { captureStep, full, getBackend, keep, randn, manualSeed, scope, tensor, type Tensor } from '../src/index.js';
+import { captureStep, full, getBackend, keep, profile, randn, manualSeed, scope, tensor, type Tensor } from '../src/index.js';
 
 // A step without autograd: least squares by hand, with a momentum buffer made
 // anew each step (as SGD makes it) and the weight written in place.
@@ -91,6 +91,21 @@ describe('captureStep', () => {
     }
     expect(step.mode).toBe('replaying');
     captured.ws.forEach((w, i) => expect(Array.from(w.dataSync())).toEqual(Array.from(eager.ws[i].dataSync())));
+  });
+
+  it('records and replays inside a profile, whose table then shows the replayed kernels', () => {
+    const eager = leastSquares();
+    const captured = leastSquares();
+    const step = captureStep(captured.step);
+    disposers.push(() => step.dispose());
+    const result = profile(() => {
+      for (let i = 0; i < 8; i++) {
+        expect(scope(() => step().dataSync()[0])).toBe(scope(() => eager.step().dataSync()[0]));
+      }
+    });
+    expect(step.replays).toBe(4);
+    // Two matrix products a step, eager and captured alike: 8 steps each.
+    expect(result.keyAverages().find((row) => row.name === 'matmul')?.calls).toBe(2 * 8 * 2);
   });
 
   it('stays eager, saying why, for a step that reads a value it computed', () => {

@@ -126,14 +126,13 @@ export function captureStep<T extends StepOutputs>(fn: () => T, options: Capture
     const made: Capture[] = [];
     for (const device of registeredDevices()) {
       const backend = getBackend(device);
-      const kernels = backend.kernels;
-      const arena = new Arena(backend, backend.allocate, (buffer) => kernels.fill(buffer, 0));
+      const arena = new Arena(backend, backend.allocate);
       if (!holdArena(arena)) {
         giveUp(`device '${backend.name}' does not let its release calls be wrapped (a frozen backend object)`);
         for (const capture of made) freeArena(capture.arena);
         return null;
       }
-      made.push({ backend, arena, recorder: new StepRecorder(backend, arena, kernels) });
+      made.push({ backend, arena, recorder: new StepRecorder(backend, arena) });
     }
     return made;
   };

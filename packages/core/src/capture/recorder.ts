@@ -70,12 +70,13 @@ export function freeArena(arena: Arena): void {
 export class StepRecorder {
   private undo: (() => void)[] = [];
 
-  constructor(readonly backend: Backend, readonly arena: Arena, readonly originalKernels: Kernels) {}
+  constructor(readonly backend: Backend, readonly arena: Arena) {}
 
   /** Starts recording into `tape`; returns why the backend cannot be recorded, or null. */
   start(tape: Tape): string | null {
     const { backend, arena } = this;
-    const kernels = this.originalKernels;
+    const kernels = backend.kernels;
+    arena.zeroWith(kernels);
     const wrapped = Object.create(kernels) as Record<keyof Kernels, (...args: unknown[]) => void>;
     for (const kernel of Object.keys(kernels) as (keyof Kernels)[]) {
       const run = kernels[kernel] as (...args: unknown[]) => void;

@@ -46,14 +46,24 @@ export class Arena {
   private readonly released = new Set<BackendBuffer>();
   readonly owned = new Set<BackendBuffer>();
 
-  /** `zero` clears a reused buffer, as the backend's allocate() promises zeros. */
-  constructor(readonly backend: Backend, private readonly allocateOnBackend: Backend['allocate'], private readonly zero: (buffer: BackendBuffer) => void) {}
+  // The kernels that clear a reused buffer (allocate() promises zeros): the
+  // table in place when recording starts, which a profile may have wrapped.
+  private kernels: Kernels;
+
+  constructor(readonly backend: Backend, private readonly allocateOnBackend: Backend['allocate']) {
+    this.kernels = backend.kernels;
+  }
+
+  /** Clears reused buffers with `kernels` from now on (not recorded: a replay zeroes what it must itself). */
+  zeroWith(kernels: Kernels): void {
+    this.kernels = kernels;
+  }
 
   allocate(dtype: BackendBuffer['dtype'], length: number): BackendBuffer {
     const reused = this.free.get(`${dtype}:${length}`)?.pop();
     if (reused !== undefined) {
       this.released.delete(reused);
-      this.zero(reused);
+      this.kernels.fill(reused, 0);
       return reused;
     }
     const buffer = this.allocateOnBackend.call(this.backend, dtype, length);
