@@ -1,5 +1,5 @@
 import {
-  add, formatShape, isFloating, keep, onesLike, scope, ShapeError, ValueError, zeros, type BackwardOptions, type GradHook, type Tensor,
+  add, formatShape, isFloating, keep, onesLike, scope, ShapeError, ValueError, type BackwardOptions, type GradHook, type Tensor,
 } from '@fathom/core';
 import type { GradientEngine, RecordedOp, RecordedOps } from '@fathom/core/backend';
 import type { BackwardContext, FormulaTable, RecordedFormula } from './formula.js';
@@ -7,6 +7,7 @@ import { reportAnomaly } from './anomaly.js';
 import { formulaTable } from './gradients/index.js';
 import { isGradEnabled, noGrad } from './grad-mode.js';
 import { GraphNode } from './graph-node.js';
+import { PendingGradients } from './pending-gradients.js';
 import { runPostAccumulateGradHooks } from './post-accumulate-grad-hook.js';
 
 const leafHooks = new WeakMap<Tensor, GradHook[]>();
@@ -23,26 +24,6 @@ function accumulateInto(tensor: Tensor, grad: Tensor): void {
   tensor.grad = keep(next);
   previous?.dispose();
   if (tensor.isLeaf) runPostAccumulateGradHooks(tensor);
-}
-
-/**
- * Adds the gradient of a view op (select, slice) into its input's pending
- * gradient, inside the view's window, in place. The buffer is one the engine
- * owns (zeros, or a copy of what a formula handed over, which may be shared).
- */
-function addIntoWindow(
-  node: GraphNode, inputNode: GraphNode, grad: Tensor, viewOf: NonNullable<RecordedFormula['viewOf']>, context: BackwardContext<never>,
-  pending: Map<GraphNode, Tensor>, owned: Set<Tensor>,
-): void {
-  reportAnomaly('backward', node.op, [grad], [grad]);
-  let buffer = pending.get(inputNode);
-  if (!buffer || !owned.has(buffer)) {
-    buffer = buffer ? buffer.clone() : zeros(node.inputShapes[0], { dtype: node.inputs[0].dtype, device: grad.device });
-    owned.add(buffer);
-    pending.set(inputNode, buffer);
-  }
-  const window = viewOf(buffer, context);
-  window.copy_(window.add(grad.cast(window.dtype)));
 }
 
 function runHooks(hooks: readonly GradHook[] | undefined, grad: Tensor): Tensor {
@@ -82,6 +63,44 @@ function checkGradient(node: GraphNode, index: number, grad: Tensor): Tensor {
   }
   const dtype = node.inputs[index].dtype;
   return grad.dtype === dtype ? grad : grad.cast(dtype);
+}
+
+// Sends `incoming`, the whole gradient of `node`'s output, on to its inputs: into a leaf's `.grad`,
+// or into the gradient pending for the input's node. Runs inside a scope that ends with the node.
+function runNode(node: GraphNode, incoming: Tensor, pending: PendingGradients): void {
+  if (node.freed) {
+    throw new ValueError(`backward: trying to go through the graph of '${node.op}' a second time, after its saved tensors were freed; pass { retainGraph: true } to the first backward()`);
+  }
+  if (!node.formula) throw new ValueError(`backward: no gradient formula for op '${node.op}'`);
+  // A hook gets a handle of its own: one that it keep()s outlives the pass's, which is released after the node.
+  const grad = node.hooks.length > 0 ? runHooks(node.hooks, incoming.detach()) : incoming;
+  if (node.retainedOn) accumulateInto(node.retainedOn, grad);
+  const context: BackwardContext<never> = {
+    inputShapes: node.inputShapes,
+    inputDTypes: node.inputs.map((t) => t.dtype),
+    outputShape: node.outputShape,
+    // The attributes recorded beside this node's formula, of the type it reads (see recordNode).
+    attrs: node.attrs as never,
+    saved: node.saved,
+    needsGrad: node.needsGrad,
+  };
+  const { viewOf } = node.formula;
+  const viewInput = node.inputNodes[0];
+  if (viewOf && viewInput) {
+    // A view's gradient is `grad` in the view's window and zero elsewhere: written into one buffer in place.
+    reportAnomaly('backward', node.op, [grad], [grad]);
+    pending.addIntoWindow(viewInput, grad, node.inputShapes[0], node.inputs[0].dtype, (buffer) => viewOf(buffer, context));
+    return;
+  }
+  const inputGrads = node.formula.backward(grad, context);
+  reportAnomaly('backward', node.op, [grad], inputGrads.filter((g): g is Tensor => g !== null));
+  inputGrads.forEach((raw, i) => {
+    if (!node.needsGrad[i] || raw === null) return;
+    const g = checkGradient(node, i, raw);
+    const inputNode = node.inputNodes[i];
+    if (inputNode === null) accumulateInto(node.inputs[i], runHooks(leafHooks.get(node.inputs[i]), g));
+    else pending.add(inputNode, g);
+  });
 }
 
 /**
@@ -132,8 +151,9 @@ export const engine: GradientEngine = {
     if (gradient && (gradient.ndim !== root.ndim || gradient.shape.some((s, i) => s !== root.shape[i]))) {
       throw new ShapeError(`backward: gradient ${formatShape(gradient.shape)} does not match the output ${formatShape(root.shape)}`);
     }
-    // One scope for the whole pass: intermediate gradients (which formulas may share between
-    // inputs) are released together at the end; leaf gradients are kept.
+    // The pass owns every gradient in flight (see PendingGradients) and runs each node's formula in
+    // a scope of its own: a gradient and the formula's temporaries are released as soon as the node
+    // has run, so the pass holds the gradients at its frontier rather than all it has made.
     noGrad(() => scope(() => {
       const seed = gradient ?? onesLike(root);
       const rootNode = nodeOf(root);
@@ -141,53 +161,21 @@ export const engine: GradientEngine = {
         accumulateInto(root, runHooks(leafHooks.get(root), seed));
         return;
       }
-      const pending = new Map<GraphNode, Tensor>([[rootNode, seed]]);
-      // Pending gradients this pass allocated itself: safe to update in place.
-      const owned = new Set<Tensor>();
-      for (const node of topologicalOrder(rootNode)) {
-        const incoming = pending.get(node);
-        if (!incoming) continue;
-        pending.delete(node);
-        if (node.freed) {
-          throw new ValueError(`backward: trying to go through the graph of '${node.op}' a second time, after its saved tensors were freed; pass { retainGraph: true } to the first backward()`);
-        }
-        if (!node.formula) throw new ValueError(`backward: no gradient formula for op '${node.op}'`);
-        const grad = runHooks(node.hooks, incoming);
-        if (node.retainedOn) accumulateInto(node.retainedOn, grad);
-        const context: BackwardContext<never> = {
-          inputShapes: node.inputShapes,
-          inputDTypes: node.inputs.map((t) => t.dtype),
-          outputShape: node.outputShape,
-          // The attributes recorded beside this node's formula, of the type it reads (see recordNode).
-          attrs: node.attrs as never,
-          saved: node.saved,
-          needsGrad: node.needsGrad,
-        };
-        const viewInput = node.formula.viewOf && node.inputNodes[0];
-        if (viewInput) {
-          addIntoWindow(node, viewInput, grad, node.formula.viewOf!, context, pending, owned);
-          if (!options.retainGraph) node.free();
-          continue;
-        }
-        const inputGrads = node.formula.backward(grad, context);
-        reportAnomaly('backward', node.op, [grad], inputGrads.filter((g): g is Tensor => g !== null));
-        inputGrads.forEach((raw, i) => {
-          if (!node.needsGrad[i] || raw === null) return;
-          const g = checkGradient(node, i, raw);
-          const inputNode = node.inputNodes[i];
-          if (inputNode === null) accumulateInto(node.inputs[i], runHooks(leafHooks.get(node.inputs[i]), g));
-          else {
-            const existing = pending.get(inputNode);
-            if (!existing) pending.set(inputNode, g);
-            else {
-              // A sum the engine made is referenced by nothing else, so view gradients may land in it in place.
-              const sum = add(existing, g);
-              owned.add(sum);
-              pending.set(inputNode, sum);
-            }
+      const pending = new PendingGradients();
+      try {
+        pending.add(rootNode, seed);
+        for (const node of topologicalOrder(rootNode)) {
+          const incoming = pending.take(node);
+          if (!incoming) continue;
+          try {
+            scope(() => runNode(node, incoming, pending));
+          } finally {
+            incoming.dispose();
           }
-        });
-        if (!options.retainGraph) node.free();
+          if (!options.retainGraph) node.free();
+        }
+      } finally {
+        pending.dispose();
       }
     }));
   },

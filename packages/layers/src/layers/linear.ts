@@ -1,4 +1,4 @@
-import { matmul, zeros, type Tensor } from '@fathom/core';
+import { matmul, scope, zeros, type Tensor } from '@fathom/core';
 import { Module } from '../module.js';
 import { kaimingUniform, uniform } from '../init.js';
 
@@ -10,8 +10,9 @@ export interface LinearOptions {
 
 /** `x·Wᵀ + b` over the last dim of `x`; `linear(x, weight, bias)` is the functional form. */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  const y = matmul(x, weight.t());
-  return bias ? y.add(bias) : y;
+  if (!bias) return matmul(x, weight.t());
+  // x·Wᵀ is released as soon as the bias is added (the add's backward needs neither), not when the caller's scope ends.
+  return scope(() => matmul(x, weight.t()).add(bias));
 }
 
 /**

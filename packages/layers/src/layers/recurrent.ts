@@ -1,4 +1,4 @@
-import { cat, formatShape, ShapeError, stack, ValueError, type Tensor } from '@fathom/core';
+import { cat, formatShape, scope, ShapeError, stack, ValueError, type Tensor } from '@fathom/core';
 import { Module } from '../module.js';
 import { dropout } from './dropout.js';
 import { linear } from './linear.js';
@@ -59,7 +59,10 @@ interface LayerState {
  * Each layer and direction projects the input of every time step at once
  * (one matmul with `weight_ih` for all gates), then loops over time for the
  * hidden part; everything is core ops, so autograd differentiates it
- * (backpropagation through time).
+ * (backpropagation through time). Each step runs in a `scope()` of its own,
+ * so a forward over T steps holds per step only what backward reads (for an
+ * LSTM the four gate activations, c, tanh(c) and h, each (N, H)), not every
+ * intermediate until the caller's scope ends.
  */
 export abstract class RNNBase extends Module {
   readonly numLayers: number;
@@ -136,8 +139,13 @@ export abstract class RNNBase extends Module {
       for (let d = 0; d < this.directions; d++) {
         const index = k * this.directions + d; // PyTorch's state order: layer 0 forward, layer 0 reverse, layer 1 forward, …
         const initialState: LayerState = { h: states[0].select(0, index), c: states[1]?.select(0, index) }; // (N, H)
-        const { outputs, state } = this.runDirection(sequence, this.layerWeights(k, d === 1), initialState, d === 1);
-        directionOutputs.push(stack(outputs, timeDim)); // (T, N, H) or (N, T, H)
+        // The projected input gates and the per-step states are let go of once stacked: what backward
+        // needs of them, the graph holds itself.
+        const { output, state } = scope(() => {
+          const { outputs, state } = this.runDirection(sequence, this.layerWeights(k, d === 1), initialState, d === 1);
+          return { output: stack(outputs, timeDim), state }; // (T, N, H) or (N, T, H)
+        });
+        directionOutputs.push(output);
         finals[0].push(state.h);
         if (state.c) finals[1]?.push(state.c);
       }
@@ -163,7 +171,10 @@ export abstract class RNNBase extends Module {
     let state = initial;
     for (let i = 0; i < steps; i++) {
       const t = reverse ? steps - 1 - i : i;
-      state = this.step(inputGates.select(0, t), state, weightHh, biasHh);
+      const previous = state;
+      // One scope per step: a step's intermediates that backward does not need (the summed gates, the
+      // products) are released at once, not when the caller's scope ends; the graph keeps the rest.
+      state = scope(() => this.step(inputGates.select(0, t), previous, weightHh, biasHh));
       outputs[t] = state.h;
     }
     return { outputs, state };
