@@ -54,6 +54,7 @@ function trainCommand(output: CliOutput): Command {
     .option('--out <dir>', 'run folder for logs, plots, checkpoints and the report (default runs/<time>-lm-<model>)')
     .option('--resume <checkpoint>', 'continue a run from its last.safetensors')
     .option('--grad-norm-every <n>', 'record per-layer gradient norms every n steps (0: never)', nonNegativeInteger, 50)
+    .option('--capture-steps', 'replay each window\'s forward and backward pass once captured (captureStep): same results, less JavaScript per step; dropout keeps it eager', false)
     .action(async (options: TrainOptions) => { await train(options, output); });
 }
 

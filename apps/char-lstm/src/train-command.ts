@@ -34,6 +34,8 @@ export interface TrainOptions extends OptimizationOptions {
   readonly out?: string;
   readonly resume?: string;
   readonly gradNormEvery: number;
+  /** Replay each window's forward and backward pass once captured. */
+  readonly captureSteps: boolean;
 }
 
 // Samples in the log and the report: a little conservative, as char-rnn's.
@@ -102,7 +104,7 @@ export async function train(options: TrainOptions, output: CliOutput, argv: read
     const result = await untilInterrupted((line) => recorder.say(line), (signal) => fitLanguageModel({
       model, optimizer, scheduler, train: trainBatches, validation: valBatches, steps, evalEvery: options.evalEvery || undefined,
       device: chosen.device, clipGradNorm: options.clip > 0 ? options.clip : undefined, gradientNormEvery: options.gradNormEvery || undefined,
-      checkpointDir: dir, resumeFrom: options.resume, metadata, signal, callbacks: recorder,
+      checkpointDir: dir, resumeFrom: options.resume, metadata, signal, callbacks: recorder, captureSteps: options.captureSteps,
       sample: options.sampleLength > 0
         ? (step) => sampleText(model, corpus.vocabulary, { prompt, length: options.sampleLength, seed: options.seed + step, device: chosen.device, temperature: SAMPLE_TEMPERATURE })
         : undefined,

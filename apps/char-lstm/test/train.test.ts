@@ -49,4 +49,18 @@ describe('fathom-lm train', () => {
     expect(scored.code, scored.stderr).toBe(0);
     expect(scored.stdout).toContain(`${done![1]} bits/char, loss ${done![2]} nats`);
   });
+
+  it('--capture-steps replays the windows and trains to the same weights as an eager run', async () => {
+    const { path } = smallText();
+    const args = ['train', '--text', path, ...TINY, '--steps', '12', '--eval-every', '0', '--sample-length', '0', '--grad-norm-every', '0'];
+    const eagerOut = tmp('eager');
+    const capturedOut = tmp('captured');
+    const eager = await runCli([...args, '--out', eagerOut]);
+    const captured = await runCli([...args, '--capture-steps', '--out', capturedOut]);
+    expect(captured.code, captured.stderr).toBe(0);
+    expect(captured.stdout).toMatch(/captured steps: replaying the forward and backward pass/);
+    expect(await modelWeights(join(capturedOut, 'last.safetensors'))).toEqual(await modelWeights(join(eagerOut, 'last.safetensors')));
+    const bpc = (stdout: string) => /validation (\d\.\d{3}) bits\/char/.exec(stdout)?.[1];
+    expect(bpc(captured.stdout)).toBe(bpc(eager.stdout));
+  });
 });

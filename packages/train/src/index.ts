@@ -3,7 +3,7 @@ export {
   type TrainingObjects, type CheckpointProgress, type CheckpointInfo, type JsonStateful, type OptimizerLike, type TensorStateful,
 } from './checkpoint/checkpoint.js';
 export { fit, type FitOptions, type RunOptions, type FitResult, type FitCallbacks, type StepRecord, type EpochRecord, type TrainLoader, type SchedulerLike, type TrainableOptimizer } from './loop/fit.js';
-export type { CaptureStatus } from './loop/captured-gradients.js';
+export type { CaptureStatus } from './loop/captured-pass.js';
 export type { DataParallel } from './loop/data-parallel.js';
 export { evaluate, type EvaluateOptions, type Evaluation, type Misclassified } from './loop/evaluate.js';
 export { topkCorrect } from './loop/top-k.js';

@@ -8,7 +8,7 @@ import { TbpttBatcher } from '@fathom/datasets';
 import { crossEntropy } from '@fathom/layers';
 import { CharRNN } from '@fathom/models';
 import { Adam, SGD } from '@fathom/optim';
-import { evaluateLanguageModel, fitLanguageModel, readCheckpointInfo, type LanguageModelStep } from '../src/index.js';
+import { evaluateLanguageModel, fitLanguageModel, readCheckpointInfo, type CaptureStatus, type LanguageModelStep } from '../src/index.js';
 
 useAutograd();
 
@@ -120,6 +120,27 @@ describe('fitLanguageModel: truncated BPTT', () => {
     expect(resumed.weights).toEqual(whole.weights);
     expect(resumed.result.evaluations.map((e) => [e.step, e.loss, e.sample])).toEqual(whole.result.evaluations.map((e) => [e.step, e.loss, e.sample]));
     expect(resumed.result.best).toEqual(whole.result.best);
+  });
+
+  it('with captureSteps replays the windows that start from a carried state, to the same losses and weights bit for bit', async () => {
+    const train = new TbpttBatcher(IDS, { batchSize: 2, seqLength: 3 });
+    const run = async (captureSteps: boolean) => {
+      const model = smallModel('lstm');
+      const optimizer = new Adam(model.parameters(), { lr: 0.05 });
+      const losses: number[] = [];
+      const statuses: CaptureStatus[] = [];
+      await fitLanguageModel({
+        model, optimizer, train, steps: 18, device: 'cpu', clipGradNorm: 1, captureSteps,
+        callbacks: { onStep: (record) => { losses.push(record.loss); }, onCapture: (status) => { statuses.push(status); } },
+      });
+      return { losses, statuses, weights: await Promise.all(model.parameters().map(async (p) => Array.from(await p.data()))) };
+    };
+    const eager = await run(false);
+    const captured = await run(true);
+    // Windows 2 and 3 of each pass start from the carried state; the first starts from zeros and runs eagerly.
+    expect(captured.statuses).toEqual([{ mode: 'replaying', reason: null }]);
+    expect(captured.losses).toEqual(eager.losses);
+    expect(captured.weights).toEqual(eager.weights);
   });
 });
 

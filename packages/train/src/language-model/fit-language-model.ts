@@ -3,7 +3,8 @@ import { gradientNorms } from '@fathom/layers';
 import { loadCheckpoint } from '../checkpoint/checkpoint.js';
 import type { RunOptions, SchedulerLike, TrainableOptimizer } from '../loop/fit.js';
 import { RunCheckpoints } from '../loop/run-checkpoints.js';
-import { backwardAndStep } from '../loop/update-step.js';
+import { applyUpdate, backpropagate, backwardAndStep, stepStatistics } from '../loop/update-step.js';
+import { CapturedPass, type CaptureStatus } from '../loop/captured-pass.js';
 import { CarriedState } from './carried-state.js';
 import { evaluateLanguageModel, sequenceLoss, type LanguageModelEvaluation } from './evaluate-language-model.js';
 import type { LanguageModel, SequenceBatches } from './language-model.js';
@@ -56,6 +57,8 @@ export interface LanguageModelCallbacks {
   onGradientNorms?(step: number, norms: ReadonlyMap<string, number>): void;
   /** After each validation and its checkpoints. */
   onEvaluation?(record: LanguageModelEvaluationRecord): void | Promise<void>;
+  /** With `captureSteps`, once: whether the steps replay, or why they stay eager. */
+  onCapture?(status: CaptureStatus): void;
 }
 
 /** What {@link fitLanguageModel} trains and how. */
@@ -150,6 +153,15 @@ export async function fitLanguageModel(options: FitLanguageModelOptions): Promis
   let trainSeconds = 0;
   let tokensSeen = 0;
   const parameters = model.parameters();
+  // A window that starts from a carried state, as most do (the first of each pass starts from zeros, eagerly).
+  const captured = options.captureSteps
+    ? new CapturedPass(model, ([input, target, h, c]) => {
+      const out = model.forward(input, { h, ...(c ? { c } : {}) });
+      const loss = sequenceLoss(out.logits, target);
+      backpropagate(loss, optimizer);
+      return { statistics: stepStatistics(loss, parameters), outputs: out.c ? [out.h, out.c] : [out.h] };
+    }, (status) => callbacks.onCapture?.(status))
+    : null;
   try {
     model.train();
     while (step < options.steps) {
@@ -160,7 +172,15 @@ export async function fitLanguageModel(options: FitLanguageModelOptions): Promis
       const started = performance.now();
       const stats = await scopeAsync(async () => {
         const { input, target } = train.get(batch);
-        const out = model.forward(input.to(device), carried.current);
+        const state = carried.current;
+        if (captured && state) {
+          const inputs = [input.to(device), target.to(device), state.h, ...(state.c ? [state.c] : [])];
+          const { statistics, outputs: [h, c] } = captured.run(inputs);
+          const update = await applyUpdate(statistics, parameters, optimizer, { clipGradNorm: options.clipGradNorm, epoch, step: step + 1 });
+          carried.carry({ h, ...(c ? { c } : {}) });
+          return { ...update, tokens: target.numel };
+        }
+        const out = model.forward(input.to(device), state);
         const loss = sequenceLoss(out.logits, target.to(device));
         const update = await backwardAndStep(loss, parameters, optimizer, { clipGradNorm: options.clipGradNorm, epoch, step: step + 1 });
         carried.carry(out); // after backward, which still reads the previous state
@@ -190,6 +210,7 @@ export async function fitLanguageModel(options: FitLanguageModelOptions): Promis
     return result('completed');
   } finally {
     carried.reset();
+    captured?.dispose();
   }
 
   async function validate(epoch: number): Promise<void> {

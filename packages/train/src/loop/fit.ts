@@ -7,8 +7,8 @@ import type { DataParallel } from './data-parallel.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { topkCorrect } from './top-k.js';
 import { RunCheckpoints } from './run-checkpoints.js';
-import { applyUpdate, backwardAndStep } from './update-step.js';
-import { CapturedGradients, type CaptureStatus } from './captured-gradients.js';
+import { applyUpdate, backpropagate, backwardAndStep, stepStatistics } from './update-step.js';
+import { CapturedPass, type CaptureStatus } from './captured-pass.js';
 
 /** The training data as the loop needs it: a resumable `DataLoader` of labelled batches. */
 export interface TrainLoader extends AsyncIterable<LabeledBatch>, JsonStateful {
@@ -110,6 +110,15 @@ export interface RunOptions {
   readonly metadata?: unknown;
   /** Aborting finishes the current step, saves `last` and returns `status: 'interrupted'` (wire SIGINT to it). */
   readonly signal?: AbortSignal;
+  /**
+   * Run each step's forward and backward pass through `captureStep` (from
+   * `@fathom/core`): once two steps did the same work, later steps replay
+   * its kernels, with the same results bit for bit and none of the
+   * JavaScript of ops and autograd. The update stays eager. Steps that draw
+   * random numbers (dropout) stay eager; the callbacks' `onCapture` says
+   * which. Not with `dataParallel` (default false).
+   */
+  readonly captureSteps?: boolean;
 }
 
 /** What {@link fit} trains and how. */
@@ -146,15 +155,6 @@ export interface FitOptions extends RunOptions {
    * rank 0 writes checkpoints (`checkpointDir` is ignored on the others).
    */
   readonly dataParallel?: DataParallel;
-  /**
-   * Run each step's forward and backward pass through `captureStep` (from
-   * `@fathom/core`): once two steps did the same work, later steps replay
-   * its kernels, with the same results bit for bit and none of the
-   * JavaScript of ops and autograd. The update stays eager. Steps that draw
-   * random numbers (dropout) stay eager; `callbacks.onCapture` says which.
-   * Not with `dataParallel` (default false).
-   */
-  readonly captureSteps?: boolean;
 }
 
 /** How a {@link fit} call ended. */
@@ -204,7 +204,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     throw new ValueError('fit: captureSteps does not combine with dataParallel (gradients are averaged over the ranks between backward and update, in JavaScript)');
   }
   const captured = options.captureSteps
-    ? new CapturedGradients(options.model, options.optimizer, options.loss, options.device, (status) => options.callbacks?.onCapture?.(status))
+    ? new CapturedPass(options.model, ([x, y]) => ({ statistics: classificationPass(options, x, y), outputs: [] }), (status) => options.callbacks?.onCapture?.(status))
     : null;
   try {
     return await fitWith(options, captured);
@@ -213,7 +213,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   }
 }
 
-async function fitWith(options: FitOptions, captured: CapturedGradients | null): Promise<FitResult> {
+async function fitWith(options: FitOptions, captured: CapturedPass | null): Promise<FitResult> {
   const { model, optimizer, scheduler, trainLoader, device } = options;
   const interval = options.schedulerInterval ?? 'epoch';
   const callbacks = options.callbacks ?? {};
@@ -318,12 +318,13 @@ interface StepStats {
 }
 
 /** One optimizer step in one scope; throws `DivergenceError` before applying a non-finite update. */
-async function trainStep(options: FitOptions, raw: LabeledBatch, epoch: number, step: number, captured: CapturedGradients | null): Promise<StepStats> {
+async function trainStep(options: FitOptions, raw: LabeledBatch, epoch: number, step: number, captured: CapturedPass | null): Promise<StepStats> {
   const { model, optimizer } = options;
   if (captured) {
     return scopeAsync(async () => {
-      const stats = await applyUpdate(captured.statistics(raw), model.parameters(), optimizer, { clipGradNorm: options.clipGradNorm, epoch, step });
-      return { loss: stats.loss, gradNorm: stats.gradNorm, correct: stats.extras[0], samples: raw.y.shape[0] };
+      const { x, y } = batchOn(raw, options.device);
+      const stats = await applyUpdate(captured.run([x, y]).statistics, model.parameters(), optimizer, { clipGradNorm: options.clipGradNorm, epoch, step });
+      return { loss: stats.loss, gradNorm: stats.gradNorm, correct: stats.extras[0], samples: y.shape[0] };
     });
   }
   return scopeAsync(async () => {
@@ -337,4 +338,13 @@ async function trainStep(options: FitOptions, raw: LabeledBatch, epoch: number, 
     });
     return { loss: stats.loss, gradNorm: stats.gradNorm, correct: stats.extras[0], samples: y.shape[0] };
   });
+}
+
+/** The forward and backward pass of a captured step: [loss, squared gradient norm, correct], as the eager step reads them. */
+function classificationPass(options: FitOptions, x: Tensor, y: Tensor): Tensor {
+  const logits = options.model.forward(x); // (N, C)
+  const loss = options.loss(logits, y);
+  const correct = noGrad(() => topkCorrect(logits.detach(), y, 1));
+  backpropagate(loss, options.optimizer);
+  return stepStatistics(loss, options.model.parameters(), [correct]);
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { FitLanguageModelResult, LanguageModelCallbacks, LanguageModelEvaluationRecord, LanguageModelStep } from '../language-model/fit-language-model.js';
+import { captureMessage, type CaptureStatus } from '../loop/captured-pass.js';
 import { MetricsLog } from '../logging/metrics-log.js';
 import { gradientNormsFromMetrics, plotGradientNorms } from '../plots/gradient-norms-plot.js';
 import { plotLearningRate } from '../plots/learning-rate-plot.js';
@@ -100,6 +101,11 @@ export class LanguageModelRecorder implements LanguageModelCallbacks {
     await this.#writePlots();
     // A fresh bar: its rate and ETA then count training alone, not the validation just done.
     if (record.step < this.#steps) this.#progress?.startEpoch(1, record.step);
+  }
+
+  /** {@inheritDoc LanguageModelCallbacks.onCapture} */
+  onCapture(status: CaptureStatus): void {
+    this.say(captureMessage(status));
   }
 
   /** Prints a line above the progress bar. */

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { EpochRecord, FitCallbacks, FitResult, StepRecord } from '../loop/fit.js';
-import type { CaptureStatus } from '../loop/captured-gradients.js';
+import { captureMessage, type CaptureStatus } from '../loop/captured-pass.js';
 import type { Evaluation } from '../loop/evaluate.js';
 import { MetricsLog } from '../logging/metrics-log.js';
 import type { MetricsEntry } from '../logging/metrics-record.js';
@@ -107,7 +107,7 @@ export class TrainingRecorder implements FitCallbacks {
 
   /** {@inheritDoc FitCallbacks.onCapture} */
   onCapture(status: CaptureStatus): void {
-    this.say(status.mode === 'replaying' ? 'captured steps: replaying the forward and backward pass' : `captured steps: eager (${status.reason})`);
+    this.say(captureMessage(status));
   }
 
   /** Prints a line above the progress bar. */
