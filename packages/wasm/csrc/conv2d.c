@@ -6,9 +6,10 @@
 // spread over the threads when there are enough of them, each thread with its
 // own column buffer; otherwise one image at a time with the GEMM split.
 // 3×3 stride-1 convolutions with enough channels go through Winograd's
-// F(2×2, 3×3) instead (winograd.c), forward and input gradient.
+// F(2×2, 3×3) instead (winograd.c), forward and both gradients.
 #include "gemm.h"
 #include "winograd.h"
+#include "conv_direct.h"
 
 // ConvGeometry (core's Conv2dParams) is generated in abi.h.
 
@@ -140,23 +141,25 @@ static int spread_units(int units) {
 
 // ---------------------------------------------------------------------------
 // Winograd F(2×2, 3×3): whether it applies to (and pays for) this geometry,
-// forward or input gradient, and its description if so. The input gradient
+// forward or either gradient, and its description if so. The input gradient
 // of a 3×3 stride-1 convolution padded by p is a 3×3 stride-1 convolution of
 // gradOut padded by 2 − p with the flipped, transposed weights.
 
-static int winograd_geometry(const ConvGeometry* g, int inputGrad, WinogradConv* w) {
+enum { WINOGRAD_FORWARD, WINOGRAD_INPUT_GRAD, WINOGRAD_WEIGHT_GRAD };
+
+static int winograd_geometry(const ConvGeometry* g, int kind, WinogradConv* w) {
   if (g->kernelHeight != 3 || g->kernelWidth != 3 || g->strideHeight != 1 || g->strideWidth != 1 ||
       g->dilationHeight != 1 || g->dilationWidth != 1) {
     return 0;
   }
   WinogradConv c = {g->batch, g->inChannels, g->outChannels, g->groups, g->inHeight, g->inWidth,
                     g->outHeight, g->outWidth, g->padHeight, g->padWidth, 0};
-  if (inputGrad) {
+  if (kind == WINOGRAD_INPUT_GRAD) {
     WinogradConv t = {g->batch, g->outChannels, g->inChannels, g->groups, g->outHeight, g->outWidth,
                       g->inHeight, g->inWidth, 2 - g->padHeight, 2 - g->padWidth, 1};
     c = t;
   }
-  if (!winograd_pays(&c)) return 0;
+  if (!(kind == WINOGRAD_WEIGHT_GRAD ? winograd_weight_grad_pays(&c) : winograd_pays(&c))) return 0;
   *w = c;
   return 1;
 }
@@ -290,8 +293,12 @@ EXPORT(fathom_conv2d) int fathom_conv2d(const i32* ints, const double* floats) {
   int units = j.g.batch * j.g.groups;
   if (units == 0 || j.outPlane == 0 || j.groupOut == 0) return OK;
   WinogradConv winograd;
-  if (winograd_geometry(&j.g, 0, &winograd)) {
+  if (winograd_geometry(&j.g, WINOGRAD_FORWARD, &winograd)) {
     winograd_conv3x3(&winograd, j.x, j.weight, j.out);
+    return OK;
+  }
+  if (direct_conv_pays(&j.g, 0)) {
+    direct_conv(&j.g, j.x, j.weight, j.out);
     return OK;
   }
   if (merge_images(&j)) {
@@ -347,8 +354,12 @@ EXPORT(fathom_conv2d_input_grad) int fathom_conv2d_input_grad(const i32* ints, c
     return OK;
   }
   WinogradConv winograd;
-  if (winograd_geometry(&j.g, 1, &winograd)) {
+  if (winograd_geometry(&j.g, WINOGRAD_INPUT_GRAD, &winograd)) {
     winograd_conv3x3(&winograd, j.x, j.weight, j.out);
+    return OK;
+  }
+  if (direct_conv_pays(&j.g, 1)) {
+    direct_conv_input_grad(&j.g, j.x, j.weight, j.out);
     return OK;
   }
   if (merge_images(&j)) {
@@ -414,6 +425,11 @@ EXPORT(fathom_conv2d_weight_grad) int fathom_conv2d_weight_grad(const i32* ints,
   if (weightFloats == 0) return OK;
   if (j.g.batch == 0 || j.outPlane == 0) {
     memset(j.out, 0, (size_t)weightFloats * 4);
+    return OK;
+  }
+  WinogradConv winograd;
+  if (winograd_geometry(&j.g, WINOGRAD_WEIGHT_GRAD, &winograd)) {
+    winograd_weight_grad3x3(&winograd, j.x, j.weight, j.out);
     return OK;
   }
   if (merge_images(&j)) {

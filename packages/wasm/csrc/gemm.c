@@ -101,9 +101,28 @@ static void pack_b(float* pb, int kc, int nc, const float* b, int rsb, int csb) 
         for (int v = 0; v < NV; v++) wasm_v128_store(pb + 4 * v, wasm_v128_load(row + 4 * v));
       }
     } else if (nr == NR && rsb == 1) {
-      for (int j = 0; j < NR; j++) {
-        const float* col = cols + (i64)j * csb;
-        for (int p = 0; p < kc; p++) pb[p * NR + j] = col[p];
+      // B read across its rows (a transposed operand: the weight gradient's
+      // cols or Winograd transforms): four k-steps at a time, 4×4 transposes
+      // in registers, as pack_a does.
+      int p = 0;
+#if NR == 8
+      for (; p + 4 <= kc; p += 4) {
+        for (int half = 0; half < 2; half++) {
+          const float* c0 = cols + (i64)(4 * half) * csb + p;
+          v128_t r0 = wasm_v128_load(c0), r1 = wasm_v128_load(c0 + csb);
+          v128_t r2 = wasm_v128_load(c0 + 2 * (i64)csb), r3 = wasm_v128_load(c0 + 3 * (i64)csb);
+          v128_t lo01 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), lo23 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
+          v128_t hi01 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7), hi23 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+          float* to = pb + p * NR + 4 * half;
+          wasm_v128_store(to, wasm_i32x4_shuffle(lo01, lo23, 0, 1, 4, 5));
+          wasm_v128_store(to + NR, wasm_i32x4_shuffle(lo01, lo23, 2, 3, 6, 7));
+          wasm_v128_store(to + 2 * NR, wasm_i32x4_shuffle(hi01, hi23, 0, 1, 4, 5));
+          wasm_v128_store(to + 3 * NR, wasm_i32x4_shuffle(hi01, hi23, 2, 3, 6, 7));
+        }
+      }
+#endif
+      for (; p < kc; p++) {
+        for (int j = 0; j < NR; j++) pb[p * NR + j] = cols[(i64)j * csb + p];
       }
       pb += kc * NR;
     } else {

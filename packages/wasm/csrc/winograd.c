@@ -37,6 +37,11 @@
 #ifndef WINOGRAD_MIN_SIZE
 #define WINOGRAD_MIN_SIZE 4
 #endif
+// The weight gradient's products are (O, C) whatever the image size, summed
+// over all tiles of a chunk, so smaller outputs still pay (measured below).
+#ifndef WINOGRAD_GRAD_MIN_SIZE
+#define WINOGRAD_GRAD_MIN_SIZE 2
+#endif
 // Transformed inputs and products of one chunk of images, in floats.
 #ifndef WINOGRAD_CHUNK_FLOATS
 #define WINOGRAD_CHUNK_FLOATS (2u << 20)
@@ -49,14 +54,22 @@
 #define WINOGRAD_SLICE_COLUMNS 1024
 #endif
 
-int winograd_pays(const WinogradConv* c) {
+// Whether the path can run this convolution at all, with enough channels a group.
+static int winograd_fits(const WinogradConv* c) {
   if (c->groups < 1 || c->inChannels % c->groups != 0 || c->outChannels % c->groups != 0) return 0;
   if (c->padHeight < 0 || c->padHeight > 2 || c->padWidth < 0 || c->padWidth > 2) return 0;
   if (c->outHeight != c->inHeight + 2 * c->padHeight - 2 || c->outWidth != c->inWidth + 2 * c->padWidth - 2) return 0;
   u64 tiles = (u64)((c->outHeight + 1) / 2) * (u64)((c->outWidth + 1) / 2);
   if (16u * (u64)(c->inChannels + c->outChannels) * tiles > WINOGRAD_MAX_IMAGE_FLOATS) return 0;
-  return c->inChannels / c->groups >= WINOGRAD_MIN_CHANNELS && c->outChannels / c->groups >= WINOGRAD_MIN_CHANNELS &&
-         c->outHeight >= WINOGRAD_MIN_SIZE && c->outWidth >= WINOGRAD_MIN_SIZE;
+  return c->inChannels / c->groups >= WINOGRAD_MIN_CHANNELS && c->outChannels / c->groups >= WINOGRAD_MIN_CHANNELS;
+}
+
+int winograd_pays(const WinogradConv* c) {
+  return winograd_fits(c) && c->outHeight >= WINOGRAD_MIN_SIZE && c->outWidth >= WINOGRAD_MIN_SIZE;
+}
+
+int winograd_weight_grad_pays(const WinogradConv* c) {
+  return winograd_fits(c) && c->outHeight >= WINOGRAD_GRAD_MIN_SIZE && c->outWidth >= WINOGRAD_GRAD_MIN_SIZE;
 }
 
 typedef struct {
@@ -66,6 +79,7 @@ typedef struct {
   float* out;
   int inGroup, outGroup, tilesHigh, tilesWide, tilesPerImage, stripWidth;
   int slices, sliceColumns;
+  int blockRows, rowBlocks;  // weight gradient: output channels per product task
   float* u;       // (16, O, C/groups)
   float* v;       // (16, C, ld)
   float* m;       // (16, O, ld)
@@ -280,4 +294,179 @@ void winograd_conv3x3(const WinogradConv* c, const float* x, const float* weight
     parallel_for(product_task, &w, 16 * c->groups * w.slices);
     parallel_for(output_task, &w, images * c->outChannels);
   }
+}
+
+// ---------------------------------------------------------------------------
+// Weight gradient. The forward pass is y = Aᵀ [Σ_c U_oc ⊙ V_c] A per tile, so
+//   dU_oc = Σ_tiles (A dY Aᵀ) ⊙ V_c,   dg_oc = Gᵀ dU_oc G,
+// and the sum over tiles is again 16 products, one per position ξ:
+//   dU_ξ (O, C) = M̂_ξ (O, T) · V_ξ (C, T)ᵀ,   M̂ = A dY Aᵀ of each 2×2 gradOut block,
+// 16 multiplies per tile and channel pair instead of im2col's 36, with the
+// long sum over all images' tiles inside the SGEMM (none of dW is re-read per
+// image or per column block). Chunks of images add into dU in order, and each
+// product task owns a block of dU's rows, so the bits never depend on the
+// number of threads.
+
+// Output channels of one product task: a multiple of the micro-kernel's rows,
+// fixed by the shape alone.
+#ifndef WINOGRAD_GRAD_BLOCK_ROWS
+#define WINOGRAD_GRAD_BLOCK_ROWS 64
+#endif
+
+// M̂ = A y Aᵀ, A = [1 0; 1 1; 1 −1; 0 −1], for every 2×2 block y of one gradOut
+// plane (zero past its edges): element (ξ, channel, tile) of m.
+static void grad_out_task(void* args, int task, int thread) {
+  const Winograd* w = (const Winograd*)args;
+  const WinogradConv* c = w->c;
+  int image = task / c->outChannels, channel = task % c->outChannels;
+  int height = c->outHeight, width = c->outWidth;
+  const float* plane = w->weight + ((i64)(w->first + image) * c->outChannels + channel) * height * width;
+  float* strip = w->strips + (u32)thread * 4u * (u32)w->stripWidth;
+  i64 positionStride = (i64)c->outChannels * w->ld;
+  float* m = w->m + (i64)channel * w->ld + (i64)image * w->tilesPerImage;
+  for (int th = 0; th < w->tilesHigh; th++) {
+    for (int r = 0; r < 2; r++) {
+      float* row = strip + r * w->stripWidth;
+      int oh = 2 * th + r;
+      if (oh >= height) {
+        memset(row, 0, (size_t)w->stripWidth * 4);
+        continue;
+      }
+      memcpy(row, plane + (i64)oh * width, (size_t)width * 4);
+      memset(row + width, 0, (size_t)(w->stripWidth - width) * 4);
+    }
+    float* tiles = m + (i64)th * w->tilesWide;
+    for (int tw = 0; tw < w->tilesWide; tw += 4) {
+      int count = min_int(4, w->tilesWide - tw);
+      v128_t y[2][2];  // y[row][column] across 4 tiles
+      for (int r = 0; r < 2; r++) {
+        const float* s = strip + r * w->stripWidth + 2 * tw;
+        v128_t l0 = wasm_v128_load(s), l1 = wasm_v128_load(s + 4);
+        y[r][0] = wasm_i32x4_shuffle(l0, l1, 0, 2, 4, 6);
+        y[r][1] = wasm_i32x4_shuffle(l0, l1, 1, 3, 5, 7);
+      }
+      // A y, column by column; then each of its rows (a, b) times Aᵀ: (a, a + b, a − b, −b).
+      v128_t left[4] = {y[0][0], wasm_f32x4_add(y[0][0], y[1][0]), wasm_f32x4_sub(y[0][0], y[1][0]), wasm_f32x4_neg(y[1][0])};
+      v128_t right[4] = {y[0][1], wasm_f32x4_add(y[0][1], y[1][1]), wasm_f32x4_sub(y[0][1], y[1][1]), wasm_f32x4_neg(y[1][1])};
+      for (int i = 0; i < 4; i++) {
+        float* to = tiles + tw + (i64)(4 * i) * positionStride;
+        store_lanes(to, left[i], count);
+        store_lanes(to + positionStride, wasm_f32x4_add(left[i], right[i]), count);
+        store_lanes(to + 2 * positionStride, wasm_f32x4_sub(left[i], right[i]), count);
+        store_lanes(to + 3 * positionStride, wasm_f32x4_neg(right[i]), count);
+      }
+    }
+  }
+}
+
+// Both transforms of a chunk in one pass: the inputs' tasks, then gradOut's.
+static void transform_task(void* args, int task, int thread) {
+  const Winograd* w = (const Winograd*)args;
+  int inputs = (w->ld / w->tilesPerImage) * w->c->inChannels;
+  if (task < inputs) input_task(args, task, thread);
+  else grad_out_task(args, task - inputs, thread);
+}
+
+// dU_ξ,g += M̂_ξ,g · V_ξ,gᵀ for one block of output channels.
+static void grad_product_task(void* args, int task, int thread) {
+  const Winograd* w = (const Winograd*)args;
+  const WinogradConv* c = w->c;
+  int perPosition = c->groups * w->rowBlocks;
+  int position = task / perPosition, group = task % perPosition / w->rowBlocks, block = task % w->rowBlocks;
+  int start = block * w->blockRows;
+  int rows = min_int(w->blockRows, w->outGroup - start);
+  i64 row = (i64)position * c->outChannels + (i64)group * w->outGroup + start;
+  const float* a = w->m + row * w->ld;
+  // V_ξ,gᵀ (T, C/groups): element (t, i) of V_ξ,g (C/groups, T) is at i·ld + t.
+  const float* b = w->v + ((i64)position * c->inChannels + (i64)group * w->inGroup) * w->ld;
+  sgemm(rows, w->inGroup, w->ld, a, w->ld, 1, b, 1, w->ld, w->u + row * w->inGroup, w->inGroup, w->first > 0,
+        w->pack + (u32)thread * w->packFloats);
+}
+
+// dg = Gᵀ dU G, Gᵀ = [1 ½ ½ 0; 0 ½ −½ 0; 0 ½ ½ 1], for every kernel of output
+// channel `o`, four input channels at a time.
+INLINE void grad_kernel_rows(v128_t u0, v128_t u1, v128_t u2, v128_t u3, v128_t* t) {
+  v128_t half = wasm_f32x4_splat(0.5f);
+  v128_t sum = wasm_f32x4_mul(half, wasm_f32x4_add(u1, u2));
+  t[0] = wasm_f32x4_add(u0, sum);
+  t[1] = wasm_f32x4_mul(half, wasm_f32x4_sub(u1, u2));
+  t[2] = wasm_f32x4_add(sum, u3);
+}
+
+static void grad_weight_task(void* args, int o, int thread) {
+  const Winograd* w = (const Winograd*)args;
+  const WinogradConv* c = w->c;
+  i64 positionStride = (i64)c->outChannels * w->inGroup;
+  for (int i = 0; i < w->inGroup; i += 4) {
+    int count = min_int(4, w->inGroup - i);
+    const float* from = w->u + (i64)o * w->inGroup + i;
+    v128_t u[16];
+    for (int xi = 0; xi < 16; xi++) {
+      const float* p = from + xi * positionStride;
+      u[xi] = count == 4 ? wasm_v128_load(p) : wasm_f32x4_make(p[0], count > 1 ? p[1] : 0, count > 2 ? p[2] : 0, 0);
+    }
+    v128_t rows[3][4];  // Gᵀ dU
+    for (int j = 0; j < 4; j++) {
+      v128_t t[3];
+      grad_kernel_rows(u[j], u[4 + j], u[8 + j], u[12 + j], t);
+      for (int r = 0; r < 3; r++) rows[r][j] = t[r];
+    }
+    // Lane l of k[3r + s] is tap (r, s) of channel i + l; channel by channel they are 9 floats apart.
+    v128_t k[9];
+    for (int r = 0; r < 3; r++) grad_kernel_rows(rows[r][0], rows[r][1], rows[r][2], rows[r][3], k + 3 * r);
+    float* to = w->out + ((i64)o * w->inGroup + i) * 9;
+    if (count == 4) {
+      for (int t = 0; t < 9; t++) {
+        to[t] = wasm_f32x4_extract_lane(k[t], 0);
+        to[9 + t] = wasm_f32x4_extract_lane(k[t], 1);
+        to[18 + t] = wasm_f32x4_extract_lane(k[t], 2);
+        to[27 + t] = wasm_f32x4_extract_lane(k[t], 3);
+      }
+    } else {
+      float lanes[9][4];
+      for (int t = 0; t < 9; t++) wasm_v128_store(lanes[t], k[t]);
+      for (int l = 0; l < count; l++) for (int t = 0; t < 9; t++) to[9 * l + t] = lanes[t][l];
+    }
+  }
+}
+
+void winograd_weight_grad3x3(const WinogradConv* c, const float* x, const float* gradOut, float* dw) {
+  Winograd w;
+  w.c = c;
+  w.x = x;
+  w.weight = gradOut;
+  w.out = dw;
+  w.inGroup = c->inChannels / c->groups;
+  w.outGroup = c->outChannels / c->groups;
+  w.tilesHigh = (c->outHeight + 1) / 2;
+  w.tilesWide = (c->outWidth + 1) / 2;
+  w.tilesPerImage = w.tilesHigh * w.tilesWide;
+  w.stripWidth = 2 * w.tilesWide + 12;
+  w.blockRows = min_int(w.outGroup, WINOGRAD_GRAD_BLOCK_ROWS);
+  w.rowBlocks = (w.outGroup + w.blockRows - 1) / w.blockRows;
+  u32 perImage = 16u * (u32)(c->inChannels + c->outChannels) * (u32)w.tilesPerImage;
+  int count = (int)(WINOGRAD_CHUNK_FLOATS / perImage);
+  if (count < 1) count = 1;
+  if (count > c->batch) count = c->batch;
+  int maxTiles = count * w.tilesPerImage;
+  int threads = thread_count();
+  w.packFloats = gemm_pack_floats(w.blockRows, w.inGroup, maxTiles);
+  u32 uFloats = 16u * (u32)c->outChannels * (u32)w.inGroup;
+  u32 vFloats = 16u * (u32)c->inChannels * (u32)maxTiles;
+  u32 mFloats = 16u * (u32)c->outChannels * (u32)maxTiles;
+  u32 stripFloats = 4u * (u32)w.stripWidth;
+  float* scratch = (float*)fathom_scratch((uFloats + vFloats + mFloats + (w.packFloats + stripFloats) * (u32)threads) * 4u);
+  w.u = scratch;
+  w.v = w.u + uFloats;
+  w.m = w.v + vFloats;
+  w.pack = w.m + mFloats;
+  w.strips = w.pack + w.packFloats * (u32)threads;
+  for (int first = 0; first < c->batch; first += count) {
+    int images = min_int(count, c->batch - first);
+    w.first = first;
+    w.ld = images * w.tilesPerImage;
+    parallel_for(transform_task, &w, images * (c->inChannels + c->outChannels));
+    parallel_for(grad_product_task, &w, 16 * c->groups * w.rowBlocks);
+  }
+  parallel_for(grad_weight_task, &w, c->outChannels);
 }

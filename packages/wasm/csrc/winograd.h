@@ -24,4 +24,9 @@ int winograd_pays(const WinogradConv* c);
 // Runs it (main thread; uses fathom_scratch and the thread pool).
 void winograd_conv3x3(const WinogradConv* c, const float* x, const float* weight, float* out);
 
+// The same for the gradient of the forward convolution `c` (inputGrad 0) with
+// respect to its weight: dw (O, C/groups, 3, 3) from x and gradOut.
+int winograd_weight_grad_pays(const WinogradConv* c);
+void winograd_weight_grad3x3(const WinogradConv* c, const float* x, const float* gradOut, float* dw);
+
 #endif

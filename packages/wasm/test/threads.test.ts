@@ -133,6 +133,8 @@ for (const threads of [3, 2, 1]) {
       expect(await relativeError(y, cat(images.map((n) => conv2d(one(x, n), w, options))))).toBeLessThan(1e-6);
       const inputGrads = images.map((n) => conv2dInputGrad(one(gradOut, n), w, [1, 64, 16, 16], options));
       expect(await relativeError(conv2dInputGrad(gradOut, w, x.shape, options), cat(inputGrads))).toBeLessThan(1e-6);
+      const weightGrads = images.map((n) => conv2dWeightGrad(one(x, n), one(gradOut, n), w.shape, options));
+      expect(await relativeError(conv2dWeightGrad(x, gradOut, w.shape, options), weightGrads.reduce((total, g) => total.add(g)))).toBeLessThan(1e-5);
     });
 
     it('elementwise ops and reductions big enough to split, with transposed and broadcast operands', async () => {
@@ -214,7 +216,7 @@ describe('the same bits on any number of threads', () => {
       for (const [m, k, n] of [[9, 600, 8], [300, 520, 170], [1, 700, 300], [130, 64, 257]]) {
         outputs.push((await matmul(randn([m, k], { device: 'wasm' }), randn([k, n], { device: 'wasm' })).data()) as Float32Array);
       }
-      for (const [batch, channels, size, kernel, padding, groups] of [[5, 16, 14, 3, 1, 1], [1, 32, 12, 3, 1, 1], [4, 8, 9, 1, 0, 2], [6, 32, 4, 3, 1, 2]]) {
+      for (const [batch, channels, size, kernel, padding, groups] of [[5, 16, 14, 3, 1, 1], [1, 32, 12, 3, 1, 1], [4, 8, 9, 1, 0, 2], [6, 32, 4, 3, 1, 2], [9, 32, 2, 3, 1, 1]]) {
         const options = { padding, groups };
         const x = randn([batch, channels, size, size], { device: 'wasm' });
         const w = randn([24, channels / groups, kernel, kernel], { device: 'wasm' });

@@ -47,7 +47,10 @@ export const unaryFormulas: FormulaFamily<UnaryOp> = {
   cos: fromInput((x) => x.sin().neg()),
   tanh: fromOutput((y) => y.square().neg().add(1)),
   sigmoid: fromOutput((y) => y.mul(y.neg().add(1))),
-  relu: fromInput((x) => x.gt(0).cast(x.dtype)),
+  // From the output, as PyTorch's threshold_backward: y > 0 exactly where x > 0,
+  // the next layer keeps y anyway (so x can go after the forward pass), and one
+  // select replaces a compare, a cast and a multiply.
+  relu: { save: ({ output }) => [output], backward: (grad, { saved }) => [where(saved[0].gt(0), grad, 0)] },
   leakyRelu: fromInput((x, attrs) => where(x.gt(0), 1, attrs.params.alpha).cast(x.dtype)),
   elu: {
     save: ({ inputs, output }) => [inputs[0], output],

@@ -155,6 +155,14 @@ const CASES: readonly ConvCase[] = [
   { name: 'offset input, transposed weight', input: [1, 3, 6, 6], weight: [2, 3, 3, 2], inputLayout: 'offset', weightLayout: 'transposed', geometry: { stride: 2, padding: 1 } },
   { name: 'float64', input: [1, 2, 5, 5], weight: [3, 2, 3, 3], geometry: { padding: 1 }, bias: true, dtype: 'float64' },
   { name: 'larger [2,8,12,12] * [16,8,3,3]', input: [2, 8, 12, 12], weight: [16, 8, 3, 3], geometry: { padding: 1 } },
+  // Stride-1 layers with few output channels, where a backend may skip
+  // im2col (wasm's direct path): LeNet-5's two layers (the first on 16×16
+  // planes, so that one plane fits the 256-element bindings webgpu's windows
+  // run of the kit uses), and rows of 13 with 5 output channels, so tiles of
+  // columns and of channels end part-filled.
+  { name: "LeNet-5's first layer, 1→6 channels 5×5, padding 2, on 16×16", input: [2, 1, 16, 16], weight: [6, 1, 5, 5], geometry: { padding: 2 } },
+  { name: "LeNet-5's second layer, 6→16 channels 5×5, 14×14", input: [2, 6, 14, 14], weight: [16, 6, 5, 5] },
+  { name: '3×3 stride 1, 3→5 channels, 11×13, padding 1, bias', input: [3, 3, 11, 13], weight: [5, 3, 3, 3], geometry: { padding: 1 }, bias: true },
   // 3×3 stride-1 shapes with ≥ 16 channels a group, where a backend may switch to
   // a fast algorithm (Winograd on wasm): odd sizes leave part-filled tiles at
   // the bottom and right edges, and paddings 0, 1, 2 give the input gradient
@@ -164,6 +172,9 @@ const CASES: readonly ConvCase[] = [
   { name: '3×3 stride 1, 24→16 channels, 4×5, padding 2', input: [2, 24, 4, 5], weight: [16, 24, 3, 3], geometry: { padding: 2 } },
   { name: '3×3 stride 1, groups 2 of 16 channels, 5×7, bias', input: [1, 32, 5, 7], weight: [32, 16, 3, 3], geometry: { groups: 2, padding: 1 }, bias: true },
   { name: '3×3 stride 1, 16 channels, strided input', input: [1, 16, 5, 6], weight: [16, 16, 3, 3], inputLayout: 'strided', geometry: { padding: 1 } },
+  // A 2×3 output (one row of part-filled tiles), where a weight gradient may
+  // still go the fast way, with 18 input channels (not a multiple of 4).
+  { name: '3×3 stride 1, 18→20 channels, 2×3, padding 1', input: [3, 18, 2, 3], weight: [20, 18, 3, 3], geometry: { padding: 1 } },
 ];
 
 const input = (value: ReferenceTensor, layout: Layout = 'contiguous'): SampleInput => ({ value, layout });
