@@ -1,33 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { getBackend, keep, manualSeed, memoryStats, onesLike, randn, scope, tensor, type Tensor } from '@fathom/core';
+import { peakBytesAbove } from '@fathom/core/testing';
 import { customFunction, gradcheck, useAutograd } from '../src/index.js';
 
 useAutograd();
 
 const FLOAT32_BYTES = 4;
-
-/**
- * The most bytes the CPU backend held above its level when `fn` started,
- * read after every allocation (live bytes only fall between allocations, so
- * these readings catch the peak), as tools/bench's step memory does.
- */
-function peakBytesAbove(fn: () => void): number {
-  const backend = getBackend('cpu');
-  const start = backend.memory().bytes;
-  let peak = start;
-  const allocate = backend.allocate;
-  backend.allocate = (dtype, length) => {
-    const buffer = allocate.call(backend, dtype, length);
-    peak = Math.max(peak, backend.memory().bytes);
-    return buffer;
-  };
-  try {
-    fn();
-  } finally {
-    backend.allocate = allocate;
-  }
-  return peak - start;
-}
 
 /**
  * An RNN-like recurrence over T steps: h_t = tanh(y_t + h_{t−1}·W) with
@@ -48,7 +26,7 @@ function backwardPeak(steps: number, batch: number, features: number): number {
     const x = randn([steps, batch, features]).setRequiresGrad();
     const weight = randn([features, features]).mul(0.1).setRequiresGrad();
     const loss = recurrence(x, weight);
-    const peak = peakBytesAbove(() => loss.backward());
+    const peak = peakBytesAbove(getBackend('cpu'), () => loss.backward());
     for (const t of [x, weight, x.grad!, weight.grad!]) t.dispose();
     return peak;
   });

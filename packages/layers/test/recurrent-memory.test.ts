@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getBackend, manualSeed, memoryStats, randn, scope } from '@fathom/core';
 import { useAutograd } from '@fathom/autograd';
+import { peakBytesAbove } from '@fathom/core/testing';
 import { LSTM } from '../src/layers/recurrent.js';
 
 useAutograd();
@@ -27,23 +28,14 @@ function lstmMemory(steps: number): { held: number; peak: number } {
     manualSeed(1);
     const lstm = new LSTM(INPUT, HIDDEN, { numLayers: LAYERS });
     const x = randn([steps, BATCH, INPUT]).setRequiresGrad(); // (T, N, in)
-    const backend = getBackend('cpu');
-    const before = backend.memory().bytes;
-    let peak = before;
-    const allocate = backend.allocate;
-    backend.allocate = (dtype, length) => {
-      const buffer = allocate.call(backend, dtype, length);
-      peak = Math.max(peak, backend.memory().bytes);
-      return buffer;
-    };
-    try {
+    const before = memoryStats('cpu').bytes;
+    let held = 0;
+    const peak = peakBytesAbove(getBackend('cpu'), () => {
       const { output } = lstm.forward(x); // (T, N, H)
-      const held = memoryStats('cpu').bytes - before;
+      held = memoryStats('cpu').bytes - before;
       output.square().sum().backward();
-      return { held, peak: peak - before };
-    } finally {
-      backend.allocate = allocate;
-    }
+    });
+    return { held, peak };
   });
 }
 

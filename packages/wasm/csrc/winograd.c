@@ -253,23 +253,28 @@ static void output_task(void* args, int task, int thread) {
 
 // ---------------------------------------------------------------------------
 
-void winograd_conv3x3(const WinogradConv* c, const float* x, const float* weight, float* out) {
-  Winograd w;
-  w.c = c;
-  w.x = x;
-  w.weight = weight;
-  w.out = out;
-  w.inGroup = c->inChannels / c->groups;
-  w.outGroup = c->outChannels / c->groups;
-  w.tilesHigh = (c->outHeight + 1) / 2;
-  w.tilesWide = (c->outWidth + 1) / 2;
-  w.tilesPerImage = w.tilesHigh * w.tilesWide;
+// The geometry both directions share; returns how many images a chunk holds.
+static int winograd_setup(Winograd* w, const WinogradConv* c, const float* x, const float* weight, float* out) {
+  w->c = c;
+  w->x = x;
+  w->weight = weight;
+  w->out = out;
+  w->inGroup = c->inChannels / c->groups;
+  w->outGroup = c->outChannels / c->groups;
+  w->tilesHigh = (c->outHeight + 1) / 2;
+  w->tilesWide = (c->outWidth + 1) / 2;
+  w->tilesPerImage = w->tilesHigh * w->tilesWide;
   // Room for the padded row and the last 4-tile group's 12-float reads.
-  w.stripWidth = 2 * w.tilesWide + 12;
-  u32 perImage = 16u * (u32)(c->inChannels + c->outChannels) * (u32)w.tilesPerImage;
+  w->stripWidth = 2 * w->tilesWide + 12;
+  u32 perImage = 16u * (u32)(c->inChannels + c->outChannels) * (u32)w->tilesPerImage;
   int count = (int)(WINOGRAD_CHUNK_FLOATS / perImage);
   if (count < 1) count = 1;
-  if (count > c->batch) count = c->batch;
+  return count > c->batch ? c->batch : count;
+}
+
+void winograd_conv3x3(const WinogradConv* c, const float* x, const float* weight, float* out) {
+  Winograd w;
+  int count = winograd_setup(&w, c, x, weight, out);
   int maxTiles = count * w.tilesPerImage;
   w.sliceColumns = min_int(maxTiles, WINOGRAD_SLICE_COLUMNS);
   int threads = thread_count();
@@ -432,22 +437,9 @@ static void grad_weight_task(void* args, int o, int thread) {
 
 void winograd_weight_grad3x3(const WinogradConv* c, const float* x, const float* gradOut, float* dw) {
   Winograd w;
-  w.c = c;
-  w.x = x;
-  w.weight = gradOut;
-  w.out = dw;
-  w.inGroup = c->inChannels / c->groups;
-  w.outGroup = c->outChannels / c->groups;
-  w.tilesHigh = (c->outHeight + 1) / 2;
-  w.tilesWide = (c->outWidth + 1) / 2;
-  w.tilesPerImage = w.tilesHigh * w.tilesWide;
-  w.stripWidth = 2 * w.tilesWide + 12;
+  int count = winograd_setup(&w, c, x, gradOut, dw);
   w.blockRows = min_int(w.outGroup, WINOGRAD_GRAD_BLOCK_ROWS);
   w.rowBlocks = (w.outGroup + w.blockRows - 1) / w.blockRows;
-  u32 perImage = 16u * (u32)(c->inChannels + c->outChannels) * (u32)w.tilesPerImage;
-  int count = (int)(WINOGRAD_CHUNK_FLOATS / perImage);
-  if (count < 1) count = 1;
-  if (count > c->batch) count = c->batch;
   int maxTiles = count * w.tilesPerImage;
   int threads = thread_count();
   w.packFloats = gemm_pack_floats(w.blockRows, w.inGroup, maxTiles);

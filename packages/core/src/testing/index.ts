@@ -5,3 +5,4 @@ export { ref, storable, randomRef, seededRandom, coordsOf, flatOf, broadcastShap
 export { assertClose, toleranceFor, TOLERANCES, type Tolerance, type ActualTensor } from './compare.js';
 export { makeInput } from './make-input.js';
 export { philoxReference, seedKey, uniformReference, normalReference, uniformDraws, normalDraws, permutationReference } from './philox-reference.js';
+export { peakBytesAbove } from './peak-bytes.js';
