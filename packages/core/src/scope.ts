@@ -3,16 +3,19 @@ import type { Tensor } from './tensor.js';
 
 // Stack of open scopes; each collects the tensors created while it is on top.
 const open = shared('scopes', (): Set<Tensor>[] => []);
-const kept = shared('kept', () => new WeakSet<Tensor>());
 
 /** Called by every new tensor: the innermost open scope takes charge of it. */
 export function adoptIntoScope(tensor: Tensor): void {
   if (open.length > 0) open[open.length - 1].add(tensor);
 }
 
-/** Exempts `tensor` from every scope's clean-up (for parameters and state made inside a step). */
+/**
+ * Exempts `tensor` from every scope's clean-up (for parameters and state made
+ * inside a step). Taking it out of the open scopes is enough: a scope only
+ * ever releases what it holds, and only a tensor it held is passed on to the
+ * scope around it.
+ */
 export function keep<T extends Tensor>(tensor: T): T {
-  kept.add(tensor);
   for (const tensors of open) tensors.delete(tensor);
   return tensor;
 }
@@ -34,7 +37,7 @@ function close<T>(tensors: Set<Tensor>, result: T): T {
   const parent = open.length > 0 ? open[open.length - 1] : undefined;
   for (const tensor of tensors) {
     if (survivors.has(tensor)) parent?.add(tensor);
-    else if (!kept.has(tensor)) tensor.release('at the end of the scope() that created it');
+    else tensor.release('at the end of the scope() that created it');
   }
   return result;
 }
