@@ -1,4 +1,4 @@
-import type { Backend, BackendBuffer } from '../backend.js';
+import type { Backend, BackendBuffer, View } from '../backend.js';
 import { getBackend, registeredDevices } from '../device.js';
 import { ValueError } from '../errors.js';
 import { scope } from '../scope.js';
@@ -50,8 +50,8 @@ interface Replay {
   readonly arena: Arena;
   readonly tape: Tape;
   readonly zeros: Set<BackendBuffer>;
-  /** (this step's buffer → the buffer the step reads that state from): copied before each replay. */
-  readonly carried: readonly (readonly [BackendBuffer, BackendBuffer])[];
+  /** (this step's buffer → the buffer the step reads that state from), as whole views: copied before each replay. */
+  readonly carried: readonly (readonly [View, View])[];
   readonly outputs: readonly Tensor[];
   readonly single: boolean;
 }
@@ -189,7 +189,8 @@ export function captureStep<T extends StepOutputs>(fn: () => T, options: Capture
         if (made === undefined) return giveUp('a buffer carried from step to step has no counterpart in the next step');
         if (made !== readAs) carried.push([made, readAs]);
       }
-      replay = { backend, arena, tape, zeros: tape.needsZeros(), carried: orderCopies(carried, arena), outputs: tensors, single };
+      const copies = orderCopies(carried, arena).map(([from, to]) => [wholeView(from), wholeView(to)] as const);
+      replay = { backend, arena, tape, zeros: tape.needsZeros(), carried: copies, outputs: tensors, single };
       mode = 'replaying';
       return;
     }
@@ -202,9 +203,7 @@ export function captureStep<T extends StepOutputs>(fn: () => T, options: Capture
     const r = replay!;
     const { backend } = r;
     const kernels = backend.kernels;
-    for (const [from, to] of r.carried) {
-      kernels.copy(wholeView(from), wholeView(to));
-    }
+    for (const [from, to] of r.carried) kernels.copy(from, to);
     for (const entry of r.tape.entries) {
       if (entry.kind === 'kernel') (kernels[entry.kernel] as (...args: unknown[]) => void).apply(kernels, entry.args as unknown[]);
       else if (entry.kind === 'allocate') {
@@ -249,6 +248,6 @@ export function captureStep<T extends StepOutputs>(fn: () => T, options: Capture
 /** A refusal while starting to record (the step then runs eagerly, with this as its reason). */
 class CaptureRefusal extends Error {}
 
-function wholeView(buffer: BackendBuffer) {
+function wholeView(buffer: BackendBuffer): View {
   return { buffer, shape: [buffer.length], strides: [1], offset: 0 };
 }

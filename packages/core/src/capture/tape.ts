@@ -92,8 +92,9 @@ export class Arena {
   /** A replay handed `buffer` to a new tensor: it is not free any more. */
   revive(buffer: BackendBuffer): void {
     if (!this.released.delete(buffer)) return;
-    const list = this.free.get(`${buffer.dtype}:${buffer.length}`);
-    list?.splice(list.indexOf(buffer), 1);
+    const list = this.free.get(`${buffer.dtype}:${buffer.length}`) ?? [];
+    const at = list.indexOf(buffer);
+    if (at >= 0) list.splice(at, 1);
   }
 
   /** Returns the released buffers to the backend and lets go of the rest (tensors still view them; core releases them later). */
@@ -103,6 +104,13 @@ export class Arena {
     this.owned.clear();
     this.free.clear();
   }
+}
+
+/** A step's work with its buffers named (see {@link Tape.signature}). */
+export interface StepSignature {
+  readonly text: string;
+  /** Allocation n of the step before → the buffer this step read it as. */
+  readonly carried: ReadonlyMap<number, BackendBuffer>;
 }
 
 /**
@@ -119,7 +127,10 @@ export class Tape {
   /** Why this step cannot be replayed (it read a value it computed), or null. */
   dataDependence: string | null = null;
 
-  constructor(readonly previous: Tape | null) {}
+  private signed: StepSignature | null = null;
+
+  /** `previous`: the step before, whose allocations this one may read as carried state (let go of once signed). */
+  constructor(private previous: Tape | null) {}
 
   allocated(buffer: BackendBuffer): void {
     this.indices.set(buffer, this.allocations++);
@@ -162,7 +173,13 @@ export class Tape {
    * with their buffers named, and the carried state as (this step's buffer,
    * what the step reads it as) pairs.
    */
-  signature(): { readonly text: string; readonly carried: ReadonlyMap<number, BackendBuffer> } {
+  signature(): StepSignature {
+    this.signed ??= this.sign();
+    this.previous = null; // named now: the step before need not stay alive with this one
+    return this.signed;
+  }
+
+  private sign(): StepSignature {
     const current = new Map<BackendBuffer, number>();
     const carried = new Map<number, BackendBuffer>();
     let allocations = 0;
