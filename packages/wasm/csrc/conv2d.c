@@ -297,7 +297,7 @@ EXPORT(fathom_conv2d) int fathom_conv2d(const i32* ints, const double* floats) {
     winograd_conv3x3(&winograd, j.x, j.weight, j.out);
     return OK;
   }
-  if (direct_conv_pays(&j.g, 0)) {
+  if (direct_conv_pays(&j.g, DIRECT_FORWARD)) {
     direct_conv(&j.g, j.x, j.weight, j.out);
     return OK;
   }
@@ -358,7 +358,7 @@ EXPORT(fathom_conv2d_input_grad) int fathom_conv2d_input_grad(const i32* ints, c
     winograd_conv3x3(&winograd, j.x, j.weight, j.out);
     return OK;
   }
-  if (direct_conv_pays(&j.g, 1)) {
+  if (direct_conv_pays(&j.g, DIRECT_INPUT_GRAD)) {
     direct_conv_input_grad(&j.g, j.x, j.weight, j.out);
     return OK;
   }
@@ -430,6 +430,10 @@ EXPORT(fathom_conv2d_weight_grad) int fathom_conv2d_weight_grad(const i32* ints,
   WinogradConv winograd;
   if (winograd_geometry(&j.g, WINOGRAD_WEIGHT_GRAD, &winograd)) {
     winograd_weight_grad3x3(&winograd, j.x, j.weight, j.out);
+    return OK;
+  }
+  if (direct_conv_pays(&j.g, DIRECT_WEIGHT_GRAD)) {
+    direct_conv_weight_grad(&j.g, j.x, j.weight, j.out);
     return OK;
   }
   if (merge_images(&j)) {

@@ -44,15 +44,16 @@ static int applies(const ConvGeometry* g, int cout, int taps, int outW, int flip
          flippedPadH >= 0 && flippedPadW >= 0 && cout <= DIRECT_MAX_OUT && taps <= DIRECT_MAX_TAPS && outW >= 6;
 }
 
-int direct_conv_pays(const ConvGeometry* g, int inputGrad) {
+int direct_conv_pays(const ConvGeometry* g, int kind) {
   int cin = g->inChannels / g->groups, cout = g->outChannels / g->groups;
   int flippedPadH = g->kernelHeight - 1 - g->padHeight, flippedPadW = g->kernelWidth - 1 - g->padWidth;
   // The input gradient runs over gradOut padded by k − 1 − p: where that
   // padding is wide (a 5×5 kernel unpadded), most of its products are of zeros.
-  if (inputGrad) {
+  if (kind == DIRECT_INPUT_GRAD) {
     return 4 * g->inHeight * g->inWidth <= 5 * g->outHeight * g->outWidth &&
            applies(g, cin, cout * g->kernelHeight * g->kernelWidth, g->inWidth, flippedPadH, flippedPadW);
   }
+  // The forward convolution and the weight gradient read the input padded by p.
   return applies(g, cout, cin * g->kernelHeight * g->kernelWidth, g->outWidth, g->padHeight, g->padWidth);
 }
 

@@ -158,11 +158,13 @@ const CASES: readonly ConvCase[] = [
   // Stride-1 layers with few output channels, where a backend may skip
   // im2col (wasm's direct path): LeNet-5's two layers (the first on 16×16
   // planes, so that one plane fits the 256-element bindings webgpu's windows
-  // run of the kit uses), and rows of 13 with 5 output channels, so tiles of
-  // columns and of channels end part-filled.
+  // run of the kit uses), rows of 13 with 5 output channels, so tiles of
+  // columns and of channels end part-filled, and six images, which a weight
+  // gradient may sum in more than one partial sum.
   { name: "LeNet-5's first layer, 1→6 channels 5×5, padding 2, on 16×16", input: [2, 1, 16, 16], weight: [6, 1, 5, 5], geometry: { padding: 2 } },
   { name: "LeNet-5's second layer, 6→16 channels 5×5, 14×14", input: [2, 6, 14, 14], weight: [16, 6, 5, 5] },
   { name: '3×3 stride 1, 3→5 channels, 11×13, padding 1, bias', input: [3, 3, 11, 13], weight: [5, 3, 3, 3], geometry: { padding: 1 }, bias: true },
+  { name: '5×3 kernel, stride 1, 2→7 channels, six 7×9 images, padding [1,2]', input: [6, 2, 7, 9], weight: [7, 2, 5, 3], geometry: { padding: [1, 2] } },
   // 3×3 stride-1 shapes with ≥ 16 channels a group, where a backend may switch to
   // a fast algorithm (Winograd on wasm): odd sizes leave part-filled tiles at
   // the bottom and right edges, and paddings 0, 1, 2 give the input gradient
