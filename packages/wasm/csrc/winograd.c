@@ -38,9 +38,17 @@
 #define WINOGRAD_MIN_SIZE 4
 #endif
 // The weight gradient's products are (O, C) whatever the image size, summed
-// over all tiles of a chunk, so smaller outputs still pay (measured below).
+// over all tiles of a chunk, so smaller outputs than the forward's still pay
+// in multiplies; but each of dU's 16·O·C sums then has only as many terms as
+// the chunk has tiles, one per image at 2×2 or 3×3 outputs, a quarter of
+// im2col's terms per output for dW, and writing and re-reading dU costs more
+// than the multiplies saved. Medians of 41 calls, 2 threads, three
+// alternating processes: im2col 1.24–1.30× faster at 16×512×2×2 → 512 (5.9
+// against 7.3–7.7 ms) and 1.1–1.4× at 64×128×2×2, 16×256×2×2 and
+// 32×64×3×3; Winograd 1.3× faster at 16×256×4×4 (on one thread Winograd won
+// at 2×2 too, but a choice may not depend on the thread count).
 #ifndef WINOGRAD_GRAD_MIN_SIZE
-#define WINOGRAD_GRAD_MIN_SIZE 2
+#define WINOGRAD_GRAD_MIN_SIZE 4
 #endif
 // Transformed inputs and products of one chunk of images, in floats.
 #ifndef WINOGRAD_CHUNK_FLOATS
