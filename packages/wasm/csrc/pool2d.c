@@ -96,6 +96,40 @@ INLINE void max_window4(const PoolGeometry* g, const float* base, int hStart, in
   wasm_v128_store(index, best);
 }
 
+// 2×2 windows at stride 2 inside the image (LeNet's and VGG's pooling): one
+// output row of a plane from input rows r0 and r1, four outputs per step,
+// the even and odd columns split by shuffles and compared in max_window's
+// tap order, so each output gets the same value and index as there.
+INLINE int is_pair_pool(const PoolGeometry* g) {
+  return g->kernelHeight == 2 && g->kernelWidth == 2 && g->strideHeight == 2 && g->strideWidth == 2 &&
+         g->padHeight == 0 && g->padWidth == 0 && g->dilationHeight == 1 && g->dilationWidth == 1 &&
+         2 * g->outHeight <= g->inHeight && 2 * g->outWidth <= g->inWidth;
+}
+
+INLINE void pair_pool_row(const PoolGeometry* g, const float* base, int oh, float* out, i32* indices) {
+  const float* r0 = base + (i64)2 * oh * g->inWidth;
+  const float* r1 = r0 + g->inWidth;
+  v128_t lanes = wasm_i32x4_make(0, 2, 4, 6);
+  v128_t one = wasm_i32x4_splat(1), below = wasm_i32x4_splat(g->inWidth);
+  int ow = 0;
+  for (; ow + 4 <= g->outWidth; ow += 4) {
+    v128_t a0 = wasm_v128_load(r0 + 2 * ow), a1 = wasm_v128_load(r0 + 2 * ow + 4);
+    v128_t b0 = wasm_v128_load(r1 + 2 * ow), b1 = wasm_v128_load(r1 + 2 * ow + 4);
+    v128_t taps[3] = {wasm_i32x4_shuffle(a0, a1, 1, 3, 5, 7), wasm_i32x4_shuffle(b0, b1, 0, 2, 4, 6), wasm_i32x4_shuffle(b0, b1, 1, 3, 5, 7)};
+    v128_t first = wasm_i32x4_add(wasm_i32x4_splat(2 * oh * g->inWidth + 2 * ow), lanes);
+    v128_t at[3] = {wasm_i32x4_add(first, one), wasm_i32x4_add(first, below), wasm_i32x4_add(wasm_i32x4_add(first, below), one)};
+    v128_t max = wasm_i32x4_shuffle(a0, a1, 0, 2, 4, 6), best = first;
+    for (int t = 0; t < 3; t++) {
+      v128_t replace = wasm_v128_or(wasm_f32x4_gt(taps[t], max), wasm_f32x4_ne(taps[t], taps[t]));
+      max = wasm_v128_bitselect(taps[t], max, replace);
+      best = wasm_v128_bitselect(at[t], best, replace);
+    }
+    wasm_v128_store(out + ow, max);
+    wasm_v128_store(indices + ow, best);
+  }
+  for (; ow < g->outWidth; ow++) max_window(g, base, 2 * oh, 0, 2, ow, out + ow, indices + ow);
+}
+
 static void max_pool_task(void* args, int task, int thread) {
   (void)thread;
   const PoolJob* j = (const PoolJob*)args;
@@ -108,11 +142,16 @@ static void max_pool_task(void* args, int task, int thread) {
   int inHigh = g->inWidth - 1 - reach + g->padWidth < 0 ? 0 : (g->inWidth - 1 - reach + g->padWidth) / g->strideWidth + 1;
   if (inHigh > g->outWidth) inHigh = g->outWidth;
   if (inLow > inHigh) inLow = inHigh;
+  int pairs = is_pair_pool(g);
   for (int plane = first; plane < last; plane++) {
     const float* base = j->x + (i64)plane * inPlane;
     float* out = j->out + (i64)plane * outPlane;
     i32* indices = j->indices + (i64)plane * outPlane;
     for (int oh = 0; oh < g->outHeight; oh++, out += g->outWidth, indices += g->outWidth) {
+      if (pairs) {
+        pair_pool_row(g, base, oh, out, indices);
+        continue;
+      }
       int hStart = oh * g->strideHeight - g->padHeight;
       int khFirst = first_tap(hStart, g->dilationHeight);
       int khEnd = end_tap(hStart, g->dilationHeight, g->kernelHeight, g->inHeight);

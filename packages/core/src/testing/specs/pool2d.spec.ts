@@ -232,11 +232,16 @@ const MAX_CASES: readonly PoolCase[] = [
   { name: 'batch 0', input: [0, 2, 4, 4], kernel: 2 },
   { name: 'all −∞ window', input: [1, 1, 2, 4], kernel: 2, values: [-INF, -INF, 1, 2, -INF, -INF, 3, 4] },
   { name: 'ties give the first index', input: [1, 1, 4, 4], kernel: 2, options: { stride: 1 }, values: [1, 1, 0, 2, 1, 1, 2, 2, 0, 0, 0, 0, 3, 3, 3, 3] },
+  // Rows of five 2×2 windows, wider than four (where a backend may compare
+  // four windows at once) and with a column and a row left over.
+  { name: 'kernel 2 on 11×11 planes', input: [2, 3, 11, 11], kernel: 2 },
+  { name: 'ties, −∞ and the last tap winning across a row of four windows', input: [1, 1, 2, 8], kernel: 2, values: [1, 1, 2, 3, -INF, -INF, 0, 1, 1, 1, 4, 5, -INF, -INF, 2, 9] },
 ];
 
 // One NaN per window, so which of several NaNs PyTorch reports does not matter.
 const NAN_CASES: readonly PoolCase[] = [
   { name: 'NaN in a window wins', input: [1, 1, 4, 4], kernel: 2, values: [1, 2, 3, 4, 5, NAN, 7, 8, 9, 10, 11, 12, 13, 14, 15, INF] },
+  { name: 'NaN wins in one of four windows in a row', input: [1, 1, 2, 8], kernel: 2, values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, NAN, 12, 13, 14, 15, 16] },
 ];
 
 const NAN_OVERLAPPING: PoolCase = {
