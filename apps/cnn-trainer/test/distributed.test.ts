@@ -86,10 +86,13 @@ describe.skipIf(mpirunMissing())('fathom-train --distributed on 2 ranks', () => 
     expect(readdirSync(whole)).toEqual(expect.arrayContaining(['config.json', 'last.safetensors', 'best.safetensors', 'report.html']));
 
     const cut = folder('cut');
-    const first = await job([...FLAGS, '--out', cut], 3);
+    // The interrupt goes out at the first bar that shows a finished step: the bar redraws a few
+    // times a second, so under load it can show step 6 of 8 first, and a later trigger let one
+    // CI run reach the end of the epoch before rank 1 saw the signal.
+    const first = await job([...FLAGS, '--out', cut], 1);
     expect(first.code, first.stdout + first.stderr).toBe(0);
     // Rank 1 got the SIGINT; rank 0 reports stopping with it, mid-epoch.
-    expect(first.stdout).toMatch(/interrupted at epoch 1, step [4-7];/);
+    expect(first.stdout).toMatch(/interrupted at epoch 1, step [1-7];/);
     const command = /resume with: fathom-train (.+)/.exec(first.stdout)?.[1];
     expect(command, first.stdout).toBeDefined();
     const resumed = await job(command!.split(' '));
