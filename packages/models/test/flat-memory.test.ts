@@ -128,12 +128,8 @@ function expectFlat(samples: readonly number[], what: string): void {
   const early = mean(samples.slice(0, half));
   const late = mean(samples.slice(half));
   // Garbage comes and goes between collections, a sawtooth whose peaks wander with the timing of
-  // collections; averaged over its many teeth it must not grow with the step count. webgpu's
-  // 2,000 steps give each half six or seven teeth of 3–4 readings, where one tooth's phase moves a
-  // half's mean by ~10 % (a CI run read 1.32× with the same peaks in both halves, 3,566 and 3,616
-  // tensors); the settled readings below hold the exact no-leak check either way.
-  const bound = samples.length >= 100 ? 1.3 : 1.5;
-  expect(late, `${what}: ${samples.join(' ')}`).toBeLessThanOrEqual(bound * early);
+  // collections; averaged over its many teeth it must not grow with the step count.
+  expect(late, `${what}: ${samples.join(' ')}`).toBeLessThanOrEqual(1.3 * early);
 }
 
 const backends: [string, () => Promise<Backend | { reason: string } | null>][] = [
