@@ -9,14 +9,6 @@ import { shared } from './shared-state.js';
 // yields one macrotask so the FinalizationRegistry returns the dead tensors'
 // buffers. Amortized, a collection per that much churn costs little (a LeNet
 // step allocates ~3 MB); collecting every step, as shumai found, costs a lot.
-//
-// Finalizers run as tasks of their own, so until a task has run after a
-// collection, nothing it found has been returned, and a loop that has not
-// yielded since gains nothing from another one unless it has accumulated
-// more: then core collects only once live bytes have grown by the base
-// distance (a leak), not on churn alone. A scoped training loop that never
-// yields (a ResNet-18 step on wasm churns ~540 MB) collects once, not twice
-// a step.
 
 /** Runs a full garbage collection synchronously (Node's `gc`). */
 export type GarbageCollector = () => void;
@@ -30,16 +22,7 @@ const pressure = shared('memoryPressure', () => ({
   threshold: MIN_CHURN,
   minChurn: MIN_CHURN,
   collected: false,
-  /** No task has run since the last collection. */
-  awaitingTask: false,
-  /** Live bytes (all devices) at the last collection. */
-  liveAtCollection: 0,
 }));
-
-/** Runs `callback` in a later task (core is built without DOM or Node typings; every JavaScript host has setTimeout). */
-function inLaterTask(callback: () => void): { unref?(): void } {
-  return (globalThis as unknown as { setTimeout(callback: () => void, ms: number): { unref?(): void } }).setTimeout(callback, 0);
-}
 
 interface NodeProcess {
   getBuiltinModule?(id: string): unknown;
@@ -71,12 +54,7 @@ function findCollector(): GarbageCollector | null {
 export interface GarbageCollectionOptions {
   /** The collector to run; null turns collection off (release with `scope()` and `dispose()`); given as undefined, Node's own again (the default, found on the first allocation). */
   readonly collector?: GarbageCollector | null;
-  /**
-   * Collect once this many bytes have been allocated since the last
-   * collection, or as many as are live if more (default 256 MiB); before a
-   * task has run since the last collection, only once live bytes have grown
-   * by that much.
-   */
+  /** Collect once this many bytes have been allocated since the last collection, or as many as are live if more (default 256 MiB). */
   readonly afterBytes?: number;
 }
 
@@ -95,34 +73,25 @@ export function configureGarbageCollection(options: GarbageCollectionOptions): v
     pressure.minChurn = options.afterBytes;
     pressure.threshold = options.afterBytes;
   }
-  pressure.churn = 0;
-  pressure.awaitingTask = false;
 }
 
-/**
- * Counts an allocation of `bytes` while `liveBytes` are held on all devices;
- * collects when enough has been allocated since the last collection, unless
- * no task has run since it and live bytes have not grown by as much.
- */
+/** Counts an allocation of `bytes` while `liveBytes` are held in all; collects when enough has been allocated since the last collection. */
 export function noteAllocation(bytes: number, liveBytes: number): void {
   if (pressure.collector === undefined) pressure.collector = findCollector();
   if (pressure.collector === null) return;
   pressure.churn += bytes;
   if (pressure.churn < pressure.threshold) return;
-  if (pressure.awaitingTask && liveBytes < pressure.liveAtCollection + pressure.threshold) return;
   pressure.collector();
   pressure.churn = 0;
   pressure.threshold = Math.max(pressure.minChurn, liveBytes);
-  pressure.liveAtCollection = liveBytes;
   pressure.collected = true;
-  pressure.awaitingTask = true;
-  // Node: the timer must not keep a process alive that has nothing else to do.
-  inLaterTask(() => { pressure.awaitingTask = false; }).unref?.();
 }
 
 /** After a collection, waits one macrotask, so the FinalizationRegistry can return what it reclaimed before the caller goes on. */
 export async function settleCollection(): Promise<void> {
   if (!pressure.collected) return;
   pressure.collected = false;
-  await new Promise<void>((resolve) => { inLaterTask(resolve); });
+  // Core is built without DOM or Node typings; every JavaScript host has setTimeout.
+  const { setTimeout } = globalThis as unknown as { setTimeout(callback: () => void, ms: number): unknown };
+  await new Promise<void>((resolve) => { setTimeout(resolve, 0); });
 }

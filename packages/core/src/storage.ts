@@ -22,7 +22,7 @@ export class Storage {
     const counts = statsFor(backend.name);
     counts.storages++;
     counts.bytes += this.bytes;
-    noteAllocation(this.bytes, liveBytesOnAllDevices());
+    noteAllocation(this.bytes, counts.bytes);
     const probe = allocationHook.probe;
     if (probe !== null) probe(this);
   }
@@ -59,13 +59,6 @@ export interface DeviceMemoryCounts {
 
 const countsByDevice = shared('memoryCounts', () => new Map<string, DeviceMemoryCounts>());
 const storagesByDevice = shared('liveStorages', () => new Map<string, Set<Storage>>());
-
-/** Bytes of live storages on every device together (what garbage collection weighs). */
-function liveBytesOnAllDevices(): number {
-  let bytes = 0;
-  for (const counts of countsByDevice.values()) bytes += counts.bytes;
-  return bytes;
-}
 
 /** The live storages of `device`, for out-of-memory reports. */
 export function liveStorages(device: string): Set<Storage> {
