@@ -344,12 +344,53 @@ static void binary_f32_row(void* c, u8* const* p, int n, const int* s) {
     default: ctx->status = ERR_OP;                                               \
   }
 
+// Four lanes' masks (all ones or zero) per vector, sixteen lanes narrowed to
+// the bools 1 and 0.
+INLINE v128_t mask_bytes(v128_t m0, v128_t m1, v128_t m2, v128_t m3) {
+  v128_t bytes = wasm_i8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(m0, m1), wasm_i16x8_narrow_i32x4(m2, m3));
+  return wasm_v128_and(bytes, wasm_i8x16_splat(1));
+}
+
+// A float32 comparison of a and b (each contiguous or, stride 0, one repeated
+// value) into contiguous bools, sixteen at a time; lanes compare as the
+// scalar operators do, NaN included.
+static void compare_f32_block(int op, const float* a, int aRepeat, const float* b, int bRepeat, u8* y, int n) {
+  int i = 0;
+#define LOAD_A(k) (aRepeat ? wasm_v128_load32_splat(a) : wasm_v128_load(a + i + 4 * (k)))
+#define LOAD_B(k) (bRepeat ? wasm_v128_load32_splat(b) : wasm_v128_load(b + i + 4 * (k)))
+#define VEC_LOOP(CMP, SCALAR)                                                              \
+  for (; i + 16 <= n; i += 16) {                                                           \
+    wasm_v128_store(y + i, mask_bytes(CMP(LOAD_A(0), LOAD_B(0)), CMP(LOAD_A(1), LOAD_B(1)), \
+                                      CMP(LOAD_A(2), LOAD_B(2)), CMP(LOAD_A(3), LOAD_B(3)))); \
+  }                                                                                        \
+  for (; i < n; i++) {                                                                     \
+    float x = aRepeat ? a[0] : a[i], z = bRepeat ? b[0] : b[i];                            \
+    y[i] = (SCALAR);                                                                       \
+  }                                                                                        \
+  break;
+  switch (op) {
+    case B_EQ: VEC_LOOP(wasm_f32x4_eq, x == z)
+    case B_NE: VEC_LOOP(wasm_f32x4_ne, x != z)
+    case B_LT: VEC_LOOP(wasm_f32x4_lt, x < z)
+    case B_LE: VEC_LOOP(wasm_f32x4_le, x <= z)
+    case B_GT: VEC_LOOP(wasm_f32x4_gt, x > z)
+    case B_GE: VEC_LOOP(wasm_f32x4_ge, x >= z)
+  }
+#undef VEC_LOOP
+#undef LOAD_A
+#undef LOAD_B
+}
+
 static void compare_row(void* c, u8* const* p, int n, const int* s) {
   BinaryCtx* ctx = (BinaryCtx*)c;
   const u8* a = p[0];
   const u8* b = p[1];
   u8* y = p[2];
   int sa = s[0], sb = s[1], sy = s[2];
+  if (ctx->compute == DT_F32 && ctx->op >= B_EQ && ctx->op <= B_GE && (sa == 4 || sa == 0) && (sb == 4 || sb == 0) && sy == 1) {
+    compare_f32_block(ctx->op, (const float*)a, sa == 0, (const float*)b, sb == 0, y, n);
+    return;
+  }
   if (ctx->compute == DT_F32) { COMPARE_SWITCH(float) }
   else if (ctx->compute == DT_I32) { COMPARE_SWITCH(i32) }
   else { COMPARE_SWITCH(u8) }
@@ -420,6 +461,24 @@ EXPORT(fathom_binary) int fathom_binary(const i32* ints, const double* floats) {
 // ---------------------------------------------------------------------------
 // where
 
+// 4-byte values from a where the contiguous mask is nonzero, else from b
+// (each contiguous or, stride 0, one repeated value), sixteen at a time.
+static void where_u32_block(const u8* m, const u32* a, int aRepeat, const u32* b, int bRepeat, u32* y, int n) {
+  int i = 0;
+  for (; i + 16 <= n; i += 16) {
+    v128_t set = wasm_i8x16_ne(wasm_v128_load(m + i), wasm_i8x16_splat(0));
+    v128_t low = wasm_i16x8_extend_low_i8x16(set), high = wasm_i16x8_extend_high_i8x16(set);
+    v128_t lanes[4] = {wasm_i32x4_extend_low_i16x8(low), wasm_i32x4_extend_high_i16x8(low),
+                       wasm_i32x4_extend_low_i16x8(high), wasm_i32x4_extend_high_i16x8(high)};
+    for (int k = 0; k < 4; k++) {
+      v128_t va = aRepeat ? wasm_v128_load32_splat(a) : wasm_v128_load(a + i + 4 * k);
+      v128_t vb = bRepeat ? wasm_v128_load32_splat(b) : wasm_v128_load(b + i + 4 * k);
+      wasm_v128_store(y + i + 4 * k, wasm_v128_bitselect(va, vb, lanes[k]));
+    }
+  }
+  for (; i < n; i++) y[i] = m[i] ? a[aRepeat ? 0 : i] : b[bRepeat ? 0 : i];
+}
+
 static void where_row(void* c, u8* const* p, int n, const int* s) {
   int size = *(const int*)c;
   const u8* m = p[0];
@@ -427,7 +486,9 @@ static void where_row(void* c, u8* const* p, int n, const int* s) {
   const u8* b = p[2];
   u8* y = p[3];
   int sm = s[0], sa = s[1], sb = s[2], sy = s[3];
-  if (size == 4) {
+  if (size == 4 && sm == 1 && (sa == 4 || sa == 0) && (sb == 4 || sb == 0) && sy == 4) {
+    where_u32_block(m, (const u32*)a, sa == 0, (const u32*)b, sb == 0, (u32*)y, n);
+  } else if (size == 4) {
     for (int i = 0; i < n; i++, m += sm, a += sa, b += sb, y += sy) *(u32*)y = *m ? *(const u32*)a : *(const u32*)b;
   } else {
     for (int i = 0; i < n; i++, m += sm, a += sa, b += sb, y += sy) *y = *m ? *a : *b;

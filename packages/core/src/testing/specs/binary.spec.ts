@@ -100,6 +100,10 @@ function binarySamples(c: BinaryCase, random: () => number): OpSample[] {
     tensorPair(c, 'broadcast [] with [5]', input(left([])), input(right([5])), 'float32'),
     tensorPair(c, 'broadcast [5] with []', input(left([5])), input(right([])), 'float32'),
     tensorPair(c, 'broadcast [1] with [1]', input(left([1])), input(right([1])), 'float32'),
+    // Rows long enough for a backend's vector loops, with a tail past the last whole block.
+    tensorPair(c, 'float32 [5,7] with [5,7]', input(left([5, 7])), input(right([5, 7])), 'float32'),
+    tensorPair(c, 'broadcast [37] with []', input(left([37])), input(right([])), 'float32'),
+    tensorPair(c, 'broadcast [] with [37]', input(left([])), input(right([37])), 'float32'),
     tensorPair(c, 'empty [0,3] with [3]', input(left([0, 3])), input(right([3])), 'float32'),
     tensorPair(c, 'empty [3,0] with [3,1]', input(left([3, 0])), input(right([3, 1])), 'float32'),
     tensorPair(c, 'transposed [3,4] with strided [3,4]', input(left([3, 4]), 'transposed'), input(right([3, 4]), 'strided'), 'float32'),
@@ -128,6 +132,11 @@ function binarySamples(c: BinaryCase, random: () => number): OpSample[] {
     const a = ref([pairs.length], pairs.map(([x]) => Math.fround(x)));
     const b = ref([pairs.length], pairs.map(([, y]) => Math.fround(y)));
     samples.push(tensorPair(c, group, input(a), input(b), 'float32'));
+    // The same pairs three times over: a row long enough for vector loops.
+    const thrice = [...pairs, ...pairs, ...pairs];
+    const a3 = ref([thrice.length], thrice.map(([x]) => Math.fround(x)));
+    const b3 = ref([thrice.length], thrice.map(([, y]) => Math.fround(y)));
+    samples.push(tensorPair(c, `${group}, three times over`, input(a3), input(b3), 'float32'));
   }
   return samples;
 }
@@ -282,6 +291,19 @@ const whereSpec: OpSpec = {
         [input(nanWhereFalse), input(ref([4], [1, NaN, 2, -Infinity])), input(ref([4], [Infinity, 5, NaN, 6]))],
         'float32',
       ),
+      // Rows long enough for a backend's vector loops, with a tail past the last whole block.
+      whereSample('float32 [5,7]', [input(mask([5, 7])), input(floats([5, 7])), input(floats([5, 7]))], 'float32'),
+      whereSample(
+        'NaN and infinity in the branch not taken, [20]',
+        [
+          input(ref([20], Array.from({ length: 20 }, (_, i) => (i % 3 === 0 ? 1 : 0)), 'bool')),
+          input(ref([20], Array.from({ length: 20 }, (_, i) => (i % 3 === 0 ? i : i % 2 ? NaN : -Infinity)))),
+          input(ref([20], Array.from({ length: 20 }, (_, i) => (i % 3 === 0 ? NaN : -i)))),
+        ],
+        'float32',
+      ),
+      whereScalarSample('float32 [37] a, scalar b 0', [input(mask([37])), input(floats([37]))], null, 0, 'float32'),
+      whereScalarSample('scalar a 1.5, float32 [37] b', [input(mask([37])), input(floats([37]))], 1.5, null, 'float32'),
       whereScalarSample('float32 a, scalar b 0', [input(mask([3, 4])), input(floats([3, 4]))], null, 0, 'float32'),
       whereScalarSample('scalar a 1.5, float32 b', [input(mask([3, 4])), input(floats([3, 4]))], 1.5, null, 'float32'),
       whereScalarSample('int32 a, scalar b 2.5 gives float32', [input(mask([3, 4])), input(randomRef(random, [3, 4], 'int32', -5, 5))], null, 2.5, 'float32'),
