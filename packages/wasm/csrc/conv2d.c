@@ -6,10 +6,14 @@
 // spread over the threads when there are enough of them, each thread with its
 // own column buffer; otherwise one image at a time with the GEMM split.
 // 3×3 stride-1 convolutions with enough channels go through Winograd's
-// F(2×2, 3×3) instead (winograd.c), forward and both gradients.
+// F(2×2, 3×3) instead (winograd.c), forward and both gradients; planes so
+// small that a quarter of the taps' products read padding go tap by tap
+// (conv_taps.c), and stride-1 layers with few channels go direct
+// (conv_direct.c).
 #include "gemm.h"
 #include "winograd.h"
 #include "conv_direct.h"
+#include "conv_taps.h"
 
 // ConvGeometry (core's Conv2dParams) is generated in abi.h.
 
@@ -292,6 +296,10 @@ EXPORT(fathom_conv2d) int fathom_conv2d(const i32* ints, const double* floats) {
   setup(&j, &p);
   int units = j.g.batch * j.g.groups;
   if (units == 0 || j.outPlane == 0 || j.groupOut == 0) return OK;
+  if (taps_conv_pays(&j.g)) {
+    taps_conv(&j.g, j.x, j.weight, j.out);
+    return OK;
+  }
   WinogradConv winograd;
   if (winograd_geometry(&j.g, WINOGRAD_FORWARD, &winograd)) {
     winograd_conv3x3(&winograd, j.x, j.weight, j.out);
@@ -351,6 +359,10 @@ EXPORT(fathom_conv2d_input_grad) int fathom_conv2d_input_grad(const i32* ints, c
   if (units == 0 || j.inPlane == 0 || j.groupIn == 0) return OK;
   if (j.outPlane == 0 || j.groupOut == 0) {
     memset(j.out, 0, (size_t)j.g.batch * j.g.inChannels * j.inPlane * 4);
+    return OK;
+  }
+  if (taps_conv_pays(&j.g)) {
+    taps_conv_input_grad(&j.g, j.x, j.weight, j.out);
     return OK;
   }
   WinogradConv winograd;
@@ -425,6 +437,10 @@ EXPORT(fathom_conv2d_weight_grad) int fathom_conv2d_weight_grad(const i32* ints,
   if (weightFloats == 0) return OK;
   if (j.g.batch == 0 || j.outPlane == 0) {
     memset(j.out, 0, (size_t)weightFloats * 4);
+    return OK;
+  }
+  if (taps_conv_pays(&j.g)) {
+    taps_conv_weight_grad(&j.g, j.x, j.weight, j.out);
     return OK;
   }
   WinogradConv winograd;

@@ -137,6 +137,24 @@ for (const threads of [3, 2, 1]) {
       expect(await relativeError(conv2dWeightGrad(x, gradOut, w.shape, options), weightGrads.reduce((total, g) => total.add(g)))).toBeLessThan(1e-5);
     });
 
+    it('3×3 convolutions on 2×2 planes, tap by tap over several chunks of images, against one image at a time', async () => {
+      await onWasm();
+      manualSeed(10);
+      // max(C, O)·max(P, Q) = 512·4 floats per image: 32 images to a 64K-float chunk, so 40 take two.
+      const x = randn([40, 512, 2, 2], { device: 'wasm' });
+      const w = randn([512, 512, 3, 3], { device: 'wasm' });
+      const options = { padding: 1 };
+      const y = conv2d(x, w, options);
+      const gradOut = randn(y.shape, { device: 'wasm' });
+      const images = [...Array(40).keys()];
+      const one = (t: Tensor, n: number): Tensor => t.narrow(0, n, 1);
+      expect(await relativeError(y, cat(images.map((n) => conv2d(one(x, n), w, options))))).toBeLessThan(1e-6);
+      const inputGrads = images.map((n) => conv2dInputGrad(one(gradOut, n), w, [1, 512, 2, 2], options));
+      expect(await relativeError(conv2dInputGrad(gradOut, w, x.shape, options), cat(inputGrads))).toBeLessThan(1e-6);
+      const weightGrads = images.map((n) => conv2dWeightGrad(one(x, n), one(gradOut, n), w.shape, options));
+      expect(await relativeError(conv2dWeightGrad(x, gradOut, w.shape, options), weightGrads.reduce((total, g) => total.add(g)))).toBeLessThan(1e-5);
+    });
+
     it('elementwise ops and reductions big enough to split, with transposed and broadcast operands', async () => {
       await onWasm();
       manualSeed(8);

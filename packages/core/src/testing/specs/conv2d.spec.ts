@@ -171,12 +171,18 @@ const CASES: readonly ConvCase[] = [
   // paddings 2, 1, 0.
   { name: '3×3 stride 1, 16 channels, odd 9×7, padding 1', input: [1, 16, 9, 7], weight: [16, 16, 3, 3], geometry: { padding: 1 } },
   { name: '3×3 stride 1, 16→24 channels, 7×9, no padding', input: [1, 16, 7, 9], weight: [24, 16, 3, 3] },
-  { name: '3×3 stride 1, 24→16 channels, 4×5, padding 2', input: [2, 24, 4, 5], weight: [16, 24, 3, 3], geometry: { padding: 2 } },
+  { name: '3×3 stride 1, 24→16 channels, 16×15, padding 2', input: [1, 24, 16, 15], weight: [16, 24, 3, 3], geometry: { padding: 2 } },
   { name: '3×3 stride 1, groups 2 of 16 channels, 5×7, bias', input: [1, 32, 5, 7], weight: [32, 16, 3, 3], geometry: { groups: 2, padding: 1 }, bias: true },
   { name: '3×3 stride 1, 16 channels, strided input', input: [1, 16, 5, 6], weight: [16, 16, 3, 3], inputLayout: 'strided', geometry: { padding: 1 } },
   // A 2×3 output (one row of part-filled tiles), where a weight gradient may
   // still go the fast way, with 18 input channels (not a multiple of 4).
   { name: '3×3 stride 1, 18→20 channels, 2×3, padding 1', input: [3, 18, 2, 3], weight: [20, 18, 3, 3], geometry: { padding: 1 } },
+  // Planes so small that most of a kernel's taps read padding (a ResNet's last
+  // stage), where a backend may multiply tap by tap over only the positions
+  // each tap reaches; with dilation 2 some taps reach none.
+  { name: '3×3 padding 1 on 2×2 planes, 20→24 channels, five images', input: [5, 20, 2, 2], weight: [24, 20, 3, 3], geometry: { padding: 1 } },
+  { name: '3×3 padding 1 on 1×1 planes, 6→5 channels, three images', input: [3, 6, 1, 1], weight: [5, 6, 3, 3], geometry: { padding: 1 } },
+  { name: '3×3 dilation 2, padding 2 on 2×3 planes, 5→7 channels', input: [2, 5, 2, 3], weight: [7, 5, 3, 3], geometry: { padding: 2, dilation: 2 } },
 ];
 
 const input = (value: ReferenceTensor, layout: Layout = 'contiguous'): SampleInput => ({ value, layout });
