@@ -134,8 +134,14 @@ export interface Kernels {
   copy(src: View, dst: View): void;
   /** `out = op(x)` elementwise; `out` is contiguous of `x.shape`. */
   unary(op: UnaryOp, x: View, out: BackendBuffer, params: UnaryParams): void;
-  /** `out = op(a, b)`; `a` and `b` are already broadcast to `out`'s shape (zero strides). */
-  binary(op: BinaryOp, a: View, b: View, out: BackendBuffer): void;
+  /**
+   * `out = op(a, b)`; `a` and `b` are already broadcast to `out`'s shape (zero
+   * strides). For `add` and `sub` of floats, `alpha` (1 when absent) scales
+   * `b` first: `a ± (alpha·b)`, the product rounded to the dtype before the
+   * sum where the backend controls it (a GPU compiler may fuse the two);
+   * PyTorch's `add(a, b, alpha=…)`. Other ops never receive it.
+   */
+  binary(op: BinaryOp, a: View, b: View, out: BackendBuffer, alpha?: number): void;
   /** `out = cond ? a : b`; all three broadcast to `out`'s shape. */
   where(cond: View, a: View, b: View, out: BackendBuffer): void;
   /** Reduces `dims` (sorted) of `x`; `out` holds the remaining dims in order. An empty reduction gives the op's identity. */

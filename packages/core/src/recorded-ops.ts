@@ -51,7 +51,12 @@ export interface Pool2dAttrs {
 
 type UnaryOps = { readonly [K in UnaryOp]: UnaryAttrs };
 // Comparisons and logical ops are recorded too (their outputs are named by the op), though they write bool.
-type BinaryOps = { readonly [K in BinaryOp]: NoAttrs };
+type BinaryOps = { readonly [K in Exclude<BinaryOp, 'add' | 'sub'>]: NoAttrs };
+
+/** What `add` and `sub` record: the scale of their second operand (1 when not given). */
+export interface ScaledAttrs {
+  readonly alpha: number;
+}
 type ReduceOps = { readonly [K in ReduceOp]: ReduceAttrs };
 
 /**
@@ -66,6 +71,8 @@ type ReduceOps = { readonly [K in ReduceOp]: ReduceAttrs };
  * its name). A new recorded primitive adds its line here.
  */
 export interface RecordedOps extends UnaryOps, BinaryOps, ReduceOps {
+  readonly add: ScaledAttrs;
+  readonly sub: ScaledAttrs;
   // Matrices only: core promotes 1-D operands with recorded views first (see ops/matmul.ts).
   readonly matmul: NoAttrs;
   /** Without the bias, which conv2d adds as a separate recorded `add`. */

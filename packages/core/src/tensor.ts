@@ -411,10 +411,10 @@ export class Tensor {
 
   // ── Elementwise ──────────────────────────────────────────────────────────
 
-  /** `this + other` with broadcasting. */
-  add(other: Tensor | Scalar): Tensor { return ops.add(this, other); }
-  /** `this - other` with broadcasting. */
-  sub(other: Tensor | Scalar): Tensor { return ops.sub(this, other); }
+  /** `this + other` with broadcasting; with `alpha`, `this + alpha·other` in one pass. */
+  add(other: Tensor | Scalar, options?: ops.ScaledOptions): Tensor { return ops.add(this, other, options); }
+  /** `this - other` with broadcasting; with `alpha`, `this - alpha·other` in one pass. */
+  sub(other: Tensor | Scalar, options?: ops.ScaledOptions): Tensor { return ops.sub(this, other, options); }
   /** `this * other` with broadcasting. */
   mul(other: Tensor | Scalar): Tensor { return ops.mul(this, other); }
   /** `this / other` with broadcasting (true division: integers give float32). */

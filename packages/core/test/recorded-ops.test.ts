@@ -12,8 +12,10 @@ function misuses(x: Tensor): void {
   recordOp('sum', [x], x);
   // @ts-expect-error keepdim is missing
   recordOp('sum', [x], x, { dims: [0] });
-  // @ts-expect-error add records no attributes
-  recordOp('add', [x, x], x, { alpha: 2 });
+  // @ts-expect-error mul records no attributes
+  recordOp('mul', [x, x], x, { alpha: 2 });
+  // @ts-expect-error add records its alpha
+  recordOp('add', [x, x], x);
   // @ts-expect-error conv2d records its options without the bias
   recordOp('conv2d', [x, x], x, { options: { bias: x } });
 }
@@ -33,7 +35,7 @@ describe('recordOp', () => {
       const x = tensor([1, 2, 3]).setRequiresGrad();
       x.add(1);
       x.sum(0, true);
-      expect(recorded).toEqual([['add', {}], ['sum', { dims: [0], keepdim: true }]]);
+      expect(recorded).toEqual([['add', { alpha: 1 }], ['sum', { dims: [0], keepdim: true }]]);
     } finally {
       installGradientEngine(previous);
     }

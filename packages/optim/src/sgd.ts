@@ -69,11 +69,14 @@ export class SGD extends Optimizer<SGDOptions, SGDState> {
     const temporaries = new Set<Tensor>();
     const made = (tensor: Tensor): Tensor => { temporaries.add(tensor); return tensor; };
     const release = (...tensors: Tensor[]): void => { for (const t of tensors) if (temporaries.delete(t)) t.dispose(); };
+    // Scaled sums (`add` with alpha) do each multiply-add in one pass over
+    // the parameter: three passes for SGD with momentum and weight decay,
+    // where a multiply and an add apiece made six. Each product is rounded
+    // before its sum, so the values are those of the separate ops.
     let direction = maximize ? made(grad.neg()) : grad;
     if (weightDecay !== 0) {
-      const decay = made(param.mul(weightDecay));
-      const decayed = made(direction.add(decay));
-      release(decay, direction);
+      const decayed = made(direction.add(param, { alpha: weightDecay }));
+      release(direction);
       direction = decayed;
     }
     let momentumBuffer = state?.momentumBuffer;
@@ -81,26 +84,22 @@ export class SGD extends Optimizer<SGDOptions, SGDState> {
       if (momentumBuffer === undefined) {
         momentumBuffer = direction;
       } else {
-        const kept = made(momentumBuffer.mul(momentum));
         const fresh = dampening === 0 ? direction : made(direction.mul(1 - dampening));
-        momentumBuffer = made(kept.add(fresh));
-        release(kept);
+        momentumBuffer = made(fresh.add(momentumBuffer, { alpha: momentum }));
         if (fresh !== direction) release(fresh);
       }
       temporaries.delete(momentumBuffer); // the new state: the optimizer keeps it
       if (nesterov) {
-        const ahead = made(momentumBuffer.mul(momentum));
-        const next = made(direction.add(ahead));
-        release(ahead, direction);
+        const next = made(direction.add(momentumBuffer, { alpha: momentum }));
+        release(direction);
         direction = next;
       } else {
         release(direction);
         direction = momentumBuffer;
       }
     }
-    const stepSize = made(direction.mul(-lr));
-    const updated = param.add(stepSize);
-    release(stepSize, direction);
+    const updated = param.add(direction, { alpha: -lr });
+    release(direction);
     return { param: updated, state: { momentumBuffer } };
   }
 }

@@ -286,3 +286,37 @@ describe('invalid hyper-parameters raise ValueError naming the parameter and the
     expect(() => new SGD([w, made], { lr: 0.1 })).toThrow(/params\[1\] was made by '\w+'; only leaf tensors can be optimized/);
   });
 });
+
+describe('SGD in float32', () => {
+  // SGD's scaled sums (add with alpha) round each product before its sum, so
+  // they must give the parameters of the update written as separate ops.
+  function separateOps(param: Tensor, grads: readonly Tensor[], o: { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean }): Tensor {
+    let p = param.clone();
+    let buffer: Tensor | null = null;
+    for (const grad of grads) {
+      let d = grad.add(p.mul(o.weightDecay));
+      buffer = buffer === null ? d : buffer.mul(o.momentum).add(d.mul(1 - o.dampening));
+      d = o.nesterov ? d.add(buffer.mul(o.momentum)) : buffer;
+      p = p.add(d.mul(-o.lr));
+    }
+    return p;
+  }
+
+  for (const o of [
+    { lr: 0.1, momentum: 0.9, dampening: 0, weightDecay: 1e-4, nesterov: false },
+    { lr: 0.03, momentum: 0.8, dampening: 0.25, weightDecay: 5e-3, nesterov: false },
+    { lr: 0.07, momentum: 0.9, dampening: 0, weightDecay: 1e-3, nesterov: true },
+  ]) {
+    it(`matches separate multiplies and adds bit for bit: ${JSON.stringify(o)}`, () => {
+      const start = Array.from({ length: 37 }, (_, i) => Math.sin(i * 1.3) * 2);
+      const grads = [0, 1, 2, 3, 4].map((t) => tensor(start.map((_, i) => Math.cos(i * 0.7 + t) / 3)));
+      const param = tensor(start);
+      const optimizer = new SGD([param], o);
+      for (const grad of grads) {
+        param.grad = grad.clone();
+        optimizer.step();
+      }
+      expect(Array.from(param.dataSync())).toEqual(Array.from(separateOps(tensor(start), grads, o).dataSync()));
+    });
+  }
+});

@@ -254,7 +254,7 @@ INLINE void read_unary_arguments(const i32* ints, const double* floats, UnaryArg
   a->max = next_float(&p);
 }
 
-// fathom_binary: [op, a, b, computeType, out, outType]
+// fathom_binary: [op, a, b, computeType, out, outType, alpha]
 typedef struct {
   i32 op;  // B_*
   View a;
@@ -262,6 +262,7 @@ typedef struct {
   i32 computeType;  // DT_*
   u8* out;
   i32 outType;  // DT_*
+  double alpha;
 } BinaryArguments;
 INLINE void read_binary_arguments(const i32* ints, const double* floats, BinaryArguments* a) {
   Params p = {ints, floats};
@@ -271,6 +272,7 @@ INLINE void read_binary_arguments(const i32* ints, const double* floats, BinaryA
   a->computeType = next_int(&p);
   a->out = (u8*)(uintptr_t)next_address(&p);
   a->outType = next_int(&p);
+  a->alpha = next_float(&p);
 }
 
 // fathom_where: [cond, a, b, dtype, out]

@@ -20,9 +20,6 @@
 // share of products reached) Winograd was 1.5× faster, hence the 3/4 bound.
 #include "conv_taps.h"
 #include "gemm.h"
-#ifndef TAPS_MAX_SIDE
-#define TAPS_MAX_SIDE 4
-#endif
 
 // Scratch floats for one chunk's activations (bounds the images per chunk).
 #define CHUNK_FLOATS (1u << 16)

@@ -254,7 +254,10 @@ EXPORT(fathom_unary) int fathom_unary(const i32* ints, const double* floats) {
 // ---------------------------------------------------------------------------
 // binary
 
-typedef struct { int op, compute, result, status; } BinaryCtx;
+typedef struct {
+  int op, compute, result, status;
+  float alpha;  // add and sub of floats: a ± alpha·b
+} BinaryCtx;
 
 // n outputs from a and b, each either contiguous or (stride 0) one repeated value.
 static void binary_f32_block(BinaryCtx* ctx, const float* a, int aRepeat, const float* b, int bRepeat, float* y, int n) {
@@ -273,9 +276,18 @@ static void binary_f32_block(BinaryCtx* ctx, const float* a, int aRepeat, const 
     y[i] = (SCALAR);                                                 \
   }                                                                  \
   break;
-  switch (ctx->op) {
+  enum { SCALED_ADD = -1, SCALED_SUB = -2 };  // add and sub with alpha ≠ 1
+  float alpha = ctx->alpha;
+  v128_t scale = wasm_f32x4_splat(alpha);
+  int op = ctx->op;
+  if (alpha != 1 && op == B_ADD) op = SCALED_ADD;
+  if (alpha != 1 && op == B_SUB) op = SCALED_SUB;
+  switch (op) {
     case B_ADD: VEC_LOOP(wasm_f32x4_add(va, vb), sa + sb)
     case B_SUB: VEC_LOOP(wasm_f32x4_sub(va, vb), sa - sb)
+    // The product rounded to float32 before the sum (no fused multiply-add), as core documents.
+    case SCALED_ADD: VEC_LOOP(wasm_f32x4_add(va, wasm_f32x4_mul(scale, vb)), sa + alpha * sb)
+    case SCALED_SUB: VEC_LOOP(wasm_f32x4_sub(va, wasm_f32x4_mul(scale, vb)), sa - alpha * sb)
     case B_MUL: VEC_LOOP(wasm_f32x4_mul(va, vb), sa * sb)
     case B_DIV: VEC_LOOP(wasm_f32x4_div(va, vb), sa / sb)
     case B_MAXIMUM: VEC_LOOP(wasm_v128_bitselect(va, vb, wasm_v128_or(wasm_f32x4_gt(va, vb), wasm_f32x4_ne(va, va))),
@@ -433,6 +445,7 @@ EXPORT(fathom_binary) int fathom_binary(const i32* ints, const double* floats) {
   u8* out = args.out;
   ctx.result = args.outType;
   ctx.status = OK;
+  ctx.alpha = (float)args.alpha;
   int outStrides[MAX_DIMS];
   for (int d = a->ndim - 1, stride = 1; d >= 0; d--) {
     outStrides[d] = stride;

@@ -146,6 +146,7 @@ export const KERNEL_ARGUMENTS = {
   ],
   fathom_binary: [
     code('op', 'binary'), field('a', 'view'), field('b', 'view'), field('computeType', 'dtype'), field('out', 'output'), field('outType', 'dtype'),
+    field('alpha', 'float'),
   ],
   fathom_where: [field('cond', 'view'), field('a', 'view'), field('b', 'view'), field('dtype', 'dtype'), field('out', 'output')],
   fathom_reduce: [code('op', 'reduce'), field('x', 'view'), field('xType', 'dtype'), field('dims', 'ints'), field('out', 'output'), field('outType', 'dtype')],

@@ -22,8 +22,15 @@ function extremum(pick: 'gt' | 'lt'): GradientFormula {
 
 /** Gradients of the broadcasting binary ops, each summed back to its operand's shape. */
 export const binaryFormulas: FormulaFamily<BinaryOp | 'where'> = {
-  add: { backward: (grad, { inputShapes }) => [sumToShape(grad, inputShapes[0]), sumToShape(grad, inputShapes[1])] },
-  sub: { backward: (grad, { inputShapes }) => [sumToShape(grad, inputShapes[0]), sumToShape(grad.neg(), inputShapes[1])] },
+  // a ± alpha·b: b's gradient is ±alpha·grad.
+  add: {
+    backward: (grad, { inputShapes, attrs }) =>
+      [sumToShape(grad, inputShapes[0]), sumToShape(attrs.alpha === 1 ? grad : grad.mul(attrs.alpha), inputShapes[1])],
+  },
+  sub: {
+    backward: (grad, { inputShapes, attrs }) =>
+      [sumToShape(grad, inputShapes[0]), sumToShape(attrs.alpha === 1 ? grad.neg() : grad.mul(-attrs.alpha), inputShapes[1])],
+  },
   mul: {
     save: both('inputs'),
     backward: (grad, { saved, inputShapes, needsGrad }) => [

@@ -1,6 +1,6 @@
 import type { BinaryOp } from '../backend.js';
 import { isFloating, promoteTypes, type DType } from '../dtype.js';
-import { DTypeError } from '../errors.js';
+import { DTypeError, ValueError } from '../errors.js';
 import { broadcastShapes } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { recordOp, withoutRecording } from '../gradient-hook.js';
@@ -34,14 +34,29 @@ function computeDType(op: BinaryOp, promoted: DType): DType {
   return promoted;
 }
 
+/** Options of {@link add} and {@link sub}. */
+export interface ScaledOptions {
+  /** Scales the second operand before the sum (PyTorch's `alpha`); floating results only. Default 1. */
+  readonly alpha?: number;
+}
+
 /**
  * Applies a binary primitive with PyTorch's broadcasting and type promotion.
  * Operands are cast to one compute dtype before the kernel sees them.
+ * `alpha` (add and sub only) scales `right` inside the same kernel.
  */
-export function binary(op: BinaryOp, left: Tensor, right: Tensor | Scalar): Tensor {
+export function binary(op: BinaryOp, left: Tensor, right: Tensor | Scalar, alpha = 1): Tensor {
   const [a, b, promoted] = operands(left, right);
   const backend = commonBackend(op, [a, b]);
   const compute = computeDType(op, promoted);
+  if (alpha !== 1) {
+    if (typeof alpha !== 'number' || !Number.isFinite(alpha)) {
+      throw new ValueError(`${op}: alpha must be a finite number, got ${String(alpha)}`);
+    }
+    if (!isFloating(compute)) {
+      throw new DTypeError(`${op}: alpha ${alpha} needs a floating result, but the operands compute in ${compute}; cast to float first`);
+    }
+  }
   if (op === 'pow' && compute === 'int32' && typeof right === 'number' && right < 0) {
     throw new DTypeError('pow: integers to negative integer powers are not allowed (as in PyTorch); cast to float first');
   }
@@ -50,18 +65,29 @@ export function binary(op: BinaryOp, left: Tensor, right: Tensor | Scalar): Tens
   withoutRecording(() => {
     const ac = cast(a, compute);
     const bc = cast(b, compute);
-    backend.kernels.binary(op, broadcastView(ac, shape), broadcastView(bc, shape), out.layout().buffer);
+    const [av, bv, buffer] = [broadcastView(ac, shape), broadcastView(bc, shape), out.layout().buffer];
+    // Only a scaled sum passes alpha, so every other call keeps its four arguments.
+    if (alpha !== 1) backend.kernels.binary(op, av, bv, buffer, alpha);
+    else backend.kernels.binary(op, av, bv, buffer);
     for (const temporary of [ac, bc]) if (temporary !== a && temporary !== b) temporary.dispose();
   });
-  recordOp(op, [a, b], out);
+  if (op === 'add' || op === 'sub') recordOp(op, [a, b], out, { alpha });
+  else recordOp(op as Exclude<BinaryOp, 'add' | 'sub'>, [a, b], out);
   if (b !== right) b.dispose();
   return out;
 }
 
-/** `a + b` with broadcasting (bool + bool counts in int32, where PyTorch gives bool). */
-export const add = (a: Tensor, b: Tensor | Scalar): Tensor => binary('add', a, b);
-/** `a - b` with broadcasting. */
-export const sub = (a: Tensor, b: Tensor | Scalar): Tensor => binary('sub', a, b);
+/**
+ * `a + b` with broadcasting (bool + bool counts in int32, where PyTorch gives
+ * bool); with `alpha`, `a + alpha·b` in one pass (`torch.add(a, b, alpha=…)`).
+ *
+ * ```ts
+ * const decayed = grad.add(param, { alpha: 1e-4 }); // grad + 1e-4·param
+ * ```
+ */
+export const add = (a: Tensor, b: Tensor | Scalar, options: ScaledOptions = {}): Tensor => binary('add', a, b, options.alpha ?? 1);
+/** `a - b` with broadcasting; with `alpha`, `a - alpha·b` in one pass. */
+export const sub = (a: Tensor, b: Tensor | Scalar, options: ScaledOptions = {}): Tensor => binary('sub', a, b, options.alpha ?? 1);
 /** `a * b` with broadcasting. */
 export const mul = (a: Tensor, b: Tensor | Scalar): Tensor => binary('mul', a, b);
 /** `a / b` with broadcasting; true division (integers give float32, as in PyTorch). */

@@ -20,8 +20,8 @@ export function elementwiseKernels(runner: KernelRunner): Pick<Kernels, 'fill' |
         op, x, xType: x.buffer.dtype, out, outType: out.dtype, alpha: params.alpha, min: params.min, max: params.max,
       });
     },
-    binary(op: BinaryOp, a: View, b: View, out: BackendBuffer): void {
-      runner.call('fathom_binary', op, { op, a, b, computeType: a.buffer.dtype, out, outType: out.dtype });
+    binary(op: BinaryOp, a: View, b: View, out: BackendBuffer, alpha = 1): void {
+      runner.call('fathom_binary', op, { op, a, b, computeType: a.buffer.dtype, out, outType: out.dtype, alpha });
     },
     where(cond: View, a: View, b: View, out: BackendBuffer): void {
       runner.call('fathom_where', 'where', { cond, a, b, dtype: out.dtype, out });

@@ -106,11 +106,15 @@ export function unaryKernel(op: UnaryOp, x: View, out: BackendBuffer, params: Un
 }
 
 /** Kernels.binary, with unrolled loops for the arithmetic that dominates training. */
-export function binaryKernel(op: BinaryOp, a: View, b: View, out: BackendBuffer): void {
+export function binaryKernel(op: BinaryOp, a: View, b: View, out: BackendBuffer, alpha = 1): void {
   const left = data(a.buffer);
   const right = data(b.buffer);
   const to = data(out);
   const f = BINARY[op];
+  if (alpha !== 1) {
+    scaledKernel(op === 'sub' ? -1 : 1, a, b, out, alpha);
+    return;
+  }
   forEachRow(a.shape, [a.strides, b.strides, contiguousStrides(a.shape)], [a.offset, b.offset, 0], (o, n, s) => {
     let i = o[0];
     let j = o[1];
@@ -124,6 +128,18 @@ export function binaryKernel(op: BinaryOp, a: View, b: View, out: BackendBuffer)
       case 'div': for (let c = 0; c < n; c++, i += si, j += sj, k++) to[k] = left[i] / right[j]; break;
       default: for (let c = 0; c < n; c++, i += si, j += sj, k++) to[k] = f(left[i], right[j]);
     }
+  });
+}
+
+// a ± alpha·b (sign ±1), the product rounded to the output's dtype before the sum as a float32 kernel rounds it.
+function scaledKernel(sign: number, a: View, b: View, out: BackendBuffer, alpha: number): void {
+  const left = data(a.buffer);
+  const right = data(b.buffer);
+  const to = data(out);
+  const round = out.dtype === 'float32' ? Math.fround : (x: number): number => x;
+  const scale = round(alpha);
+  forEachRow(a.shape, [a.strides, b.strides, contiguousStrides(a.shape)], [a.offset, b.offset, 0], (o, n, s) => {
+    for (let c = 0, i = o[0], j = o[1], k = o[2]; c < n; c++, i += s[0], j += s[1], k++) to[k] = left[i] + sign * round(scale * right[j]);
   });
 }
 

@@ -66,6 +66,21 @@ function tensorPair(c: BinaryCase, name: string, a: SampleInput, b: SampleInput,
   };
 }
 
+/**
+ * `add` or `sub` with `alpha`: a ± alpha·b, alpha and the product rounded to
+ * the compute dtype before the sum, as Kernels.binary documents.
+ */
+function scaledPair(c: BinaryCase, name: string, a: SampleInput, b: SampleInput | Scalar, alpha: number, promoted: DType): OpSample {
+  const sign = c.name === 'sub' ? -1 : 1;
+  const scaled = (x: ReferenceTensor, y: ReferenceTensor): ReferenceTensor =>
+    mapBroadcast([x, y], promoted, (u, v) => storable(u + sign * storable(storable(alpha, promoted) * v, promoted), promoted));
+  const run = (x: Tensor, y: Tensor | Scalar): Tensor => (c.name === 'sub' ? sub : add)(x, y, { alpha });
+  if (typeof b === 'number' || typeof b === 'boolean') {
+    return { name, inputs: [a], run: ([x]) => run(x, b), reference: ([x]) => scaled(x, ref([], [Number(b)], promoted)) };
+  }
+  return { name, inputs: [a, b], run: ([x, y]) => run(x, y), reference: ([x, y]) => scaled(x, y) };
+}
+
 /** `tensor op scalar`, where the scalar takes the weak type `promoted` names. */
 function scalarPair(c: BinaryCase, name: string, a: SampleInput, scalar: Scalar, promoted: DType): OpSample {
   const compute = computeDType(c, promoted);
@@ -128,6 +143,21 @@ function binarySamples(c: BinaryCase, random: () => number): OpSample[] {
     scalarPair(c, 'float64 with scalar 0.1 stays float64', input(left([3, 4], 'float64')), 0.1, 'float64'),
     scalarPair(c, '0-d float32 with scalar 3', input(left([])), 3, 'float32'),
   ];
+  if (c.name === 'add' || c.name === 'sub') {
+    samples.push(
+      scaledPair(c, 'float32 [5,7] with [5,7], alpha 2.5', input(left([5, 7])), input(right([5, 7])), 2.5, 'float32'),
+      scaledPair(c, 'broadcast [3,4] with [4], alpha -0.75', input(left([3, 4])), input(right([4])), -0.75, 'float32'),
+      scaledPair(c, 'transposed [3,4] with strided [3,4], alpha 0.1', input(left([3, 4]), 'transposed'), input(right([3, 4]), 'strided'), 0.1, 'float32'),
+      scaledPair(c, 'float32 [37] with scalar 3, alpha -1e-4', input(left([37])), 3, -1e-4, 'float32'),
+      scaledPair(c, 'float64 [3,4] with [3,4], alpha 1e-4', input(left([3, 4], 'float64')), input(right([3, 4], 'float64')), 1e-4, 'float64'),
+      scaledPair(c, 'int32 [3,4] with float32 [3,4] promotes to float32, alpha 2', input(ints([3, 4], [iaLow, iaHigh])), input(right([3, 4])), 2, 'float32'),
+      scaledPair(
+        c, 'infinities, NaN and signed zeros, alpha -2',
+        input(ref([6], [Infinity, 1, -0, NaN, 5, -Infinity])), input(ref([6], [1, NaN, 0, 1, Infinity, 2])), -2, 'float32',
+      ),
+      scaledPair(c, 'alpha 0 times infinity is NaN', input(ref([2], [1, 2])), input(ref([2], [Infinity, 3])), 0, 'float32'),
+    );
+  }
   for (const [group, pairs] of Object.entries(c.specials)) {
     const a = ref([pairs.length], pairs.map(([x]) => Math.fround(x)));
     const b = ref([pairs.length], pairs.map(([, y]) => Math.fround(y)));
@@ -226,6 +256,25 @@ function binarySpec(c: BinaryCase): OpSpec {
     samples: (random) => binarySamples(c, random),
     errors: () => {
       const cases = [broadcastMismatch(c)];
+      if (c.name === 'add' || c.name === 'sub') {
+        const run = c.name === 'sub' ? sub : add;
+        cases.push(
+          {
+            name: 'int32 operands with alpha 2',
+            inputs: [input(ref([3], [1, 2, 3], 'int32')), input(ref([3], [4, 5, 6], 'int32'))],
+            run: ([x, y]) => run(x, y, { alpha: 2 }),
+            kind: 'DTypeError',
+            message: 'floating',
+          },
+          {
+            name: 'alpha NaN',
+            inputs: [input(ref([3], [1, 2, 3])), input(ref([3], [4, 5, 6]))],
+            run: ([x, y]) => run(x, y, { alpha: NaN }),
+            kind: 'ValueError',
+            message: 'finite',
+          },
+        );
+      }
       if (c.name === 'pow') {
         cases.push({
           name: 'int32 to a negative integer power',

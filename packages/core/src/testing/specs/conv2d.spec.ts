@@ -171,7 +171,7 @@ const CASES: readonly ConvCase[] = [
   // paddings 2, 1, 0.
   { name: '3×3 stride 1, 16 channels, odd 9×7, padding 1', input: [1, 16, 9, 7], weight: [16, 16, 3, 3], geometry: { padding: 1 } },
   { name: '3×3 stride 1, 16→24 channels, 7×9, no padding', input: [1, 16, 7, 9], weight: [24, 16, 3, 3] },
-  { name: '3×3 stride 1, 24→16 channels, 16×15, padding 2', input: [1, 24, 16, 15], weight: [16, 24, 3, 3], geometry: { padding: 2 } },
+  { name: '3×3 stride 1, 24→16 channels, 13×14, padding 2', input: [1, 24, 13, 14], weight: [16, 24, 3, 3], geometry: { padding: 2 } },
   { name: '3×3 stride 1, groups 2 of 16 channels, 5×7, bias', input: [1, 32, 5, 7], weight: [32, 16, 3, 3], geometry: { groups: 2, padding: 1 }, bias: true },
   { name: '3×3 stride 1, 16 channels, strided input', input: [1, 16, 5, 6], weight: [16, 16, 3, 3], inputLayout: 'strided', geometry: { padding: 1 } },
   // A 2×3 output (one row of part-filled tiles), where a weight gradient may
