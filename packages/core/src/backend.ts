@@ -2,8 +2,12 @@ import type { DType, TypedArray } from './dtype.js';
 import { isContiguous, sizeOf, type Shape } from './shape.js';
 import type { DeviceTimer } from './profiler-hook.js';
 
-/** The version of the {@link Backend} contract this copy of core speaks. */
-export const BACKEND_API_VERSION = 1;
+/**
+ * The version of the {@link Backend} contract this copy of core speaks. 2:
+ * `Kernels.binary` takes `alpha` (a version-1 backend would ignore it and
+ * compute `a + b`).
+ */
+export const BACKEND_API_VERSION = 2;
 
 /** A block of device memory holding `length` elements of `dtype`. Each backend extends it with its own handle. */
 export interface BackendBuffer {

@@ -26,7 +26,7 @@ describe('devices', () => {
 
   it('refuses a backend speaking another API version', () => {
     const stale = { ...createCpuBackend(), name: 'stale', apiVersion: BACKEND_API_VERSION + 1 };
-    expect(() => registerBackend(stale)).toThrow(/speaks Backend API version 2, this @fathom\/core speaks 1/);
+    expect(() => registerBackend(stale)).toThrow(/speaks Backend API version 3, this @fathom\/core speaks 2/);
   });
 
   it('useDevice makes a backend the default and to() moves tensors between devices', async () => {

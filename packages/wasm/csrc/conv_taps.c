@@ -112,38 +112,27 @@ static void lay_images(float* images, float* major, int K, int S, int count, int
   }
 }
 
-// block (K, m·count) ← the columns of major (K, S, count) at the positions
-// tap r reaches (`inputSide`: its input positions, else its output positions).
-static void gather(const Taps* s, const Reach* r, const float* major, int K, int S, int inputSide, float* block) {
+// Between major (K, S, count) and block (K, m·count), the columns at the
+// positions tap r reaches (`inputSide`: its input positions, else its output
+// positions): gathered into block, or (`add`) block added back into major.
+// Inline vector copies: memcpy is a call into the engine, dearer than a few vectors.
+static void move_columns(const Taps* s, const Reach* r, float* block, float* major, int K, int S, int inputSide, int add) {
   int ld = r->m * s->count;
   for (int i = 0; i < r->m; i++) {
     int p, q;
     positions(s->g, r, i, &p, &q);
     int at = inputSide ? q : p;
     for (int k = 0; k < K; k++) {
-      // Inline: memcpy is a call into the engine, dearer than a few vectors.
-      const float* from = major + ((i64)k * S + at) * s->count;
-      float* to = block + (i64)k * ld + (i64)i * s->count;
+      float* in = block + (i64)k * ld + (i64)i * s->count;
+      float* out = major + ((i64)k * S + at) * s->count;
       int j = 0;
-      for (; j + 4 <= s->count; j += 4) wasm_v128_store(to + j, wasm_v128_load(from + j));
-      for (; j < s->count; j++) to[j] = from[j];
-    }
-  }
-}
-
-// major (K, S, count) += block (K, m·count) at the positions tap r reaches.
-static void scatter_add(const Taps* s, const Reach* r, const float* block, float* major, int K, int S, int inputSide) {
-  int ld = r->m * s->count;
-  for (int i = 0; i < r->m; i++) {
-    int p, q;
-    positions(s->g, r, i, &p, &q);
-    int at = inputSide ? q : p;
-    for (int k = 0; k < K; k++) {
-      const float* from = block + (i64)k * ld + (i64)i * s->count;
-      float* to = major + ((i64)k * S + at) * s->count;
-      int j = 0;
-      for (; j + 4 <= s->count; j += 4) wasm_v128_store(to + j, wasm_f32x4_add(wasm_v128_load(to + j), wasm_v128_load(from + j)));
-      for (; j < s->count; j++) to[j] += from[j];
+      if (add) {
+        for (; j + 4 <= s->count; j += 4) wasm_v128_store(out + j, wasm_f32x4_add(wasm_v128_load(out + j), wasm_v128_load(in + j)));
+        for (; j < s->count; j++) out[j] += in[j];
+      } else {
+        for (; j + 4 <= s->count; j += 4) wasm_v128_store(in + j, wasm_v128_load(out + j));
+        for (; j < s->count; j++) in[j] = out[j];
+      }
     }
   }
 }
@@ -173,45 +162,39 @@ static void setup(Taps* s, const ConvGeometry* g) {
   s->pack = s->right + block;
 }
 
-void taps_conv(const ConvGeometry* g, const float* x, const float* weight, float* out) {
+// The forward pass (`transposed` 0: out from x) or the input gradient (1: dx
+// from gradOut, with W_tᵀ): `from` (N, K, S) → `to` (N, M, R), where (K, S)
+// and (M, R) are (C, Q) and (O, P), or the other way round.
+static void tap_by_tap(const ConvGeometry* g, const float* from, const float* weight, float* to, int transposed) {
   Taps s;
   setup(&s, g);
   lay_weights(weight, s.wt, s.O, s.C, s.T, 0);
+  int K = transposed ? s.O : s.C, S = transposed ? s.P : s.Q, M = transposed ? s.C : s.O, R = transposed ? s.Q : s.P;
+  float* source = transposed ? s.gq : s.xq;
+  float* result = transposed ? s.xq : s.gq;
   for (int first = 0; first < g->batch; first += s.count) {
     s.count = first + s.count <= g->batch ? s.count : g->batch - first;
-    lay_images((float*)x + (i64)first * s.C * s.Q, s.xq, s.C, s.Q, s.count, 0);
-    memset(s.gq, 0, (size_t)s.O * s.P * s.count * 4);
+    lay_images((float*)from + (i64)first * K * S, source, K, S, s.count, 0);
+    memset(result, 0, (size_t)M * R * s.count * 4);
     for (int t = 0; t < s.T; t++) {
       Reach r = reach(g, t);
       if (r.m == 0) continue;
       int n = r.m * s.count;
-      gather(&s, &r, s.xq, s.C, s.Q, 1, s.left);
-      sgemm_parallel(s.O, n, s.C, s.wt + (i64)t * s.O * s.C, s.C, 1, s.left, n, 1, s.right, n, 0, s.pack);
-      scatter_add(&s, &r, s.right, s.gq, s.O, s.P, 0);
+      move_columns(&s, &r, s.left, source, K, S, !transposed, 0);
+      // W_t (O, C) has rows C apart; W_tᵀ (C, O) has element (c, o) at o·C + c.
+      sgemm_parallel(M, n, K, s.wt + (i64)t * s.O * s.C, transposed ? 1 : s.C, transposed ? s.C : 1, s.left, n, 1, s.right, n, 0, s.pack);
+      move_columns(&s, &r, s.right, result, M, R, transposed, 1);
     }
-    lay_images(out + (i64)first * s.O * s.P, s.gq, s.O, s.P, s.count, 1);
+    lay_images(to + (i64)first * M * R, result, M, R, s.count, 1);
   }
 }
 
+void taps_conv(const ConvGeometry* g, const float* x, const float* weight, float* out) {
+  tap_by_tap(g, x, weight, out, 0);
+}
+
 void taps_conv_input_grad(const ConvGeometry* g, const float* gradOut, const float* weight, float* dx) {
-  Taps s;
-  setup(&s, g);
-  lay_weights(weight, s.wt, s.O, s.C, s.T, 0);
-  for (int first = 0; first < g->batch; first += s.count) {
-    s.count = first + s.count <= g->batch ? s.count : g->batch - first;
-    lay_images((float*)gradOut + (i64)first * s.O * s.P, s.gq, s.O, s.P, s.count, 0);
-    memset(s.xq, 0, (size_t)s.C * s.Q * s.count * 4);
-    for (int t = 0; t < s.T; t++) {
-      Reach r = reach(g, t);
-      if (r.m == 0) continue;
-      int n = r.m * s.count;
-      gather(&s, &r, s.gq, s.O, s.P, 0, s.left);
-      // W_tᵀ (C, O): element (c, o) of W_t (O, C) is at o·C + c.
-      sgemm_parallel(s.C, n, s.O, s.wt + (i64)t * s.O * s.C, 1, s.C, s.left, n, 1, s.right, n, 0, s.pack);
-      scatter_add(&s, &r, s.right, s.xq, s.C, s.Q, 1);
-    }
-    lay_images(dx + (i64)first * s.C * s.Q, s.xq, s.C, s.Q, s.count, 1);
-  }
+  tap_by_tap(g, gradOut, weight, dx, 1);
 }
 
 void taps_conv_weight_grad(const ConvGeometry* g, const float* x, const float* gradOut, float* dw) {
@@ -226,8 +209,8 @@ void taps_conv_weight_grad(const ConvGeometry* g, const float* x, const float* g
       Reach r = reach(g, t);
       if (r.m == 0) continue;
       int n = r.m * s.count;
-      gather(&s, &r, s.gq, s.O, s.P, 0, s.left);
-      gather(&s, &r, s.xq, s.C, s.Q, 1, s.right);
+      move_columns(&s, &r, s.left, s.gq, s.O, s.P, 0, 0);
+      move_columns(&s, &r, s.right, s.xq, s.C, s.Q, 1, 0);
       // dW_t (O, C) += G_t (O, n) · X_tᵀ (n, C): element (k, c) of X_tᵀ is at c·n + k.
       sgemm_parallel(s.O, s.C, n, s.left, n, 1, s.right, 1, n, s.wt + (i64)t * s.O * s.C, s.C, first > 0, s.pack);
     }

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   adaptiveAvgPool2d, avgPool2d, cat, conv2d, conv2dInputGrad, conv2dWeightGrad, manualSeed, matmul, maxPool2dWithIndices, rand, randn,
-  registerBackend, sum, unregisterBackend, type Tensor,
+  registerBackend, sum, unregisterBackend, type Conv2dOptions, type Tensor,
 } from '@fathom/core';
 import { createWasmBackend, type WasmBackend } from '../src/node/index.js';
 
@@ -102,57 +102,36 @@ for (const threads of [3, 2, 1]) {
       }
     });
 
-    it('conv2d with few output positions over several chunks of images, against one image at a time', async () => {
+    /** The convolution and both gradients of a batch against one image at a time (each path's chunks summed in order). */
+    async function expectChunksMatchImages(seed: number, inputShape: number[], weightShape: number[], options: Conv2dOptions = {}): Promise<void> {
       await onWasm();
-      manualSeed(6);
-      // (C·kH·kW + O)·P = (1200·9 + 128)·49 floats per image: 7 images to a 4M-float chunk, so 9 take two.
-      const x = randn([9, 1200, 9, 9], { device: 'wasm' });
-      const w = randn([128, 1200, 3, 3], { device: 'wasm' });
-      const y = conv2d(x, w);
+      manualSeed(seed);
+      const x = randn(inputShape, { device: 'wasm' });
+      const w = randn(weightShape, { device: 'wasm' });
+      const y = conv2d(x, w, options);
       const gradOut = randn(y.shape, { device: 'wasm' });
-      const images = [...Array(9).keys()];
+      const images = [...Array(inputShape[0]).keys()];
       const one = (t: Tensor, n: number): Tensor => t.narrow(0, n, 1);
-      expect(await relativeError(y, cat(images.map((n) => conv2d(one(x, n), w))))).toBeLessThan(1e-6);
-      const inputGrads = images.map((n) => conv2dInputGrad(one(gradOut, n), w, [1, 1200, 9, 9]));
-      expect(await relativeError(conv2dInputGrad(gradOut, w, x.shape), cat(inputGrads))).toBeLessThan(1e-6);
-      const weightGrads = images.map((n) => conv2dWeightGrad(one(x, n), one(gradOut, n), w.shape));
-      expect(await relativeError(conv2dWeightGrad(x, gradOut, w.shape), weightGrads.reduce((total, g) => total.add(g)))).toBeLessThan(1e-5);
+      expect(await relativeError(y, cat(images.map((n) => conv2d(one(x, n), w, options))))).toBeLessThan(1e-6);
+      const inputGrads = images.map((n) => conv2dInputGrad(one(gradOut, n), w, [1, ...inputShape.slice(1)], options));
+      expect(await relativeError(conv2dInputGrad(gradOut, w, x.shape, options), cat(inputGrads))).toBeLessThan(1e-6);
+      const weightGrads = images.map((n) => conv2dWeightGrad(one(x, n), one(gradOut, n), w.shape, options));
+      expect(await relativeError(conv2dWeightGrad(x, gradOut, w.shape, options), weightGrads.reduce((total, g) => total.add(g)))).toBeLessThan(1e-5);
+    }
+
+    it('conv2d with few output positions over several chunks of images, against one image at a time', async () => {
+      // (C·kH·kW + O)·P = (1200·9 + 128)·49 floats per image: 7 images to a 4M-float chunk, so 9 take two.
+      await expectChunksMatchImages(6, [9, 1200, 9, 9], [128, 1200, 3, 3]);
     });
 
     it('3×3 convolutions on the Winograd path over several chunks of images, against one image at a time', async () => {
-      await onWasm();
-      manualSeed(9);
       // 16·(C + O)·tiles = 16·128·64 floats per image: 16 images to a 2M-float chunk, so 17 take two.
-      const x = randn([17, 64, 16, 16], { device: 'wasm' });
-      const w = randn([64, 64, 3, 3], { device: 'wasm' });
-      const options = { padding: 1 };
-      const y = conv2d(x, w, options);
-      const gradOut = randn(y.shape, { device: 'wasm' });
-      const images = [...Array(17).keys()];
-      const one = (t: Tensor, n: number): Tensor => t.narrow(0, n, 1);
-      expect(await relativeError(y, cat(images.map((n) => conv2d(one(x, n), w, options))))).toBeLessThan(1e-6);
-      const inputGrads = images.map((n) => conv2dInputGrad(one(gradOut, n), w, [1, 64, 16, 16], options));
-      expect(await relativeError(conv2dInputGrad(gradOut, w, x.shape, options), cat(inputGrads))).toBeLessThan(1e-6);
-      const weightGrads = images.map((n) => conv2dWeightGrad(one(x, n), one(gradOut, n), w.shape, options));
-      expect(await relativeError(conv2dWeightGrad(x, gradOut, w.shape, options), weightGrads.reduce((total, g) => total.add(g)))).toBeLessThan(1e-5);
+      await expectChunksMatchImages(9, [17, 64, 16, 16], [64, 64, 3, 3], { padding: 1 });
     });
 
     it('3×3 convolutions on 2×2 planes, tap by tap over several chunks of images, against one image at a time', async () => {
-      await onWasm();
-      manualSeed(10);
       // max(C, O)·max(P, Q) = 512·4 floats per image: 32 images to a 64K-float chunk, so 40 take two.
-      const x = randn([40, 512, 2, 2], { device: 'wasm' });
-      const w = randn([512, 512, 3, 3], { device: 'wasm' });
-      const options = { padding: 1 };
-      const y = conv2d(x, w, options);
-      const gradOut = randn(y.shape, { device: 'wasm' });
-      const images = [...Array(40).keys()];
-      const one = (t: Tensor, n: number): Tensor => t.narrow(0, n, 1);
-      expect(await relativeError(y, cat(images.map((n) => conv2d(one(x, n), w, options))))).toBeLessThan(1e-6);
-      const inputGrads = images.map((n) => conv2dInputGrad(one(gradOut, n), w, [1, 512, 2, 2], options));
-      expect(await relativeError(conv2dInputGrad(gradOut, w, x.shape, options), cat(inputGrads))).toBeLessThan(1e-6);
-      const weightGrads = images.map((n) => conv2dWeightGrad(one(x, n), one(gradOut, n), w.shape, options));
-      expect(await relativeError(conv2dWeightGrad(x, gradOut, w.shape, options), weightGrads.reduce((total, g) => total.add(g)))).toBeLessThan(1e-5);
+      await expectChunksMatchImages(10, [40, 512, 2, 2], [512, 512, 3, 3], { padding: 1 });
     });
 
     it('elementwise ops and reductions big enough to split, with transposed and broadcast operands', async () => {
