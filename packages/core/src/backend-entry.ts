@@ -37,5 +37,5 @@ export {
   type RecordedAttrsArgument,
 } from './gradient-hook.js';
 export type {
-  RecordedOps, RecordedOp, NoAttrs, UnaryAttrs, ReduceAttrs, SliceAttrs, SelectAttrs, SliceScatterAttrs, DimAttrs, Pool2dAttrs,
+  RecordedOps, RecordedOp, NoAttrs, UnaryAttrs, ScaledAttrs, ReduceAttrs, SliceAttrs, SelectAttrs, SliceScatterAttrs, DimAttrs, Pool2dAttrs,
 } from './recorded-ops.js';
