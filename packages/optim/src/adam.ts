@@ -50,12 +50,14 @@ export function adamUpdate(param: Tensor, grad: Tensor, state: AdamState | undef
   let value = param;
   if (weightDecay !== 0) {
     if (decoupled) value = param.mul(1 - lr * weightDecay);
-    else g = g.add(param.mul(weightDecay));
+    else g = g.add(param, { alpha: weightDecay });
   }
   // The averages start at zero, so the first update (1 − β)·g is exactly PyTorch's 0·β + (1 − β)·g.
-  const expAvg = state === undefined ? g.mul(1 - beta1) : state.expAvg.mul(beta1).add(g.mul(1 - beta1));
+  // Scaled sums (add with alpha) save a pass each with the bits of a separate multiply and add.
+  const fresh = g.mul(1 - beta1);
+  const expAvg = state === undefined ? fresh : fresh.add(state.expAvg, { alpha: beta1 });
   const squared = g.mul(g).mul(1 - beta2);
-  const expAvgSq = state === undefined ? squared : state.expAvgSq.mul(beta2).add(squared);
+  const expAvgSq = state === undefined ? squared : squared.add(state.expAvgSq, { alpha: beta2 });
   let maxExpAvgSq = state?.maxExpAvgSq;
   // A copy, not the same tensor under two names: each state tensor has one owner entry.
   if (amsgrad) maxExpAvgSq = maxExpAvgSq === undefined ? expAvgSq.clone() : maxExpAvgSq.maximum(expAvgSq);
@@ -64,7 +66,7 @@ export function adamUpdate(param: Tensor, grad: Tensor, state: AdamState | undef
   const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** step);
   const stepSize = lr / biasCorrection1;
   const denominator = (amsgrad ? (maxExpAvgSq as Tensor) : expAvgSq).sqrt().div(biasCorrection2Sqrt).add(eps);
-  return { param: value.add(expAvg.div(denominator).mul(-stepSize)), state: { step, expAvg, expAvgSq, maxExpAvgSq } };
+  return { param: value.add(expAvg.div(denominator), { alpha: -stepSize }), state: { step, expAvg, expAvgSq, maxExpAvgSq } };
 }
 
 /**

@@ -287,6 +287,30 @@ describe('invalid hyper-parameters raise ValueError naming the parameter and the
   });
 });
 
+describe('Adam in float32', () => {
+  it('matches its update written as separate multiplies and adds, bit for bit', () => {
+    const [lr, beta1, beta2, eps, weightDecay] = [0.01, 0.9, 0.999, 1e-8, 1e-2];
+    const start = Array.from({ length: 37 }, (_, i) => Math.sin(i * 1.3) * 2);
+    const grads = [0, 1, 2, 3, 4].map((t) => tensor(start.map((_, i) => Math.cos(i * 0.7 + t) / 3)));
+    const param = tensor(start);
+    const optimizer = new Adam([param], { lr, betas: [beta1, beta2], eps, weightDecay });
+    let p = tensor(start);
+    let m: Tensor | null = null;
+    let v: Tensor | null = null;
+    grads.forEach((grad, t) => {
+      param.grad = grad.clone();
+      optimizer.step();
+      const g = grad.add(p.mul(weightDecay));
+      m = m === null ? g.mul(1 - beta1) : m.mul(beta1).add(g.mul(1 - beta1));
+      const squared = g.mul(g).mul(1 - beta2);
+      v = v === null ? squared : v.mul(beta2).add(squared);
+      const denominator = v.sqrt().div(Math.sqrt(1 - beta2 ** (t + 1))).add(eps);
+      p = p.add(m.div(denominator).mul(-lr / (1 - beta1 ** (t + 1))));
+    });
+    expect(Array.from(param.dataSync())).toEqual(Array.from(p.dataSync()));
+  });
+});
+
 describe('SGD in float32', () => {
   // SGD's scaled sums (add with alpha) round each product before its sum, so
   // they must give the parameters of the update written as separate ops.
