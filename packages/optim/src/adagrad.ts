@@ -61,11 +61,11 @@ export class Adagrad extends Optimizer<AdagradOptions, AdagradState> {
     const { lr, lrDecay, weightDecay, initialAccumulatorValue, eps, maximize } = group;
     const step = (state?.step ?? 0) + 1;
     let g = maximize ? grad.neg() : grad;
-    if (weightDecay !== 0) g = g.add(param.mul(weightDecay));
+    if (weightDecay !== 0) g = g.add(param, { alpha: weightDecay });
     const clr = lr / (1 + (step - 1) * lrDecay);
     const squared = g.mul(g);
     // PyTorch fills the sum with initialAccumulatorValue when the optimizer is made; we do it at the first step.
     const sum = state !== undefined ? state.sum.add(squared) : initialAccumulatorValue === 0 ? squared : squared.add(initialAccumulatorValue);
-    return { param: param.add(g.div(sum.sqrt().add(eps)).mul(-clr)), state: { step, sum } };
+    return { param: param.add(g.div(sum.sqrt().add(eps)), { alpha: -clr }), state: { step, sum } };
   }
 }

@@ -69,14 +69,16 @@ export class RMSprop extends Optimizer<RMSpropOptions, RMSpropState> {
     const { lr, alpha, eps, weightDecay, momentum, centered, maximize } = group;
     const step = (state?.step ?? 0) + 1;
     let g = maximize ? grad.neg() : grad;
-    if (weightDecay !== 0) g = g.add(param.mul(weightDecay));
+    if (weightDecay !== 0) g = g.add(param, { alpha: weightDecay });
     // The averages and the buffer start at zero (PyTorch's zeros_like), so each first update is its second term alone.
     const squared = g.mul(g).mul(1 - alpha);
-    const squareAvg = state === undefined ? squared : state.squareAvg.mul(alpha).add(squared);
+    // Scaled sums (add with alpha): a pass less each, the bits of a separate multiply and add.
+    const squareAvg = state === undefined ? squared : squared.add(state.squareAvg, { alpha });
     let gradAvg = state?.gradAvg;
     let denominator: Tensor;
     if (centered) {
-      gradAvg = gradAvg === undefined ? g.mul(1 - alpha) : gradAvg.mul(alpha).add(g.mul(1 - alpha));
+      const fresh = g.mul(1 - alpha);
+      gradAvg = gradAvg === undefined ? fresh : fresh.add(gradAvg, { alpha });
       denominator = squareAvg.sub(gradAvg.mul(gradAvg)).sqrt().add(eps);
     } else {
       denominator = squareAvg.sqrt().add(eps);
@@ -85,10 +87,10 @@ export class RMSprop extends Optimizer<RMSpropOptions, RMSpropState> {
     let value: Tensor;
     if (momentum > 0) {
       const scaled = g.div(denominator);
-      momentumBuffer = momentumBuffer === undefined ? scaled : momentumBuffer.mul(momentum).add(scaled);
-      value = param.add(momentumBuffer.mul(-lr));
+      momentumBuffer = momentumBuffer === undefined ? scaled : scaled.add(momentumBuffer, { alpha: momentum });
+      value = param.add(momentumBuffer, { alpha: -lr });
     } else {
-      value = param.add(g.div(denominator).mul(-lr));
+      value = param.add(g.div(denominator), { alpha: -lr });
     }
     return { param: value, state: { step, squareAvg, momentumBuffer, gradAvg } };
   }
