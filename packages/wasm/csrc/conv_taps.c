@@ -6,11 +6,11 @@
 // Winograd's transforms cost more than they save on so few tiles. Here tap t
 // is one product over only the output positions it reaches: W_t (O, C) times
 // the input under them, gathered for a chunk of n images into (C, m_t·n),
-// added into the output. The weights are first laid out tap by tap
-// (T, O, C), so every product packs contiguous rows; the weight gradient is
-// computed in that layout and laid back. Activations are held
-// position-major, (C, Q, n), so each gathered column block is a copy of n
-// floats.
+// added into the output. The forward pass and the input gradient pack all
+// taps' weights in one pass over (O, C, T), each read once (see
+// tap_products_task); the weight gradient is computed tap by tap into
+// (T, O, C) and laid back. Activations are held position-major, (C, Q, n),
+// so each gathered column block is a copy of n floats.
 //
 // Measured inside ResNet-18 training steps (batch 16, 2 threads; ms per call,
 // im2col or Winograd → tap by tap): 512 channels on 2×2 forward 6.4–6.9 →
@@ -18,6 +18,12 @@
 // 3.5–3.7; 256 channels on 4×4 (Winograd) forward 5.6–5.8 → 3.9–4.8, input
 // gradient 5.7–5.9 → 4.1–4.8, weight gradient a tie. On 8×8 planes (a 0.84
 // share of products reached) Winograd was 1.5× faster, hence the 3/4 bound.
+// Packing the weights in one pass instead of laying them out tap by tap
+// first (a memory-bound pass, ~5 % of each thread's time in a step): one
+// layer called again and again, 2 threads, 512 channels 2×2 forward 5.6–5.7
+// → 3.4–3.7 ms, input gradient 5.8–5.9 → 3.3; 256 channels 4×4 forward
+// 5.7–5.8 → 4.3–5.0, input gradient 5.5–5.7 → 4.3–4.8; inside ResNet-18
+// steps, the convolutions 199, 200, 204 → 195, 197, 199 ms per step.
 #include "conv_taps.h"
 #include "gemm.h"
 
@@ -28,7 +34,7 @@ typedef struct {
   const ConvGeometry* g;
   int C, O, T, P, Q;  // channels in and out, taps, output and input positions
   int count;          // images per chunk
-  float* wt;          // (T, O, C)
+  float* wt;          // the weight gradient: (T, O, C)
   float* xq;          // (C, Q, count): the input, position-major
   float* gq;          // (O, P, count): the output or its gradient, position-major
   float* left;        // (max(C, O), P·count): a tap's gathered operand
@@ -76,26 +82,19 @@ int taps_conv_pays(const ConvGeometry* g) {
 }
 
 // ---------------------------------------------------------------------------
-// Layouts: weights (O, C, T) ↔ (T, O, C); activations (n, K, S) ↔ (K, S, n).
+// Layouts: weights (T, O, C) → (O, C, T); activations (n, K, S) ↔ (K, S, n).
 
-typedef struct { const float* from; float* to; int O, C, T, back; } WeightLayout;
+typedef struct { const float* from; float* to; int O, C, T; } WeightLayout;
 
+// to (O, C, T) ← from (T, O, C), row o: the weight gradient laid back.
 static void weight_layout_task(void* args, int o, int thread) {
   const WeightLayout* l = (const WeightLayout*)args;
   i64 plane = (i64)l->O * l->C;
   for (int c = 0; c < l->C; c++) {
-    i64 nested = ((i64)o * l->C + c) * l->T, tapMajor = (i64)o * l->C + c;
-    if (l->back) {
-      for (int t = 0; t < l->T; t++) l->to[nested + t] = l->from[tapMajor + t * plane];
-    } else {
-      for (int t = 0; t < l->T; t++) l->to[tapMajor + t * plane] = l->from[nested + t];
-    }
+    const float* from = l->from + (i64)o * l->C + c;
+    float* to = l->to + ((i64)o * l->C + c) * l->T;
+    for (int t = 0; t < l->T; t++) to[t] = from[t * plane];
   }
-}
-
-static void lay_weights(const float* from, float* to, int O, int C, int T, int back) {
-  WeightLayout l = {from, to, O, C, T, back};
-  parallel_for(weight_layout_task, &l, O);
 }
 
 // to (K, S, count) ← images first… of from (N, K, S), or back when `back`.
@@ -149,17 +148,118 @@ static void setup(Taps* s, const ConvGeometry* g) {
   int widest = s->C > s->O ? s->C : s->O, positions = s->P > s->Q ? s->P : s->Q;
   int count = (int)(CHUNK_FLOATS / ((u32)widest * (u32)positions));
   s->count = count < 1 ? 1 : count > g->batch ? g->batch : count;
-  u32 wt = (u32)s->T * (u32)s->O * (u32)s->C;
+}
+
+// Scratch for the activations and a tap's operands, then `extra` floats,
+// returned (fathom_scratch is one block: everything is asked for at once).
+static float* allocate(Taps* s, u32 extra) {
+  int widest = s->C > s->O ? s->C : s->O, columns = s->P * s->count;
   u32 xq = (u32)s->C * (u32)s->Q * (u32)s->count, gq = (u32)s->O * (u32)s->P * (u32)s->count;
-  u32 block = (u32)widest * (u32)s->P * (u32)s->count;
-  u32 pack = gemm_pack_floats(widest, widest > s->P * s->count ? widest : s->P * s->count, widest > s->P * s->count ? widest : s->P * s->count);
-  float* scratch = (float*)fathom_scratch((wt + xq + gq + 2 * block + pack * (u32)thread_count()) * 4u);
-  s->wt = scratch;
-  s->xq = s->wt + wt;
+  u32 block = (u32)widest * (u32)columns;
+  u32 pack = gemm_pack_floats(widest, widest > columns ? widest : columns, widest > columns ? widest : columns);
+  float* scratch = (float*)fathom_scratch((xq + gq + 2 * block + pack * (u32)thread_count() + extra) * 4u);
+  s->xq = scratch;
   s->gq = s->xq + xq;
   s->left = s->gq + gq;
   s->right = s->left + block;
   s->pack = s->right + block;
+  return s->pack + pack * (u32)thread_count();
+}
+
+// The forward pass and the input gradient run every tap's product at once.
+// A task owns TAP_ROWS rows of every product; for each KC-deep block it packs
+// those rows of all taps in one pass over the weights, each read once from
+// memory, then multiplies tap by tap with the GEMM's micro-kernel.
+#define TAP_ROWS (MR * 12)
+
+typedef struct {
+  const Taps* s;
+  const float* weight;
+  int transposed;      // the input gradient: A_t = W_tᵀ (C, O); else W_t (O, C)
+  int M, K;
+  const i32* columns;  // per tap: its product's columns, m_t·count
+  const u32* bAt;      // per tap: where its packed B starts in packedB
+  const u32* prodAt;   // per tap: where its product (M, columns) starts in prods
+  const float* packedB;
+  float* prods;
+  float* packA;        // per thread: T blocks of TAP_ROWS·KC floats
+  u32 packAFloats;
+} TapProducts;
+
+INLINE int round_up(int x, int to) { return (x + to - 1) / to * to; }
+
+// 4×4 transpose: out[j] holds lane j of in[0…3].
+INLINE void transpose4(const v128_t* in, v128_t* out) {
+  v128_t lo01 = wasm_i32x4_shuffle(in[0], in[1], 0, 4, 1, 5), lo23 = wasm_i32x4_shuffle(in[2], in[3], 0, 4, 1, 5);
+  v128_t hi01 = wasm_i32x4_shuffle(in[0], in[1], 2, 6, 3, 7), hi23 = wasm_i32x4_shuffle(in[2], in[3], 2, 6, 3, 7);
+  out[0] = wasm_i32x4_shuffle(lo01, lo23, 0, 1, 4, 5);
+  out[1] = wasm_i32x4_shuffle(lo01, lo23, 2, 3, 6, 7);
+  out[2] = wasm_i32x4_shuffle(hi01, hi23, 0, 1, 4, 5);
+  out[3] = wasm_i32x4_shuffle(hi01, hi23, 2, 3, 6, 7);
+}
+
+// Rows [i0, i0 + mc) and columns [k0, k0 + kc) of every tap's A, packed as
+// MR-row slivers (kc steps of MR values) into pa + t·round_up(mc, MR)·kc.
+// Element (i, k) of A_t is w[(o·C + c)·T + t] with (o, c) = (row, column),
+// or (column, row) when transposed: a sliver's MR rows at one k are MR runs
+// of T floats, each tap one lane of them; with 3×3 kernels two 4×4
+// transposes and a gather give nine taps' vectors.
+static void pack_taps(const TapProducts* j, int i0, int mc, int k0, int kc, float* pa) {
+  int T = j->s->T, C = j->s->C, rows = round_up(mc, MR);
+  u32 tapFloats = (u32)rows * (u32)kc;
+  for (int ir = 0; ir < rows; ir += MR) {
+    float* sliver = pa + (u32)ir * kc;
+    for (int k = 0; k < kc; k++) {
+      const float* run[MR];
+      int full = 1;
+      for (int i = 0; i < MR; i++) {
+        int row = i0 + ir + i, col = k0 + k;
+        if (ir + i >= mc) { full = 0; run[i] = 0; continue; }
+        run[i] = j->weight + ((i64)(j->transposed ? col : row) * C + (j->transposed ? row : col)) * T;
+      }
+      float* to = sliver + (u32)k * MR;
+      if (full && T == 9) {
+        v128_t first[MR], second[MR], taps[MR];
+        for (int i = 0; i < MR; i++) {
+          first[i] = wasm_v128_load(run[i]);
+          second[i] = wasm_v128_load(run[i] + 4);
+        }
+        transpose4(first, taps);
+        for (int t = 0; t < 4; t++) wasm_v128_store(to + t * tapFloats, taps[t]);
+        transpose4(second, taps);
+        for (int t = 0; t < 4; t++) wasm_v128_store(to + (4 + t) * tapFloats, taps[t]);
+        float* last = to + 8 * tapFloats;
+        for (int i = 0; i < MR; i++) last[i] = run[i][8];
+      } else {
+        for (int t = 0; t < T; t++) {
+          for (int i = 0; i < MR; i++) to[t * tapFloats + i] = run[i] ? run[i][t] : 0;
+        }
+      }
+    }
+  }
+}
+
+static void tap_products_task(void* args, int task, int thread) {
+  const TapProducts* j = (const TapProducts*)args;
+  int i0 = task * TAP_ROWS, mc = j->M - i0 < TAP_ROWS ? j->M - i0 : TAP_ROWS;
+  float* pa = j->packA + (u32)thread * j->packAFloats;
+  for (int k0 = 0; k0 < j->K; k0 += KC) {
+    int kc = j->K - k0 < KC ? j->K - k0 : KC;
+    pack_taps(j, i0, mc, k0, kc, pa);
+    u32 tapFloats = (u32)round_up(mc, MR) * (u32)kc;
+    for (int t = 0; t < j->s->T; t++) {
+      int n = j->columns[t];
+      if (n == 0) continue;
+      const float* pb = j->packedB + j->bAt[t] + (u32)k0 * (u32)round_up(n, NR);
+      float* c = j->prods + j->prodAt[t] + (u32)i0 * (u32)n;
+      for (int jr = 0; jr < n; jr += NR) {
+        for (int ir = 0; ir < mc; ir += MR) {
+          gemm_micro_kernel(kc, pa + t * tapFloats + (u32)ir * kc, pb + (u32)jr * kc, c + (u32)ir * n + jr, n,
+                            mc - ir < MR ? mc - ir : MR, n - jr < NR ? n - jr : NR, k0 > 0);
+        }
+      }
+    }
+  }
 }
 
 // The forward pass (`transposed` 0: out from x) or the input gradient (1: dx
@@ -168,22 +268,40 @@ static void setup(Taps* s, const ConvGeometry* g) {
 static void tap_by_tap(const ConvGeometry* g, const float* from, const float* weight, float* to, int transposed) {
   Taps s;
   setup(&s, g);
-  lay_weights(weight, s.wt, s.O, s.C, s.T, 0);
   int K = transposed ? s.O : s.C, S = transposed ? s.P : s.Q, M = transposed ? s.C : s.O, R = transposed ? s.Q : s.P;
+  u32 columnsMost = (u32)(s.P > s.Q ? s.P : s.Q) * (u32)s.count;
+  u32 packedB = (u32)s.T * (u32)K * (u32)round_up((int)columnsMost, NR), prods = (u32)s.T * (u32)M * columnsMost;
+  u32 packA = (u32)s.T * TAP_ROWS * KC;
+  float* extra = allocate(&s, packedB + prods + packA * (u32)thread_count() + 3u * (u32)s.T);
+  i32* columns = (i32*)(extra + packedB + prods + packA * (u32)thread_count());
+  u32* bAt = (u32*)(columns + s.T);
+  u32* prodAt = bAt + s.T;
   float* source = transposed ? s.gq : s.xq;
   float* result = transposed ? s.xq : s.gq;
+  TapProducts j = {&s, weight, transposed, M, K, columns, bAt, prodAt, extra, extra + packedB, extra + packedB + prods, packA};
   for (int first = 0; first < g->batch; first += s.count) {
     s.count = first + s.count <= g->batch ? s.count : g->batch - first;
     lay_images((float*)from + (i64)first * K * S, source, K, S, s.count, 0);
+    u32 bNext = 0, prodNext = 0;
+    for (int t = 0; t < s.T; t++) {
+      Reach r = reach(g, t);
+      int n = r.m * s.count;
+      columns[t] = n;
+      bAt[t] = bNext;
+      prodAt[t] = prodNext;
+      if (n == 0) continue;
+      move_columns(&s, &r, s.left, source, K, S, !transposed, 0);
+      for (int k0 = 0; k0 < K; k0 += KC) {
+        gemm_pack_b(extra + bNext + (u32)k0 * (u32)round_up(n, NR), K - k0 < KC ? K - k0 : KC, n, s.left + (i64)k0 * n, n, 1);
+      }
+      bNext += (u32)K * (u32)round_up(n, NR);
+      prodNext += (u32)M * (u32)n;
+    }
+    parallel_for(tap_products_task, &j, (M + TAP_ROWS - 1) / TAP_ROWS);
     memset(result, 0, (size_t)M * R * s.count * 4);
     for (int t = 0; t < s.T; t++) {
       Reach r = reach(g, t);
-      if (r.m == 0) continue;
-      int n = r.m * s.count;
-      move_columns(&s, &r, s.left, source, K, S, !transposed, 0);
-      // W_t (O, C) has rows C apart; W_tᵀ (C, O) has element (c, o) at o·C + c.
-      sgemm_parallel(M, n, K, s.wt + (i64)t * s.O * s.C, transposed ? 1 : s.C, transposed ? s.C : 1, s.left, n, 1, s.right, n, 0, s.pack);
-      move_columns(&s, &r, s.right, result, M, R, transposed, 1);
+      if (r.m > 0) move_columns(&s, &r, j.prods + prodAt[t], result, M, R, transposed, 1);
     }
     lay_images(to + (i64)first * M * R, result, M, R, s.count, 1);
   }
@@ -200,6 +318,7 @@ void taps_conv_input_grad(const ConvGeometry* g, const float* gradOut, const flo
 void taps_conv_weight_grad(const ConvGeometry* g, const float* x, const float* gradOut, float* dw) {
   Taps s;
   setup(&s, g);
+  s.wt = allocate(&s, (u32)s.T * (u32)s.O * (u32)s.C);
   memset(s.wt, 0, (size_t)s.T * s.O * s.C * 4);
   for (int first = 0; first < g->batch; first += s.count) {
     s.count = first + s.count <= g->batch ? s.count : g->batch - first;
@@ -215,5 +334,6 @@ void taps_conv_weight_grad(const ConvGeometry* g, const float* x, const float* g
       sgemm_parallel(s.O, s.C, n, s.left, n, 1, s.right, 1, n, s.wt + (i64)t * s.O * s.C, s.C, first > 0, s.pack);
     }
   }
-  lay_weights(s.wt, dw, s.O, s.C, s.T, 1);
+  WeightLayout back = {s.wt, dw, s.O, s.C, s.T};
+  parallel_for(weight_layout_task, &back, s.O);
 }

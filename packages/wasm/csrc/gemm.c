@@ -15,16 +15,7 @@
 // it by under 3%.
 #include "gemm.h"
 
-#ifndef MR
-#define MR 4
-#endif
-#ifndef NR
-#define NR 8
-#endif
-#define NV (NR / 4)
-#ifndef KC
-#define KC 256
-#endif
+#define NV (NR / 4)  // MR, NR and KC are in gemm.h
 #ifndef MC
 #define MC (MR * 24)
 #endif
@@ -178,6 +169,12 @@ static void micro_kernel(int kc, const float* pa, const float* pb, float* c, int
     if (add) for (int j = 0; j < nr; j++) row[j] += tile[i * NR + j];
     else for (int j = 0; j < nr; j++) row[j] = tile[i * NR + j];
   }
+}
+
+void gemm_pack_b(float* pb, int kc, int nc, const float* b, int rsb, int csb) { pack_b(pb, kc, nc, b, rsb, csb); }
+
+void gemm_micro_kernel(int kc, const float* pa, const float* pb, float* c, int ldc, int mr, int nr, int add) {
+  micro_kernel(kc, pa, pb, c, ldc, mr, nr, add);
 }
 
 // m < MR (a few rows, e.g. one sample through a Linear layer): each row of C

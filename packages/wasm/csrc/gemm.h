@@ -22,4 +22,25 @@ u32 gemm_pack_floats(int m, int n, int k);
 // Whether a product is big enough to be worth splitting across threads.
 int gemm_worth_splitting(int m, int n, int k);
 
+// The pieces of the packed product, for drivers that pack an operand their
+// own way (conv_taps.c packs every tap's weights in one pass).
+#ifndef MR
+#define MR 4
+#endif
+#ifndef NR
+#define NR 8
+#endif
+#ifndef KC
+#define KC 256
+#endif
+
+// Packs a kc×nc panel of B (element (p, j) at b[p·rsb + j·csb]) as NR-column
+// slivers of kc·NR floats, columns past nc zero.
+void gemm_pack_b(float* pb, int kc, int nc, const float* b, int rsb, int csb);
+
+// One MR×NR tile of C (row stride ldc) = or, when `add`, += the product of a
+// packed A sliver (kc steps of MR values) and a packed B sliver; only the
+// mr×nr corner is written.
+void gemm_micro_kernel(int kc, const float* pa, const float* pb, float* c, int ldc, int mr, int nr, int add);
+
 #endif

@@ -183,6 +183,7 @@ const CASES: readonly ConvCase[] = [
   { name: '3×3 padding 1 on 2×2 planes, 20→24 channels, five images', input: [5, 20, 2, 2], weight: [24, 20, 3, 3], geometry: { padding: 1 } },
   { name: '3×3 padding 1 on 1×1 planes, 6→5 channels, three images', input: [3, 6, 1, 1], weight: [5, 6, 3, 3], geometry: { padding: 1 } },
   { name: '3×3 dilation 2, padding 2 on 2×3 planes, 5→7 channels', input: [2, 5, 2, 3], weight: [7, 5, 3, 3], geometry: { padding: 2, dilation: 2 } },
+  { name: '5×5 padding 2 on 2×2 planes, 6→8 channels', input: [4, 6, 2, 2], weight: [8, 6, 5, 5], geometry: { padding: 2 } },
 ];
 
 const input = (value: ReferenceTensor, layout: Layout = 'contiguous'): SampleInput => ({ value, layout });
