@@ -17,12 +17,6 @@
 
 // ConvGeometry (core's Conv2dParams) is generated in abi.h.
 
-INLINE int ceil_div(int a, int b) {
-  // b > 0; rounds toward +∞ for either sign of a.
-  return a >= 0 ? (a + b - 1) / b : -((-a) / b);
-}
-INLINE int clamp_int(int v, int low, int high) { return v < low ? low : v > high ? high : v; }
-
 // Output columns ow whose input column ow·stride + shift lies in [0, inWidth).
 INLINE void column_range(const ConvGeometry* g, int shift, int* start, int* end) {
   *start = clamp_int(ceil_div(-shift, g->strideWidth), 0, g->outWidth);

@@ -42,8 +42,6 @@ typedef struct {
   float* pack;        // per thread
 } Taps;
 
-INLINE int ceil_div(int a, int b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
-INLINE int clamp_int(int v, int low, int high) { return v < low ? low : v > high ? high : v; }
 
 // Outputs o in [*start, *end) whose input o·stride + shift lies in [0, in).
 static void valid_range(int out, int in, int stride, int shift, int* start, int* end) {
@@ -186,18 +184,6 @@ typedef struct {
   u32 packAFloats;
 } TapProducts;
 
-INLINE int round_up(int x, int to) { return (x + to - 1) / to * to; }
-
-// 4×4 transpose: out[j] holds lane j of in[0…3].
-INLINE void transpose4(const v128_t* in, v128_t* out) {
-  v128_t lo01 = wasm_i32x4_shuffle(in[0], in[1], 0, 4, 1, 5), lo23 = wasm_i32x4_shuffle(in[2], in[3], 0, 4, 1, 5);
-  v128_t hi01 = wasm_i32x4_shuffle(in[0], in[1], 2, 6, 3, 7), hi23 = wasm_i32x4_shuffle(in[2], in[3], 2, 6, 3, 7);
-  out[0] = wasm_i32x4_shuffle(lo01, lo23, 0, 1, 4, 5);
-  out[1] = wasm_i32x4_shuffle(lo01, lo23, 2, 3, 6, 7);
-  out[2] = wasm_i32x4_shuffle(hi01, hi23, 0, 1, 4, 5);
-  out[3] = wasm_i32x4_shuffle(hi01, hi23, 2, 3, 6, 7);
-}
-
 // Rows [i0, i0 + mc) and columns [k0, k0 + kc) of every tap's A, packed as
 // MR-row slivers (kc steps of MR values) into pa + t·round_up(mc, MR)·kc.
 // Element (i, k) of A_t is w[(o·C + c)·T + t] with (o, c) = (row, column),
@@ -224,9 +210,9 @@ static void pack_taps(const TapProducts* j, int i0, int mc, int k0, int kc, floa
           first[i] = wasm_v128_load(run[i]);
           second[i] = wasm_v128_load(run[i] + 4);
         }
-        transpose4(first, taps);
+        transpose4x4(first, taps);
         for (int t = 0; t < 4; t++) wasm_v128_store(to + t * tapFloats, taps[t]);
-        transpose4(second, taps);
+        transpose4x4(second, taps);
         for (int t = 0; t < 4; t++) wasm_v128_store(to + (4 + t) * tapFloats, taps[t]);
         float* last = to + 8 * tapFloats;
         for (int i = 0; i < MR; i++) last[i] = run[i][8];

@@ -23,7 +23,6 @@
 #define NC 2048
 #endif
 
-static int round_up(int x, int to) { return (x + to - 1) / to * to; }
 static int min_int(int a, int b) { return a < b ? a : b; }
 
 u32 gemm_pack_floats(int m, int n, int k) {
@@ -49,14 +48,9 @@ static void pack_a(float* pa, int kc, int mc, const float* a, int rsa, int csa) 
       // convolution's weights (512×4608 in ResNet's last layers) cost a third
       // of the product.
       for (; p + 4 <= kc; p += 4, pa += 4 * MR) {
-        v128_t r0 = wasm_v128_load(r[0] + p), r1 = wasm_v128_load(r[1] + p);
-        v128_t r2 = wasm_v128_load(r[2] + p), r3 = wasm_v128_load(r[3] + p);
-        v128_t lo01 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), lo23 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
-        v128_t hi01 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7), hi23 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
-        wasm_v128_store(pa, wasm_i32x4_shuffle(lo01, lo23, 0, 1, 4, 5));
-        wasm_v128_store(pa + 4, wasm_i32x4_shuffle(lo01, lo23, 2, 3, 6, 7));
-        wasm_v128_store(pa + 8, wasm_i32x4_shuffle(hi01, hi23, 0, 1, 4, 5));
-        wasm_v128_store(pa + 12, wasm_i32x4_shuffle(hi01, hi23, 2, 3, 6, 7));
+        v128_t in[4] = {wasm_v128_load(r[0] + p), wasm_v128_load(r[1] + p), wasm_v128_load(r[2] + p), wasm_v128_load(r[3] + p)}, out[4];
+        transpose4x4(in, out);
+        for (int v = 0; v < 4; v++) wasm_v128_store(pa + 4 * v, out[v]);
       }
 #endif
       for (; p < kc; p++, pa += MR) {
@@ -100,15 +94,10 @@ static void pack_b(float* pb, int kc, int nc, const float* b, int rsb, int csb) 
       for (; p + 4 <= kc; p += 4) {
         for (int half = 0; half < 2; half++) {
           const float* c0 = cols + (i64)(4 * half) * csb + p;
-          v128_t r0 = wasm_v128_load(c0), r1 = wasm_v128_load(c0 + csb);
-          v128_t r2 = wasm_v128_load(c0 + 2 * (i64)csb), r3 = wasm_v128_load(c0 + 3 * (i64)csb);
-          v128_t lo01 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), lo23 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
-          v128_t hi01 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7), hi23 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+          v128_t in[4] = {wasm_v128_load(c0), wasm_v128_load(c0 + csb), wasm_v128_load(c0 + 2 * (i64)csb), wasm_v128_load(c0 + 3 * (i64)csb)}, out[4];
+          transpose4x4(in, out);
           float* to = pb + p * NR + 4 * half;
-          wasm_v128_store(to, wasm_i32x4_shuffle(lo01, lo23, 0, 1, 4, 5));
-          wasm_v128_store(to + NR, wasm_i32x4_shuffle(lo01, lo23, 2, 3, 6, 7));
-          wasm_v128_store(to + 2 * NR, wasm_i32x4_shuffle(hi01, hi23, 0, 1, 4, 5));
-          wasm_v128_store(to + 3 * NR, wasm_i32x4_shuffle(hi01, hi23, 2, 3, 6, 7));
+          for (int v = 0; v < 4; v++) wasm_v128_store(to + v * NR, out[v]);
         }
       }
 #endif

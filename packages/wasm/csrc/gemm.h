@@ -34,6 +34,16 @@ int gemm_worth_splitting(int m, int n, int k);
 #define KC 256
 #endif
 
+// 4×4 transpose in registers: out[j] holds lane j of in[0…3].
+INLINE void transpose4x4(const v128_t* in, v128_t* out) {
+  v128_t lo01 = wasm_i32x4_shuffle(in[0], in[1], 0, 4, 1, 5), lo23 = wasm_i32x4_shuffle(in[2], in[3], 0, 4, 1, 5);
+  v128_t hi01 = wasm_i32x4_shuffle(in[0], in[1], 2, 6, 3, 7), hi23 = wasm_i32x4_shuffle(in[2], in[3], 2, 6, 3, 7);
+  out[0] = wasm_i32x4_shuffle(lo01, lo23, 0, 1, 4, 5);
+  out[1] = wasm_i32x4_shuffle(lo01, lo23, 2, 3, 6, 7);
+  out[2] = wasm_i32x4_shuffle(hi01, hi23, 0, 1, 4, 5);
+  out[3] = wasm_i32x4_shuffle(hi01, hi23, 2, 3, 6, 7);
+}
+
 // Packs a kc×nc panel of B (element (p, j) at b[p·rsb + j·csb]) as NR-column
 // slivers of kc·NR floats, columns past nc zero.
 void gemm_pack_b(float* pb, int kc, int nc, const float* b, int rsb, int csb);

@@ -14,12 +14,11 @@ typedef struct {
   int planesPerTask;
 } PoolJob;
 
-INLINE int ceil_div_pos(int a, int b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
 // First and one-past-last taps t with start + t·dilation inside [0, size).
-INLINE int first_tap(int start, int dilation) { return start >= 0 ? 0 : ceil_div_pos(-start, dilation); }
+INLINE int first_tap(int start, int dilation) { return start >= 0 ? 0 : ceil_div(-start, dilation); }
 INLINE int end_tap(int start, int dilation, int kernel, int size) {
   if (start >= size) return 0;
-  int t = ceil_div_pos(size - start, dilation);
+  int t = ceil_div(size - start, dilation);
   return t < kernel ? t : kernel;
 }
 INLINE int window_count(int start, int dilation, int kernel, int size, int pad, int includePad) {
@@ -138,7 +137,7 @@ static void max_pool_task(void* args, int task, int thread) {
   int inPlane = g->inHeight * g->inWidth, outPlane = g->outHeight * g->outWidth;
   // Outputs [inLow, inHigh) have every column tap inside the image.
   int reach = (g->kernelWidth - 1) * g->dilationWidth;
-  int inLow = ceil_div_pos(g->padWidth, g->strideWidth);
+  int inLow = ceil_div(g->padWidth, g->strideWidth);
   int inHigh = g->inWidth - 1 - reach + g->padWidth < 0 ? 0 : (g->inWidth - 1 - reach + g->padWidth) / g->strideWidth + 1;
   if (inHigh > g->outWidth) inHigh = g->outWidth;
   if (inLow > inHigh) inLow = inHigh;
