@@ -1,23 +1,71 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { configureGarbageCollection } from './memory-pressure.js';
 import { zeros } from './ops/creation.js';
+import { memoryStats } from './memory.js';
+import { scope } from './scope.js';
 
 describe('collection under memory pressure', () => {
   afterEach(() => configureGarbageCollection({ collector: undefined, afterBytes: 256 * 2 ** 20 }));
 
-  it('runs the collector once as many bytes have been allocated as asked, and the next read yields a macrotask', async () => {
+  it('runs the collector once as many unreleased bytes have been allocated as asked, and the next read yields a macrotask', async () => {
     let collections = 0;
     configureGarbageCollection({ collector: () => { collections++; }, afterBytes: 4000 });
     const small = zeros([100]); // 400 bytes
+    const dropped = [];
+    for (let i = 0; i < 8; i++) dropped.push(zeros([100])); // 3,200 more, never disposed: 3,600 in all
     expect(collections).toBe(0);
-    for (let i = 0; i < 9; i++) zeros([100]).dispose(); // 3,600 more: 4,000 in all
+    dropped.push(zeros([100])); // 4,000
     expect(collections).toBe(1);
     let macrotaskRan = false;
     setTimeout(() => { macrotaskRan = true; }, 0);
     await small.data(); // the read after a collection lets timers (and finalizers) run
     expect(macrotaskRan).toBe(true);
-    zeros([100]).dispose();
+    const last = zeros([100]);
     expect(collections).toBe(1);
+    for (const tensor of [small, ...dropped, last]) tensor.dispose();
+  });
+
+  it('skips the collection while less than half of what was allocated since the last one is unreleased', () => {
+    let collections = 0;
+    configureGarbageCollection({ collector: () => { collections++; }, afterBytes: 4000 });
+    expect(memoryStats().bytes).toBe(0); // so every count runs to 4,000 bytes
+    for (let i = 0; i < 100; i++) zeros([100]).dispose(); // 40,000 bytes, each released at once
+    for (let i = 0; i < 100; i++) scope(() => { zeros([100]); });
+    const step = Array.from({ length: 3 }, () => zeros([100])); // 1,200 held, as a step holds its activations
+    for (let i = 0; i < 97; i++) zeros([100]).dispose(); // at each 4,000 allocated, at most 1,600 unreleased
+    expect(collections).toBe(0);
+    for (const tensor of step) tensor.dispose();
+    const kept = Array.from({ length: 4 }, () => zeros([100]));
+    for (let i = 0; i < 6; i++) zeros([100]).dispose(); // at 4,000 allocated, 2,000 unreleased: half
+    expect(collections).toBe(1);
+    // Released after the collection, they offset what the next step holds, as a loop's steps do.
+    for (const tensor of kept) tensor.dispose();
+    const held = Array.from({ length: 5 }, () => zeros([100])); // 2,000 held, 1,600 of them in place of `kept`
+    for (let i = 0; i < 5; i++) zeros([100]).dispose(); // at 4,000 allocated, 800 unreleased
+    expect(collections).toBe(1);
+    // Not beyond the count in which they were released: it ends no lower than zero.
+    for (const tensor of held) tensor.dispose();
+    for (let i = 0; i < 10; i++) zeros([100]).dispose();
+    expect(collections).toBe(1);
+    const unreleased = Array.from({ length: 6 }, () => zeros([100])); // 2,400
+    for (let i = 0; i < 3; i++) zeros([100]).dispose();
+    expect(collections).toBe(1);
+    zeros([100]).dispose(); // 4,000 since the last count ended
+    expect(collections).toBe(2);
+    for (const tensor of unreleased) tensor.dispose();
+  });
+
+  it('collects when thousands of small buffers are unreleased, however few their bytes', () => {
+    let collections = 0;
+    configureGarbageCollection({ collector: () => { collections++; }, afterBytes: 1_000_000 });
+    const small = Array.from({ length: 4095 }, () => zeros([1])); // 16,380 bytes
+    for (let i = 0; i < 2460; i++) zeros([100]).dispose(); // 1,000,380 bytes: 4,096 buffers unreleased at the count's end
+    expect(collections).toBe(1);
+    // The count restarted at the release of the buffer that ended it: one below zero.
+    const fewer = Array.from({ length: 4095 }, () => zeros([1]));
+    for (let i = 0; i < 2460; i++) zeros([100]).dispose(); // 1,000,380 bytes since: 4,095 unreleased at the end
+    expect(collections).toBe(1);
+    for (const tensor of [...small, ...fewer]) tensor.dispose();
   });
 
   it('does nothing with the collector turned off', () => {

@@ -8,17 +8,33 @@ import { shared } from './shared-state.js';
 // (at least MIN_CHURN), runs a full collection itself; the next read then
 // yields one macrotask so the FinalizationRegistry returns the dead tensors'
 // buffers. Amortized, a collection per that much churn costs little (a LeNet
-// step allocates ~3 MB); collecting every step, as shumai found, costs a lot.
+// step allocates ~10 MB); collecting every step, as shumai found, costs a lot.
+// A collection is skipped while what was allocated since the last one, less
+// what dispose() and scope() gave back, is under UNRELEASED_SHARE of that
+// much and under UNRELEASED_STORAGES buffers: only the garbage collector can
+// return what nobody released, so a loop that releases everything pays for
+// no collection (what a step still holds when the count fills is under
+// both), and a loop that releases nothing is collected as often as before.
+// The buffer count catches loops that drop many small tensors: little device
+// memory, but V8's heap and the finalizers' backlog grow with their number.
 
 /** Runs a full garbage collection synchronously (Node's `gc`). */
 export type GarbageCollector = () => void;
 
 const MIN_CHURN = 256 * 2 ** 20;
+const UNRELEASED_SHARE = 1 / 2;
+const UNRELEASED_STORAGES = 4096;
 
 // Shared by every copy of core in the process (shared-state.ts): one count of the device memory churned.
 const pressure = shared('memoryPressure', () => ({
   collector: undefined as GarbageCollector | null | undefined,
+  // Bytes allocated since the last collection or skipped one.
   churn: 0,
+  // Bytes allocated since the last collection less those the program released since: garbage, or newly live.
+  // Below zero after the program released what it held before; raised to zero at the next count's end.
+  unreleased: 0,
+  // The same in buffers.
+  unreleasedStorages: 0,
   threshold: MIN_CHURN,
   minChurn: MIN_CHURN,
   collected: false,
@@ -54,7 +70,7 @@ function findCollector(): GarbageCollector | null {
 export interface GarbageCollectionOptions {
   /** The collector to run; null turns collection off (release with `scope()` and `dispose()`); given as undefined, Node's own again (the default, found on the first allocation). */
   readonly collector?: GarbageCollector | null;
-  /** Collect once this many bytes have been allocated since the last collection, or as many as are live if more (default 256 MiB). */
+  /** Collect once this many bytes have been allocated since the last collection (counted afresh from this call), or as many as are live if more, unless more than half of them were released and under 4,096 buffers were not (default 256 MiB). */
   readonly afterBytes?: number;
 }
 
@@ -72,19 +88,43 @@ export function configureGarbageCollection(options: GarbageCollectionOptions): v
   if (options.afterBytes !== undefined) {
     pressure.minChurn = options.afterBytes;
     pressure.threshold = options.afterBytes;
+    pressure.churn = 0;
+    pressure.unreleased = 0;
+    pressure.unreleasedStorages = 0;
   }
 }
 
-/** Counts an allocation of `bytes` while `liveBytes` are held in all; collects when enough has been allocated since the last collection. */
+/**
+ * Counts an allocation of `bytes` while `liveBytes` are held in all;
+ * collects when enough has been allocated since the last collection and
+ * enough of it is unreleased.
+ */
 export function noteAllocation(bytes: number, liveBytes: number): void {
   if (pressure.collector === undefined) pressure.collector = findCollector();
   if (pressure.collector === null) return;
   pressure.churn += bytes;
+  pressure.unreleased += bytes;
+  pressure.unreleasedStorages++;
   if (pressure.churn < pressure.threshold) return;
-  pressure.collector();
   pressure.churn = 0;
+  const collect = pressure.unreleased >= pressure.threshold * UNRELEASED_SHARE || pressure.unreleasedStorages >= UNRELEASED_STORAGES;
   pressure.threshold = Math.max(pressure.minChurn, liveBytes);
+  if (!collect) {
+    // What was released before counts against one count's garbage, not every later one's.
+    pressure.unreleased = Math.max(0, pressure.unreleased);
+    pressure.unreleasedStorages = Math.max(0, pressure.unreleasedStorages);
+    return;
+  }
+  pressure.collector();
+  pressure.unreleased = 0;
+  pressure.unreleasedStorages = 0;
   pressure.collected = true;
+}
+
+/** Counts `bytes` the program released (dispose(), scope(); not the collector) as no longer possibly garbage. */
+export function noteRelease(bytes: number): void {
+  pressure.unreleased -= bytes;
+  pressure.unreleasedStorages--;
 }
 
 /** After a collection, waits one macrotask, so the FinalizationRegistry can return what it reclaimed before the caller goes on. */

@@ -1,6 +1,6 @@
 import type { Backend, BackendBuffer } from './backend.js';
 import { bytesPerElement } from './dtype.js';
-import { noteAllocation } from './memory-pressure.js';
+import { noteAllocation, noteRelease } from './memory-pressure.js';
 import { shared } from './shared-state.js';
 import { allocationHook } from './profiler-hook.js';
 
@@ -37,8 +37,8 @@ export class Storage {
     return this.buffer.length * bytesPerElement(this.buffer.dtype);
   }
 
-  /** Drops one reference; the last one returns the buffer to the backend. */
-  drop(reason: string): void {
+  /** Drops one reference; the last one returns the buffer to the backend. `collected`: the garbage collector dropped it. */
+  drop(reason: string, collected = false): void {
     if (this.releasedBecause !== null) return;
     if (--this.references > 0) return;
     this.releasedBecause = reason;
@@ -46,6 +46,7 @@ export class Storage {
     const counts = statsFor(this.backend.name);
     counts.storages--;
     counts.bytes -= this.bytes;
+    if (!collected) noteRelease(this.bytes);
     this.backend.release(this.buffer);
   }
 }

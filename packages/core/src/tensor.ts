@@ -20,7 +20,7 @@ const NEW_ZEROS = 'newZeros';
 // dispose() release promptly; this catches tensors nobody released.
 const finalizer = new FinalizationRegistry<Storage>((storage) => {
   statsFor(storage.backend.name).tensors--;
-  storage.drop('when the garbage collector reclaimed the last tensor using it');
+  storage.drop('when the garbage collector reclaimed the last tensor using it', true);
 });
 
 /** Nested arrays of numbers, as `toArray()` returns them (a number for a 0-d tensor). */
