@@ -202,8 +202,11 @@ def main():
     except OSError:
         baseline = None
     iterate = WORKLOADS[case["workload"]](case)
-    for _ in range(case["warmup"]):
+    # As the Node side warms up: the iterations, and as many more as fit warmupMs.
+    warmup_start, warmed = time.perf_counter(), 0
+    while warmed < case["warmup"] or (time.perf_counter() - warmup_start) * 1000 < case.get("warmupMs", 0):
         iterate()
+        warmed += 1
     samples = []
     for _ in range(case["iterations"]):
         start = time.perf_counter()

@@ -69,7 +69,8 @@ export function leNetCases(quick: boolean): BenchCase[] {
     workload: 'W3 LeNet-5 train step',
     size: `batch ${batch}, 1×28×28, SGD momentum`,
     throughput: { unit: 'images/s', perIteration: batch },
-    iterations: quick ? 3 : 20,
+    // A step takes milliseconds on the CPU backends: 100 keep the median steady on a shared machine.
+    iterations: quick ? 3 : 100,
     prepare: {
       fathom: async () => prepareFathom('fathom', batch),
       'fathom-wasm': async () => prepareFathom('fathom-wasm', batch),

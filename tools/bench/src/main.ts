@@ -35,6 +35,12 @@ function warmupIterationsFor(iterations: number, quick: boolean): number {
 const budgetMs = (quick: boolean): number => (quick ? 10_000 : 60_000);
 // Past this, the probe call has warmed the JIT as much as warm-up would.
 const LONG_ITERATION_MS = 10_000;
+// Warm-up runs this long as well as its iterations, for every framework
+// (PyTorch too): a LeNet-5 step on wasm's 2 threads took 16–22 ms in its
+// first 20 steps and settled at ~7 ms by step 200 (V8's optimizing compiler
+// and garbage collector compete with the pool's worker for 2 cores), so 3
+// iterations timed the JIT, not the training a run spends its time in.
+const warmupMs = (quick: boolean): number => (quick ? 0 : 3_000);
 
 function notAvailable(error: unknown): Outcome {
   const message = error instanceof Error ? error.message : String(error);
@@ -79,15 +85,15 @@ const throughputOf = (benchCase: BenchCase, medianMs: number): number => benchCa
 async function runOne(benchCase: BenchCase, framework: FrameworkName, warmupIterations: number, quick: boolean, peers: Peers): Promise<Outcome> {
   const missing = unavailable(benchCase, framework, peers);
   const outcome: Outcome = missing ? { status: 'n/a', reason: missing, error: '' }
-    : framework === 'pytorch' ? runPyTorchCase(benchCase, warmupIterations, peers)
+    : framework === 'pytorch' ? runPyTorchCase(benchCase, warmupIterations, warmupMs(quick), peers)
       : await runTimed(benchCase, framework, warmupIterations, quick);
   logOutcome(benchCase, framework, outcome);
   return outcome;
 }
 
-function runPyTorchCase(benchCase: BenchCase, warmupIterations: number, peers: Peers): Outcome {
+function runPyTorchCase(benchCase: BenchCase, warmupIterations: number, warmupTime: number, peers: Peers): Outcome {
   try {
-    const { measurement, memory } = runPyTorch(peers.pytorch, benchCase.pytorch!, benchCase.iterations, warmupIterations, peers.threads);
+    const { measurement, memory } = runPyTorch(peers.pytorch, benchCase.pytorch!, benchCase.iterations, { iterations: warmupIterations, ms: warmupTime }, peers.threads);
     return { status: 'ok', measurement, throughput: throughputOf(benchCase, measurement.medianMs), leakedTensors: 0, memory };
   } catch (error) {
     return notAvailable(error);
@@ -110,7 +116,8 @@ async function runTimed(benchCase: BenchCase, framework: Exclude<FrameworkName, 
     // Counted after the probe: a first training step creates the gradients and the optimizer's state.
     const before = prepared.liveTensors();
     const iterations = Math.max(1, Math.min(benchCase.iterations, Math.floor(budgetMs(quick) / probeMs)));
-    const warmup = probeMs > LONG_ITERATION_MS ? 0 : Math.max(0, warmupIterations - 1);
+    const long = probeMs > LONG_ITERATION_MS;
+    const warmup = { iterations: long ? 0 : Math.max(0, warmupIterations - 1), ms: long ? 0 : warmupMs(quick) };
     const measurement = await measure(name, prepared.iterate, iterations, warmup);
     const leakedTensors = prepared.liveTensors() - before;
     // After the timing and the leak count: the probe's reads cost time, and it runs one more step.
@@ -141,7 +148,7 @@ async function run(options: BenchOptions): Promise<void> {
   const results: CaseResult[] = [];
   for (const benchCase of cases) {
     const warmupIterations = warmupIterationsFor(benchCase.iterations, options.quick);
-    log(`${benchCase.workload} ${benchCase.size}: up to ${benchCase.iterations} iterations after ${warmupIterations} warm-up`);
+    log(`${benchCase.workload} ${benchCase.size}: up to ${benchCase.iterations} iterations after ${warmupIterations} warm-up${warmupMs(options.quick) ? ` and at least ${warmupMs(options.quick) / 1000} s of them` : ''}`);
     const outcomes: Partial<Record<FrameworkName, Outcome>> = {};
     // Frameworks take turns within a case so that drift (heat, other load) spreads over all of them.
     for (const framework of frameworks) outcomes[framework] = await runOne(benchCase, framework, warmupIterations, options.quick, peers);

@@ -27,21 +27,28 @@ export function summarize(samples: readonly number[]): Measurement {
   return { medianMs, p25Ms: quantile(samplesMs, 0.25), p75Ms: quantile(samplesMs, 0.75), madMs: quantile(deviations, 0.5), samplesMs };
 }
 
+/** Untimed calls before the timed ones: at least `iterations` of them, and as many more as fit `ms`. */
+export interface Warmup {
+  readonly iterations: number;
+  readonly ms: number;
+}
+
 /**
- * Times `iterate` `iterations` times after `warmupIterations` untimed calls.
- * No time budget here: with iterations taking up to minutes, a count is what
- * keeps a run's length predictable (the caller sets it from a probe call).
+ * Times `iterate` `iterations` times after the warm-up's untimed calls.
+ * No time budget for the timed calls: with iterations taking up to minutes,
+ * a count is what keeps a run's length predictable (the caller sets it from
+ * a probe call).
  */
-export async function measure(name: string, iterate: () => void | Promise<void>, iterations: number, warmupIterations: number): Promise<Measurement> {
+export async function measure(name: string, iterate: () => void | Promise<void>, iterations: number, warmup: Warmup): Promise<Measurement> {
   // A collection left over from the previous framework should not land in our samples.
   (globalThis as { gc?: () => void }).gc?.();
   const bench = new Bench({
     name,
     iterations,
     time: 0,
-    warmup: warmupIterations > 0,
-    warmupIterations,
-    warmupTime: 0,
+    warmup: warmup.iterations > 0 || warmup.ms > 0,
+    warmupIterations: warmup.iterations,
+    warmupTime: warmup.ms,
     retainSamples: true,
     throws: true,
   });

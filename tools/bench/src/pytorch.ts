@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { summarize, type Measurement } from './measure.js';
+import { summarize, type Measurement, type Warmup } from './measure.js';
 import type { StepMemory } from './step-memory.js';
 
 /** The parameters of one case as python/torch_workloads.py reads them (its `workload` picks the function). */
@@ -147,8 +147,8 @@ export interface PyTorchRun {
 }
 
 /** Runs one case in a PyTorch process on `threads` threads, with `pytorch.environment`. */
-export function runPyTorch(pytorch: PyTorchInfo, testCase: PyTorchCase, iterations: number, warmup: number, threads: number): PyTorchRun {
-  const argument = JSON.stringify({ ...testCase, iterations, warmup, threads });
+export function runPyTorch(pytorch: PyTorchInfo, testCase: PyTorchCase, iterations: number, warmup: Warmup, threads: number): PyTorchRun {
+  const argument = JSON.stringify({ ...testCase, iterations, warmup: warmup.iterations, warmupMs: warmup.ms, threads });
   const output = execFileSync(pytorch.python!, [SCRIPT, argument], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 20, env: pytorch.environment });
   const { samplesMs, memory, openblas } = JSON.parse(output) as { samplesMs: number[]; memory: PyTorchMemory; openblas: OpenBlas | null };
   const { baselineBytes, beforeStepBytes, peakBytes } = memory;
