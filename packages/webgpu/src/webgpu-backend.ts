@@ -1,4 +1,4 @@
-import { contiguousStrides, DeviceError, ValueError, type Backend, type BackendCapabilities, type BackendMemoryStats, type DType, type TypedArray } from '@fathom/core';
+import { DeviceError, ValueError, type Backend, type BackendCapabilities, type BackendMemoryStats, type DType, type TypedArray } from '@fathom/core';
 import { BACKEND_API_VERSION, describeMemoryHolders, formatBytes, type BackendBuffer, type BinaryOp, type Kernels, type View } from '@fathom/core/backend';
 import { BufferPool, largestSizeClass } from './buffer-pool.js';
 import { CommandBatch } from './command-batch.js';
@@ -264,10 +264,9 @@ export class WebGpuBackend implements Backend, LargeBufferRunner {
         else unaryKernel(run, op, x, out, params);
       },
       binary: (op, a, b, out, alpha = 1) => {
-        if (alpha !== 1) this.scaledBinary(op, a, b, out, alpha);
-        else if (big(a.buffer, b.buffer, out)) large.binary(op, a, b, out);
-        else if (fusion) this.fused('binary', [a, b], out).binary(op, a, b, out);
-        else binaryKernel(run, op, a, b, out);
+        if (big(a.buffer, b.buffer, out)) large.binary(op, a, b, out, alpha);
+        else if (fusion) this.fused('binary', [a, b], out).binary(op, a, b, out, alpha);
+        else binaryKernel(run, op, a, b, out, alpha);
       },
       where: (cond, a, b, out) => {
         if (big(cond.buffer, a.buffer, b.buffer, out)) large.where(cond, a, b, out);
@@ -345,22 +344,6 @@ export class WebGpuBackend implements Backend, LargeBufferRunner {
       needsZero: false, released: false, segments: null, parent, byteOffset: (start - segment.start) * ELEMENT_BYTES,
     };
     return window;
-  }
-
-  // a ± alpha·b as the two kernels it is made of, alpha·b into a temporary
-  // (one dispatch where elementwise fusion is on).
-  private scaledBinary(op: BinaryOp, a: View, b: View, out: BackendBuffer, alpha: number): void {
-    const scale = this.allocate('float32', 1);
-    const scaled = this.allocate('float32', out.length);
-    try {
-      this.kernels.fill(scale, alpha);
-      const whole = { buffer: scaled, shape: a.shape, strides: contiguousStrides(a.shape), offset: 0 };
-      this.kernels.binary('mul', b, { buffer: scale, shape: a.shape, strides: a.shape.map(() => 0), offset: 0 }, scaled);
-      this.kernels.binary(op, a, whole, out);
-    } finally {
-      this.release(scale);
-      this.release(scaled);
-    }
   }
 
   allocate(dtype: DType, length: number): BackendBuffer {

@@ -105,6 +105,16 @@ if ('backend' in found && 'backend' in unfusedFound) {
       expect(f.dispatches).toBe(1);
     });
 
+    it('fuses scaled sums, each alpha a parameter of its own, with no scale tensors', async () => {
+      const { cpu, fused: f, unfused: u } = await compare(3, [6, 9], ([x, y, z]) => x.add(y, { alpha: 0.1 }).sub(z, { alpha: -3 }).relu());
+      expect(bits(f.result)).toEqual(bits(u.result));
+      expectClose(f.result, cpu, 1e-6);
+      // Unfused: one kernel per op, alpha in its parameters; fused: one kernel.
+      expect(u.dispatches).toBe(3);
+      expect(f.dispatches).toBe(1);
+      expect(f.fusedAway).toBe(2);
+    });
+
     it('splits a chain reading more buffers than one kernel may bind', async () => {
       const { cpu, fused: f, unfused: u } = await compare(20, [33], (xs) => xs.reduce((sum, x) => sum.mul(x).add(x)));
       expect(bits(f.result)).toEqual(bits(u.result));

@@ -42,7 +42,7 @@ export interface FusedUnary {
   readonly max: number;
 }
 
-/** Kernels.binary of two nodes. */
+/** Kernels.binary of two nodes; alpha (1 but for a scaled add or sub) is a field of the parameter block. */
 export interface FusedBinary {
   readonly kind: 'binary';
   readonly op: BinaryOp;
@@ -50,6 +50,7 @@ export interface FusedBinary {
   readonly outType: DType;
   readonly a: FusedNode;
   readonly b: FusedNode;
+  readonly alpha: number;
 }
 
 /** Kernels.where of three nodes. */
@@ -183,7 +184,14 @@ export function planFused(root: FusedNode, shape: readonly number[], outType: DT
         nodeFields.push({ name: `alpha${k}`, type: 'f32' }, { name: `minValue${k}`, type: 'f32' }, { name: `maxValue${k}`, type: 'f32' });
         Object.assign(values, { [`alpha${k}`]: node.alpha, [`minValue${k}`]: node.min, [`maxValue${k}`]: node.max });
       }
-    } else if (node.kind === 'binary') structure.push(`B${node.op}:${node.inType}>${node.outType}(${ref(node.a)},${ref(node.b)})`);
+    } else if (node.kind === 'binary') {
+      const scaled = node.alpha !== 1;
+      structure.push(`B${node.op}${scaled ? '*' : ''}:${node.inType}>${node.outType}(${ref(node.a)},${ref(node.b)})`);
+      if (scaled) {
+        nodeFields.push({ name: `alpha${k}`, type: 'f32' });
+        values[`alpha${k}`] = node.alpha;
+      }
+    }
     else structure.push(`W${node.dtype}(${ref(node.cond)},${ref(node.a)},${ref(node.b)})`);
   }
   const layout = new ParamLayout([{ name: 'total', type: 'u32' }, ...stridedFields(rank, loadNames), ...nodeFields]);
@@ -224,7 +232,7 @@ function fusedSource(
       body.push(`let ${name} = select(${value(node.b)}, ${value(node.a)}, ${value(node.cond)} != 0u);`);
       continue;
     }
-    const expression = node.kind === 'unary' ? unaryExpression(node.op, node.inType) : binaryExpression(node.op, node.inType);
+    const expression = node.kind === 'unary' ? unaryExpression(node.op, node.inType) : binaryExpression(node.op, node.inType, node.alpha !== 1);
     for (const use of expression.uses ?? []) uses.add(use);
     let code = expression.code;
     const inputs = node.kind === 'unary' ? `let v = ${value(node.x)};` : `let a = ${value(node.a)}; let b = ${value(node.b)};`;
@@ -243,6 +251,7 @@ function fusedSource(
       }
       code = own(code);
     }
+    if (node.kind === 'binary' && node.alpha !== 1) code = code.replaceAll('p.alpha', `p.alpha${k}`);
     body.push(`var ${name}: ${nodeType(node)};\n  { ${inputs}${ordered} ${name} = ${code}; }`);
   }
   body.push(`out[i] = t${order.length - 1};`);

@@ -119,9 +119,9 @@ export class PendingElementwise {
   }
 
   /** Kernels.binary, deferred. */
-  binary(op: BinaryOp, a: View, b: View, out: BackendBuffer): void {
-    checkBinary(op, a, b);
-    this.record(op, out, a.shape, [a, b], ([left, right]) => ({ kind: 'binary', op, inType: a.buffer.dtype, outType: out.dtype, a: left, b: right }));
+  binary(op: BinaryOp, a: View, b: View, out: BackendBuffer, alpha = 1): void {
+    checkBinary(op, a, b, alpha);
+    this.record(op, out, a.shape, [a, b], ([left, right]) => ({ kind: 'binary', op, inType: a.buffer.dtype, outType: out.dtype, a: left, b: right, alpha }));
   }
 
   /** Kernels.where, deferred. */

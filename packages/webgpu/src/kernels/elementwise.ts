@@ -291,21 +291,30 @@ const BOOL_BINARY: Partial<Record<BinaryOp, Expression>> = {
   logicalXor: { code: 'u32((a != 0u) != (b != 0u))' },
 };
 
-/** The expression of binary `op` on `dtype` (of `a`, `b` and, for floats, `ordered`); a DTypeError where there is no kernel. */
-export function binaryExpression(op: BinaryOp, dtype: DType): Expression {
-  const table = dtype === 'float32' ? FLOAT_BINARY : dtype === 'int32' ? INT_BINARY : BOOL_BINARY;
+// add and sub with alpha ≠ 1 (PyTorch's `a + alpha·b`): the product is rounded before the sum.
+const SCALED_BINARY: Partial<Record<BinaryOp, Expression>> = {
+  add: { code: 'a + (p.alpha * b)' },
+  sub: { code: 'a - (p.alpha * b)' },
+};
+
+/**
+ * The expression of binary `op` on `dtype` (of `a`, `b` and, for floats,
+ * `ordered`; `scaled`: of `p.alpha` too); a DTypeError where there is no kernel.
+ */
+export function binaryExpression(op: BinaryOp, dtype: DType, scaled = false): Expression {
+  const table = scaled ? (dtype === 'float32' ? SCALED_BINARY : {}) : dtype === 'float32' ? FLOAT_BINARY : dtype === 'int32' ? INT_BINARY : BOOL_BINARY;
   const expression = table[op];
-  if (!expression) throw new DTypeError(`webgpu: binary '${op}' has no ${dtype} kernel`);
+  if (!expression) throw new DTypeError(`webgpu: binary '${op}'${scaled ? ' with alpha' : ''} has no ${dtype} kernel`);
   return expression;
 }
 
-function binaryLayout(rank: number): ParamLayout {
-  return new ParamLayout([{ name: 'total', type: 'u32' }, ...stridedFields(rank, ['a', 'b'])]);
+function binaryLayout(rank: number, scaled: boolean): ParamLayout {
+  return new ParamLayout([{ name: 'total', type: 'u32' }, ...(scaled ? [{ name: 'alpha', type: 'f32' } as const] : []), ...stridedFields(rank, ['a', 'b'])]);
 }
 
-/** WGSL of `out = op(a, b)` over strided, broadcast operands of `rank` dims. */
-export function binarySource(op: BinaryOp, inType: DType, outType: DType, rank: number): string {
-  const expression = binaryExpression(op, inType);
+/** WGSL of `out = op(a, b)` (or `a ± alpha·b`, `scaled`) over strided, broadcast operands of `rank` dims. */
+export function binarySource(op: BinaryOp, inType: DType, outType: DType, rank: number, scaled: boolean): string {
+  const expression = binaryExpression(op, inType, scaled);
   const uses = [...(expression.uses ?? []), ...(inType === 'float32' ? ['isNan'] : [])];
   const type = storageType(inType, op);
   return `${mathLibrary(uses)}
@@ -314,7 +323,7 @@ ${bindingDeclarations([
     { name: 'left', type, access: 'read' },
     { name: 'right', type, access: 'read' },
     { name: 'out', type: storageType(outType, op), access: 'read_write' },
-  ], binaryLayout(rank).wgsl())}
+  ], binaryLayout(rank, scaled).wgsl())}
 ${linearEntry(`${stridedOffsets(rank, ['a', 'b'], 'i')}
   let a = left[aAt];
   let b = right[bAt];
@@ -322,29 +331,30 @@ ${linearEntry(`${stridedOffsets(rank, ['a', 'b'], 'i')}
   out[i] = ${expression.code};`)}`;
 }
 
-/** Throws the errors of Kernels.binary: an op with no kernel for the dtype, or operands of two dtypes. */
-export function checkBinary(op: BinaryOp, a: View, b: View): void {
+/** Throws the errors of Kernels.binary: an op with no kernel for the dtype (and alpha), or operands of two dtypes. */
+export function checkBinary(op: BinaryOp, a: View, b: View, alpha = 1): void {
   const inType = a.buffer.dtype;
-  binaryExpression(op, inType);
+  binaryExpression(op, inType, alpha !== 1);
   if (b.buffer.dtype !== inType) throw new DTypeError(`webgpu: binary '${op}' needs operands of one dtype, got ${inType} and ${b.buffer.dtype}`);
 }
 
-/** Kernels.binary. */
-export function binaryKernel(runner: KernelRunner, op: BinaryOp, a: View, b: View, out: BackendBuffer): void {
+/** Kernels.binary; `alpha` in the parameter block, so its value never changes the pipeline. */
+export function binaryKernel(runner: KernelRunner, op: BinaryOp, a: View, b: View, out: BackendBuffer, alpha = 1): void {
   const total = sizeOf(a.shape);
   const inType = a.buffer.dtype;
   const outType = out.dtype;
-  checkBinary(op, a, b);
+  checkBinary(op, a, b, alpha);
   if (total === 0) return;
   const it = iteration(op, a.shape, [a, b]);
   const rank = it.shape.length;
+  const scaled = alpha !== 1;
   runner.launch({
     kernel: 'binary',
-    key: { op, inType, outType, rank },
-    source: () => binarySource(op, inType, outType, rank),
+    key: { op, inType, outType, rank, scaled },
+    source: () => binarySource(op, inType, outType, rank, scaled),
     reads: [a.buffer, b.buffer],
     writes: [{ buffer: out, whole: true }],
-    params: binaryLayout(rank).pack({ total, shape: it.shape, ...stridedValues(['a', 'b'], [a, b], it.strides) }),
+    params: binaryLayout(rank, scaled).pack({ total, ...(scaled ? { alpha } : {}), shape: it.shape, ...stridedValues(['a', 'b'], [a, b], it.strides) }),
     workgroups: linearGrid(total, runner),
   });
 }

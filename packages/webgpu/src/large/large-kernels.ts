@@ -149,9 +149,9 @@ export class LargeKernels {
   }
 
   /** Kernels.binary for any buffers. */
-  binary(op: BinaryOp, a: View, b: View, out: BackendBuffer): void {
-    if (!this.involves(a.buffer, b.buffer, out)) return binaryKernel(this.run, op, a, b, out);
-    this.elementwise(op, [a, b], out, ([va, vb], target) => binaryKernel(this.run, op, va, vb, target));
+  binary(op: BinaryOp, a: View, b: View, out: BackendBuffer, alpha = 1): void {
+    if (!this.involves(a.buffer, b.buffer, out)) return binaryKernel(this.run, op, a, b, out, alpha);
+    this.elementwise(op, [a, b], out, ([va, vb], target) => binaryKernel(this.run, op, va, vb, target, alpha));
   }
 
   /** Kernels.where for any buffers. */
