@@ -177,7 +177,7 @@ export function planFused(root: FusedNode, shape: readonly number[], outType: DT
       structure.push(`F${node.dtype}`);
       nodeFields.push({ name: `bits${k}`, type: 'u32' });
       values[`bits${k}`] = node.bits;
-    }    else if (node.kind === 'convert') structure.push(`C${node.from}>${node.to}(${ref(node.x)})`);
+    } else if (node.kind === 'convert') structure.push(`C${node.from}>${node.to}(${ref(node.x)})`);
     else if (node.kind === 'unary') {
       structure.push(`U${node.op}:${node.inType}>${node.outType}(${ref(node.x)})`);
       if (PARAMETRIC.has(node.op)) {
@@ -191,8 +191,7 @@ export function planFused(root: FusedNode, shape: readonly number[], outType: DT
         nodeFields.push({ name: `alpha${k}`, type: 'f32' });
         values[`alpha${k}`] = node.alpha;
       }
-    }
-    else structure.push(`W${node.dtype}(${ref(node.cond)},${ref(node.a)},${ref(node.b)})`);
+    } else structure.push(`W${node.dtype}(${ref(node.cond)},${ref(node.a)},${ref(node.b)})`);
   }
   const layout = new ParamLayout([{ name: 'total', type: 'u32' }, ...stridedFields(rank, loadNames), ...nodeFields]);
   return {
