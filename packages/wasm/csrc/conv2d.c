@@ -17,12 +17,6 @@
 
 // ConvGeometry (core's Conv2dParams) is generated in abi.h.
 
-// Output columns ow whose input column ow·stride + shift lies in [0, inWidth).
-INLINE void column_range(const ConvGeometry* g, int shift, int* start, int* end) {
-  *start = clamp_int(ceil_div(-shift, g->strideWidth), 0, g->outWidth);
-  *end = clamp_int(ceil_div(g->inWidth - shift, g->strideWidth), *start, g->outWidth);
-}
-
 // Unfolds rows first…last−1 of the column matrix (K, P) of the input planes
 // at x into cols (rows `ld` floats apart): row t = (c, kh, kw), column
 // (oh, ow) holds the input under that tap, 0 in the padding.
@@ -35,7 +29,7 @@ static void im2col_rows(const ConvGeometry* g, const float* x, int first, int la
     const float* base = x + (i64)c * plane;
     int shift = kw * g->dilationWidth - g->padWidth;
     int owStart, owEnd;
-    column_range(g, shift, &owStart, &owEnd);
+    valid_range(g->outWidth, g->inWidth, g->strideWidth, shift, &owStart, &owEnd);
     for (int oh = 0; oh < g->outHeight; oh++) {
       int ih = oh * g->strideHeight + kh * g->dilationHeight - g->padHeight;
       if (ih < 0 || ih >= g->inHeight) {
@@ -74,7 +68,7 @@ static void col2im(const ConvGeometry* g, const float* cols, int channels, float
       for (int kw = 0; kw < g->kernelWidth; kw++, row0 += ld) {
         int shift = kw * g->dilationWidth - g->padWidth;
         int owStart, owEnd;
-        column_range(g, shift, &owStart, &owEnd);
+        valid_range(g->outWidth, g->inWidth, g->strideWidth, shift, &owStart, &owEnd);
         const float* d = row0;
         for (int oh = 0; oh < g->outHeight; oh++, d += g->outWidth) {
           int ih = oh * g->strideHeight + kh * g->dilationHeight - g->padHeight;

@@ -42,13 +42,6 @@ typedef struct {
   float* pack;        // per thread
 } Taps;
 
-
-// Outputs o in [*start, *end) whose input o·stride + shift lies in [0, in).
-static void valid_range(int out, int in, int stride, int shift, int* start, int* end) {
-  *start = clamp_int(ceil_div(-shift, stride), 0, out);
-  *end = clamp_int(ceil_div(in - shift, stride), *start, out);
-}
-
 // The output positions tap t reaches: rows [oh0, oh1) × columns [ow0, ow1).
 typedef struct { int oh0, oh1, ow0, ow1, m; int shiftH, shiftW; } Reach;
 

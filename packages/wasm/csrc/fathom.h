@@ -79,6 +79,12 @@ INLINE int ceil_div(int a, int b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b
 INLINE int clamp_int(int v, int low, int high) { return v < low ? low : v > high ? high : v; }
 // x rounded up to a multiple of `to` (x ≥ 0, to > 0).
 INLINE int round_up(int x, int to) { return (x + to - 1) / to * to; }
+// Outputs o in [*start, *end) of `out` whose input o·stride + shift lies in
+// [0, in): a convolution tap's reach along one axis.
+INLINE void valid_range(int out, int in, int stride, int shift, int* start, int* end) {
+  *start = clamp_int(ceil_div(-shift, stride), 0, out);
+  *end = clamp_int(ceil_div(in - shift, stride), *start, out);
+}
 
 // ---------------------------------------------------------------------------
 // Library functions.
