@@ -37,6 +37,13 @@ typedef struct {
   int shape[MAX_DIMS];
   int strides[MAX_OPERANDS][MAX_DIMS];  // in bytes
   int operands;
+  int sizes[MAX_OPERANDS];  // element bytes
+  // Set by walk_elementwise for short rows: the last dim is the last two
+  // dims [R, group] of the walk as one, and each operand marked in `gather`
+  // steps through them by {rowStride, columnStride} (see group_short_rows).
+  int group;
+  u8 gather[MAX_OPERANDS];
+  int rowStride[MAX_OPERANDS], columnStride[MAX_OPERANDS];
 } Walk;
 
 // Sets up a walk of `shape` over operands with element strides `strides[k]`
@@ -47,6 +54,12 @@ i64 walk_init(Walk* w, int ndim, const int* shape, int operands, const int* cons
 // Calls row(ctx, pointers, length, strides-in-bytes) once per innermost row.
 typedef void (*RowFn)(void* ctx, u8* const* ptrs, int n, const int* strides);
 void walk_rows(const Walk* w, u8* const* bases, RowFn row, void* ctx);
+
+// Rows shorter than this run in groups: a ResNet's BatchNorm on 2×2 planes
+// multiplied by a per-channel scale walks rows of 4 elements, and a row call
+// per 4 elements cost more than the arithmetic (PyTorch's loop2d, for the
+// same reason). See walk_elementwise, and reduce.c's short rows.
+#define SHORT_ROW 32
 
 // The same for a row function that writes each element of its last operand
 // from the others' elements at the same position, and nothing else (so rows

@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  adaptiveAvgPool2d, avgPool2d, cat, conv2d, conv2dInputGrad, conv2dWeightGrad, manualSeed, matmul, maxPool2dWithIndices, rand, randn,
-  registerBackend, sum, unregisterBackend, type Conv2dOptions, type Tensor,
+  adaptiveAvgPool2d, avgPool2d, cat, conv2d, conv2dInputGrad, conv2dWeightGrad, manualSeed, matmul, maxPool2dWithIndices, rand, randint, randn,
+  registerBackend, sum, unregisterBackend, where, type Conv2dOptions, type Tensor,
 } from '@fathom/core';
 import { createWasmBackend, type WasmBackend } from '../src/node/index.js';
 
@@ -148,6 +148,40 @@ for (const threads of [3, 2, 1]) {
       expect(await relativeError(xw.sum([0, 2, 3]), act.sum([0, 2, 3]))).toBeLessThan(1e-6);
       expect(await relativeError(aw.sum(0), a.sum(0))).toBeLessThan(1e-6);
       expect(await relativeError(bw.t().sum(1), b.t().sum(1))).toBeLessThan(1e-6);
+    });
+
+    it('elementwise ops and sums over short rows, walked in groups of rows: broadcast, transposed, bool and int32 operands, cut between threads', async () => {
+      await onWasm();
+      manualSeed(9);
+      // 50·300·3·3 = 135,000 elements: split over the threads at cuts inside the 3×3 planes.
+      const x = randn([50, 300, 3, 3]);
+      const other = randn([50, 300, 3, 3]).transpose(2, 3); // strided over each plane
+      const channel = randn([1, 300, 1, 1]);
+      const mask = randn([1, 300, 1, 1]).gt(0); // one bool per channel
+      const ints = randint(-50, 50, [50, 300, 3, 3]);
+      const channelInts = randint(-50, 50, [1, 300, 1, 1]);
+      const [xw, ow, cw, mw, iw, ciw] = [x, other, channel, mask, ints, channelInts].map((t) => t.to('wasm'));
+      // The first differing element, if any (a diff of 135,000 values would take vitest minutes to print).
+      const same = async (actual: Tensor, expected: Tensor): Promise<void> => {
+        expect(actual.dtype).toBe(expected.dtype);
+        const [a, e] = [await actual.data(), await expected.data()];
+        const at = e.findIndex((v, i) => !Object.is(a[i], v));
+        expect(at === -1 ? null : { at, actual: a[at], expected: e[at] }).toBeNull();
+      };
+      await same(xw.mul(cw), x.mul(channel));
+      await same(xw.add(cw, { alpha: 0.3 }), x.add(channel, { alpha: 0.3 }));
+      await same(cw.sub(xw), channel.sub(x));
+      await same(xw.add(ow), x.add(other));
+      await same(xw.gt(cw), x.gt(channel));
+      await same(where(mw, xw, ow), where(mask, x, other));
+      await same(where(xw.gt(0), cw, xw), where(x.gt(0), channel, x));
+      await same(iw.add(ciw), ints.add(channelInts));
+      await same(cw.expand([50, 300, 3, 3]).contiguous(), channel.expand([50, 300, 3, 3]).contiguous());
+      await same(ow.neg(), other.neg());
+      // Sums of whole 3×3 planes, run after run of rows: per channel (a BatchNorm's), per plane, of everything.
+      expect(await relativeError(xw.sum([0, 2, 3]), x.sum([0, 2, 3]))).toBeLessThan(1e-6);
+      expect(await relativeError(xw.sum([2, 3]), x.sum([2, 3]))).toBeLessThan(1e-6);
+      expect(await relativeError(xw.sum(), x.sum())).toBeLessThan(1e-6);
     });
 
     it('pooling over many planes', async () => {
