@@ -1,6 +1,5 @@
 import { DTypeError, formatShape, isFloating, ShapeError, tensor, type Tensor } from '@fathom/core';
-import { customFunction } from '@fathom/autograd';
-import { BatchNorm, BatchNorm1d, BatchNorm2d, type BatchNormOptions, type BatchStatistics, type Module } from '@fathom/layers';
+import { BatchNorm, BatchNorm1d, BatchNorm2d, batchNormWithStatistics, type BatchNormOptions, type BatchStatistics, type Module } from '@fathom/layers';
 import { DistributedError } from './distributed-error.js';
 import type { ProcessGroup } from './process-group.js';
 
@@ -12,13 +11,6 @@ export interface SyncBatchNormOptions extends BatchNormOptions {
 
 /** What {@link syncBatchNorm} returns: the output and the statistics of the batch of every rank, `count` summed over the ranks. */
 export type SyncBatchNormResult = BatchStatistics;
-
-// What backward needs besides the saved tensors.
-interface BackwardState {
-  readonly count: number;
-  readonly hasWeight: boolean;
-  readonly hasBias: boolean;
-}
 
 /**
  * Batch normalization over the channel dim 1 of `x` with the mean and biased
@@ -53,46 +45,20 @@ export function syncBatchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | n
       throw new ShapeError(`syncBatchNorm: ${name} must have shape [${channels}] (the channels of input ${formatShape(x.shape)}), got ${formatShape(t.shape)}`);
     }
   }
-  let statistics: { mean: Tensor; variance: Tensor; count: number } | null = null;
-  const apply = customFunction<BackwardState>('syncBatchNorm', {
-    forward(input, ...affine) {
-      const { mean, variance, count } = globalStatistics(input, group, dims, broadcast); // (1, C, 1, …) each
-      statistics = { mean, variance, count };
-      const w = weight ? affine[0] : null;
-      const b = bias ? affine[weight ? 1 : 0] : null;
-      // The same ops in the same order as layers' batchNorm, so that one rank gives its bits exactly.
-      const invstd = variance.add(eps).rsqrt(); // (1, C, 1, …)
-      const scale = w ? invstd.mul(w.reshape(broadcast)) : invstd;
-      let output = input.sub(mean).mul(scale);
-      if (b) output = output.add(b.reshape(broadcast));
-      return { output, saved: [input, mean, invstd, ...(w ? [w] : [])], state: { count, hasWeight: w !== null, hasBias: b !== null } };
-    },
-    backward(grad, { saved: [input, mean, invstd, w], state, needsInputGrad }) {
-      checkSyncRead('backward of syncBatchNorm', grad, group);
-      const normalized = input.sub(mean).mul(invstd); // x̂ (N, C, …)
-      const gradSum = grad.sum(dims); // Σ dy (C)
-      const gradNormalizedSum = grad.mul(normalized).sum(dims); // Σ dy·x̂ (C)
-      let gradInput: Tensor | null = null;
-      if (needsInputGrad[0]) {
-        const sums = new Float64Array(2 * channels);
-        sums.set(gradSum.dataSync(), 0);
-        sums.set(gradNormalizedSum.dataSync(), channels);
-        group.allReduceArraySync(sums, { op: 'sum' });
-        const means = sums.map((v) => v / state.count);
-        const meanGrad = tensor(means.subarray(0, channels), { shape: broadcast, dtype: grad.dtype, device: grad.device });
-        const meanGradNormalized = tensor(means.subarray(channels), { shape: broadcast, dtype: grad.dtype, device: grad.device });
-        const scale = w ? invstd.mul(w.reshape(broadcast)) : invstd;
-        gradInput = grad.sub(meanGrad).sub(normalized.mul(meanGradNormalized)).mul(scale);
-      }
-      const grads: (Tensor | null)[] = [gradInput];
-      if (state.hasWeight) grads.push(needsInputGrad[grads.length] ? gradNormalizedSum : null);
-      if (state.hasBias) grads.push(needsInputGrad[grads.length] ? gradSum : null);
-      return grads;
+  return batchNormWithStatistics(x, weight, bias, eps, {
+    name: 'syncBatchNorm',
+    statistics: (input) => globalStatistics(input, group, dims, broadcast),
+    gradientMeans(gradSum, gradNormalizedSum, count) {
+      checkSyncRead('backward of syncBatchNorm', gradSum, group);
+      const sums = new Float64Array(2 * channels);
+      sums.set(gradSum.dataSync(), 0);
+      sums.set(gradNormalizedSum.dataSync(), channels);
+      group.allReduceArraySync(sums, { op: 'sum' });
+      const means = sums.map((v) => v / count);
+      const options = { dtype: gradSum.dtype, device: gradSum.device };
+      return [tensor(means.subarray(0, channels), options), tensor(means.subarray(channels), options)];
     },
   });
-  const output = apply(...[x, weight, bias].filter((t): t is Tensor => t !== null));
-  const { mean, variance, count } = statistics!;
-  return { output, mean: mean.reshape([channels]), variance: variance.reshape([channels]), count };
 }
 
 /**

@@ -23,6 +23,15 @@ describe('layer gradients pass gradcheck', () => {
     gradcheck((x, w, b) => batchNorm(x, null, null, w, b, true).output, [f64([4, 3, 2, 2]), f64([3]), f64([3])]);
   });
 
+  it('batchNorm in training mode without affine parameters, with a weight only, and with the input constant', () => {
+    // Weighted, so that the output's gradient is not constant over each channel (whose input gradient is 0).
+    const weights = f64([5, 2, 3]);
+    gradcheck((x) => batchNorm(x, null, null, null, null, true).output.mul(weights), [f64([5, 2, 3])]);
+    gradcheck((x, w) => batchNorm(x, null, null, w, null, true).output.mul(weights.reshape([3, 2, 5])), [f64([3, 2, 5]), f64([2])]);
+    const x = f64([4, 3, 2]);
+    gradcheck((w, b) => batchNorm(x, null, null, w, b, true).output.square(), [f64([3]), f64([3])]);
+  });
+
   it('layerNorm: input, weight and bias', () => {
     gradcheck((x, w, b) => layerNorm(x, [4], w, b), [f64([3, 4]), f64([4]), f64([4])]);
   });

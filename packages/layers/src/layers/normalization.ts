@@ -1,6 +1,7 @@
 import { formatShape, ones, ShapeError, ValueError, zeros, tensor, type Tensor } from '@fathom/core';
 import { noGrad } from '@fathom/autograd';
 import { Module } from '../module.js';
+import { batchNormWithStatistics, localBatchStatistics, type BatchStatistics } from './batch-norm-function.js';
 
 /** Options of the BatchNorm layers, PyTorch's defaults. */
 export interface BatchNormOptions {
@@ -21,42 +22,16 @@ export interface BatchNormOptions {
 export function batchNorm(
   x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null, bias: Tensor | null, training: boolean, eps = 1e-5,
 ): { output: Tensor; mean: Tensor | null; variance: Tensor | null } {
-  const dims = x.shape.map((_, i) => i).filter((d) => d !== 1);
-  const channels = x.shape[1];
-  const broadcast = x.shape.map((size, d) => (d === 1 ? size : 1)); // (1, C, 1, …)
-  // Normalize as (x − mean) · scale + bias with the per-channel scale = weight / √(var + eps):
-  // two passes over x instead of four, and the centred x serves the variance and the output.
-  let deviation: Tensor;
-  let mean: Tensor;
-  let variance: Tensor;
-  let batchStats = false;
   if (training || !runningMean || !runningVar) {
-    mean = x.mean(dims, true);
-    deviation = x.sub(mean);
-    variance = deviation.square().mean(dims, true);
-    batchStats = true;
-  } else {
-    mean = runningMean.reshape(broadcast);
-    variance = runningVar.reshape(broadcast);
-    deviation = x.sub(mean);
+    const { output, mean, variance } = batchNormWithStatistics(x, weight, bias, eps, localBatchStatistics);
+    return { output, mean, variance };
   }
-  let scale = variance.add(eps).rsqrt();
+  // Evaluation: (x − running mean) · scale + bias with the per-channel scale = weight / √(running var + eps).
+  const broadcast = x.shape.map((size, d) => (d === 1 ? size : 1)); // (1, C, 1, …)
+  let scale = runningVar.reshape(broadcast).add(eps).rsqrt();
   if (weight) scale = scale.mul(weight.reshape(broadcast));
-  let output = deviation.mul(scale);
-  if (bias) output = output.add(bias.reshape(broadcast));
-  if (!batchStats) return { output, mean: null, variance: null };
-  return { output, mean: mean.reshape([channels]), variance: variance.reshape([channels]) };
-}
-
-/** What {@link BatchNorm}'s training step normalises with: the output and the batch's statistics. */
-export interface BatchStatistics {
-  readonly output: Tensor;
-  /** Per-channel mean (C). */
-  readonly mean: Tensor;
-  /** Per-channel biased variance (C). */
-  readonly variance: Tensor;
-  /** Elements per channel the statistics cover: the running variance's unbiasing count. */
-  readonly count: number;
+  const output = x.sub(runningMean.reshape(broadcast)).mul(scale);
+  return { output: bias ? output.add(bias.reshape(broadcast)) : output, mean: null, variance: null };
 }
 
 /**
@@ -100,9 +75,9 @@ export abstract class BatchNorm extends Module {
     if (runningMean && runningVar) {
       noGrad(() => {
         // Running variance uses the unbiased estimate, as PyTorch does.
-        const unbiased = variance.mul(count / Math.max(count - 1, 1));
-        runningMean.copy_(runningMean.mul(1 - this.momentum).add(mean.mul(this.momentum)));
-        runningVar.copy_(runningVar.mul(1 - this.momentum).add(unbiased.mul(this.momentum)));
+        const unbiasing = count / Math.max(count - 1, 1);
+        runningMean.copy_(runningMean.mul(1 - this.momentum).add(mean, { alpha: this.momentum }));
+        runningVar.copy_(runningVar.mul(1 - this.momentum).add(variance, { alpha: this.momentum * unbiasing }));
         const batches = this.buffer('num_batches_tracked');
         batches.copy_(batches.add(1));
       });
@@ -116,8 +91,7 @@ export abstract class BatchNorm extends Module {
     if (x.numel === this.numFeatures) {
       throw new ValueError(`${this.constructor.name}(${this.numFeatures}): expected more than 1 value per channel when training, got input ${formatShape(x.shape)}; use a larger batch or eval()`);
     }
-    const { output, mean, variance } = batchNorm(x, null, null, this.weight, this.bias, true, this.eps);
-    return { output, mean: mean as Tensor, variance: variance as Tensor, count: x.numel / this.numFeatures };
+    return batchNormWithStatistics(x, this.weight, this.bias, this.eps, localBatchStatistics);
   }
 }
 
