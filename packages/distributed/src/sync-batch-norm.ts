@@ -1,5 +1,5 @@
 import { DTypeError, formatShape, isFloating, ShapeError, tensor, type Tensor } from '@fathom/core';
-import { BatchNorm, BatchNorm1d, BatchNorm2d, batchNormWithStatistics, type BatchNormOptions, type BatchStatistics, type Module } from '@fathom/layers';
+import { BatchNorm, BatchNorm1d, BatchNorm2d, batchNormWithStatistics, localBatchStatistics, type BatchNormOptions, type BatchStatistics, type Module } from '@fathom/layers';
 import { DistributedError } from './distributed-error.js';
 import type { ProcessGroup } from './process-group.js';
 
@@ -38,8 +38,6 @@ export type SyncBatchNormResult = BatchStatistics;
 export function syncBatchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null, group: ProcessGroup, eps = 1e-5): SyncBatchNormResult {
   checkInput('syncBatchNorm', x, group);
   const channels = x.shape[1];
-  const dims = x.shape.map((_, d) => d).filter((d) => d !== 1);
-  const broadcast = x.shape.map((size, d) => (d === 1 ? size : 1)); // (1, C, 1, …)
   for (const [name, t] of [['weight', weight], ['bias', bias]] as const) {
     if (t && (t.ndim !== 1 || t.shape[0] !== channels)) {
       throw new ShapeError(`syncBatchNorm: ${name} must have shape [${channels}] (the channels of input ${formatShape(x.shape)}), got ${formatShape(t.shape)}`);
@@ -47,7 +45,7 @@ export function syncBatchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | n
   }
   return batchNormWithStatistics(x, weight, bias, eps, {
     name: 'syncBatchNorm',
-    statistics: (input) => globalStatistics(input, group, dims, broadcast),
+    statistics: (input, dims) => globalStatistics(input, group, dims),
     gradientMeans(gradSum, gradNormalizedSum, count) {
       checkSyncRead('backward of syncBatchNorm', gradSum, group);
       const sums = new Float64Array(2 * channels);
@@ -150,16 +148,16 @@ function checkInput(op: string, x: Tensor, group: ProcessGroup): void {
  * (Chan, Golub and LeVeque) is M2 = Σ n_r·(var_r + (mean_r − mean)²), which for
  * one rank returns its own mean and variance exactly.
  */
-function globalStatistics(x: Tensor, group: ProcessGroup, dims: readonly number[], broadcast: readonly number[]): { mean: Tensor; variance: Tensor; count: number } {
+function globalStatistics(x: Tensor, group: ProcessGroup, dims: readonly number[]): { mean: Tensor; variance: Tensor; count: number } {
   const channels = x.shape[1];
   const stride = 1 + 2 * channels;
   const local = new Float64Array(stride); // [n, mean (C), variance (C)]
   local[0] = x.numel / channels;
   if (local[0] > 0) {
-    // Two passes, as BatchNorm: the variance of the centred values, not E[x²] − E[x]².
-    const mean = x.mean(dims, true);
+    // This rank's statistics as BatchNorm computes them (two passes, not E[x²] − E[x]²).
+    const { mean, variance } = localBatchStatistics.statistics(x, dims);
     local.set(mean.dataSync(), 1);
-    local.set(x.sub(mean).square().mean(dims, true).dataSync(), 1 + channels);
+    local.set(variance.dataSync(), 1 + channels);
   }
   const all = group.allGatherArraySync(local); // (ranks, 1 + 2C)
   let count = 0;
@@ -180,6 +178,6 @@ function globalStatistics(x: Tensor, group: ProcessGroup, dims: readonly number[
     }
     variance[c] = m2 / count;
   }
-  const options = { shape: broadcast, dtype: x.dtype, device: x.device };
+  const options = { shape: x.shape.map((size, d) => (d === 1 ? size : 1)), dtype: x.dtype, device: x.device }; // (1, C, 1, …)
   return { mean: tensor(mean, options), variance: tensor(variance, options), count };
 }

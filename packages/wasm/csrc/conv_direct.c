@@ -128,13 +128,7 @@ static void run_tile(const Direct* d, const float* in, const float* w, int ob, i
 
 // Task (image, group, split): a split's share of the blocks of output channels.
 static void direct_task(void* args, int task, int thread) {
-  // A copy in this task's frame, which the compiler keeps in registers: read
-  // through `args` (the caller's frame) the fields cost the second thread over a
-  // quarter of its speed (LeNet-5's second layer, 64×6×14×14 → 16, on 2
-  // threads: 0.72–0.74 → 0.52–0.53 ms; one thread unchanged). Why the second
-  // thread and not the first is not understood: leaving 256 bytes between the
-  // caller's frame and the tasks' frames, or below the top of each stack, did
-  // not help.
+  // A copy (see TaskFn): LeNet-5's second layer on 2 threads 0.72–0.74 → 0.52–0.53 ms.
   const Direct local = *(const Direct*)args;
   const Direct* d = &local;
   int split = task % d->splits, unit = task / d->splits;

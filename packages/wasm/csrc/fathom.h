@@ -70,7 +70,14 @@ void walk_elementwise(const Walk* w, u8* const* bases, RowFn row, void* ctx);
 
 // ---------------------------------------------------------------------------
 // Threads (parallel.c). Tasks 0…count-1 run on the pool, each once; `thread`
-// is the index (0 = the calling thread) for per-thread scratch.
+// is the index (0 = the calling thread) for per-thread scratch. A task that
+// reads `args` in its loops copies the struct into its own frame first, where
+// the compiler keeps the fields in registers: read through the pointer (into
+// the caller's frame) they cost LeNet-5's direct convolution over a quarter
+// of its second thread's speed, and max pooling a third on any thread count,
+// where they were reloaded after each store. Why only the second thread paid
+// in the first case is not understood: spacing the stack between the
+// caller's frame and the tasks', or below each stack's top, did not help.
 typedef void (*TaskFn)(void* args, int task, int thread);
 // Fewest elements of an elementwise op or a reduction worth a task of their
 // own (a task costs a few µs to hand over, an element a fraction of a ns).

@@ -131,9 +131,8 @@ INLINE void pair_pool_row(const PoolGeometry* g, const float* base, int oh, floa
 
 static void max_pool_task(void* args, int task, int thread) {
   (void)thread;
-  // A copy kept in registers, as conv_direct.c's direct_task takes (LeNet-5's
-  // 2×2 pooling of 64×6×28×28: 0.14–0.16 → 0.08–0.11 ms on 2 threads,
-  // 0.26–0.29 → 0.16–0.17 ms on one).
+  // A copy (see TaskFn): LeNet-5's 2×2 pooling of 64×6×28×28 0.14–0.16 → 0.08–0.11 ms
+  // on 2 threads, 0.26–0.29 → 0.16–0.17 on one.
   const PoolJob local = *(const PoolJob*)args;
   const PoolJob* j = &local;
   const PoolGeometry* g = &j->g;

@@ -149,9 +149,8 @@ static void weight_task(void* args, int o, int thread) {
 // one channel of one image: element (ξ, channel, tile) of v.
 
 static void input_task(void* args, int task, int thread) {
-  // Copies kept in registers, as conv_direct.c's direct_task takes (ResNet-18's
-  // 128-channel 8×8 layer on 2 threads: 3.83–3.87 → 3.71–3.73 ms forward,
-  // 4.04–4.13 → 3.86–3.94 ms weight gradient); so do the other transforms.
+  // Copies (see TaskFn), as the other transforms take: ResNet-18's 128-channel 8×8
+  // layer on 2 threads 3.83–3.87 → 3.71–3.73 ms forward, 4.04–4.13 → 3.86–3.94 weight gradient.
   const Winograd local = *(const Winograd*)args;
   const Winograd* w = &local;
   const WinogradConv conv = *w->c;

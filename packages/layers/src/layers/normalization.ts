@@ -22,10 +22,7 @@ export interface BatchNormOptions {
 export function batchNorm(
   x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null, bias: Tensor | null, training: boolean, eps = 1e-5,
 ): { output: Tensor; mean: Tensor | null; variance: Tensor | null } {
-  if (training || !runningMean || !runningVar) {
-    const { output, mean, variance } = batchNormWithStatistics(x, weight, bias, eps, localBatchStatistics);
-    return { output, mean, variance };
-  }
+  if (training || !runningMean || !runningVar) return batchNormWithStatistics(x, weight, bias, eps, localBatchStatistics);
   // Evaluation: (x − running mean) · scale + bias with the per-channel scale = weight / √(running var + eps).
   const broadcast = x.shape.map((size, d) => (d === 1 ? size : 1)); // (1, C, 1, …)
   let scale = runningVar.reshape(broadcast).add(eps).rsqrt();

@@ -241,16 +241,13 @@ function fusedSource(
       ordered = ' let ordered = !isNan(a) && !isNan(b);';
     }
     if (node.kind === 'binary' && node.op === 'pow' && node.inType === 'int32' && !helpers.includes(POW_I32)) helpers.push(POW_I32);
-    if (node.kind === 'unary' && PARAMETRIC.has(node.op)) {
-      // Each node reads its own fields of the parameter block.
-      const own = (text: string): string => text.replaceAll('p.alpha', `p.alpha${k}`).replaceAll('p.minValue', `p.minValue${k}`).replaceAll('p.maxValue', `p.maxValue${k}`);
-      if (node.op === 'clamp' && node.inType === 'float32') {
-        helpers.push(own(CLAMP_F32).replace('fn clampF32(', `fn clampF32n${k}(`));
-        code = code.replace('clampF32(', `clampF32n${k}(`);
-      }
-      code = own(code);
+    // Each node reads its own fields of the parameter block (planFused named them after the node).
+    const own = (text: string): string => text.replaceAll('p.alpha', `p.alpha${k}`).replaceAll('p.minValue', `p.minValue${k}`).replaceAll('p.maxValue', `p.maxValue${k}`);
+    if (node.kind === 'unary' && node.op === 'clamp' && node.inType === 'float32') {
+      helpers.push(own(CLAMP_F32).replace('fn clampF32(', `fn clampF32n${k}(`));
+      code = code.replace('clampF32(', `clampF32n${k}(`);
     }
-    if (node.kind === 'binary' && node.alpha !== 1) code = code.replaceAll('p.alpha', `p.alpha${k}`);
+    if ((node.kind === 'unary' && PARAMETRIC.has(node.op)) || (node.kind === 'binary' && node.alpha !== 1)) code = own(code);
     body.push(`var ${name}: ${nodeType(node)};\n  { ${inputs}${ordered} ${name} = ${code}; }`);
   }
   body.push(`out[i] = t${order.length - 1};`);
