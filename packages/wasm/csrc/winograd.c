@@ -94,7 +94,8 @@ typedef struct {
   float* pack;    // packFloats per thread
   float* strips;  // 4 rows of stripWidth per thread
   u32 packFloats;
-  int first, ld;  // the chunk: images first…, ld = its tiles
+  int first, tiles, ld;  // the chunk: images first…, its tiles, and the row stride of v and m
+  i64 vStride, mStride;  // floats from one position ξ of v, m to the next
 } Winograd;
 
 INLINE int min_int(int a, int b) { return a < b ? a : b; }
@@ -159,7 +160,7 @@ static void input_task(void* args, int task, int thread) {
   int height = c->inHeight, width = c->inWidth, padW = c->padWidth;
   const float* plane = w->x + ((i64)(w->first + image) * c->inChannels + channel) * height * width;
   float* strip = w->strips + (u32)thread * 4u * (u32)w->stripWidth;
-  i64 positionStride = (i64)c->inChannels * w->ld;
+  i64 positionStride = w->vStride;
   float* v = w->v + (i64)channel * w->ld + (i64)image * w->tilesPerImage;
   for (int th = 0; th < w->tilesHigh; th++) {
     // Column j of the strip holds input column j − padW, zero outside.
@@ -209,11 +210,11 @@ static void product_task(void* args, int task, int thread) {
   int perPosition = c->groups * w->slices;
   int position = task / perPosition, group = task % perPosition / w->slices, slice = task % w->slices;
   int start = slice * w->sliceColumns;
-  int columns = min_int(w->sliceColumns, w->ld - start);
+  int columns = min_int(w->sliceColumns, w->tiles - start);
   if (columns <= 0) return;
   const float* a = w->u + ((i64)position * c->outChannels + (i64)group * w->outGroup) * w->inGroup;
-  const float* b = w->v + ((i64)position * c->inChannels + (i64)group * w->inGroup) * w->ld + start;
-  float* product = w->m + ((i64)position * c->outChannels + (i64)group * w->outGroup) * w->ld + start;
+  const float* b = w->v + position * w->vStride + (i64)group * w->inGroup * w->ld + start;
+  float* product = w->m + position * w->mStride + (i64)group * w->outGroup * w->ld + start;
   sgemm(w->outGroup, columns, w->inGroup, a, w->inGroup, 1, b, w->ld, 1, product, w->ld, 0,
         w->pack + (u32)thread * w->packFloats);
 }
@@ -229,7 +230,7 @@ static void output_task(void* args, int task, int thread) {
   int image = task / c->outChannels, channel = task % c->outChannels;
   int outHeight = c->outHeight, outWidth = c->outWidth;
   float* plane = w->out + ((i64)(w->first + image) * c->outChannels + channel) * outHeight * outWidth;
-  i64 positionStride = (i64)c->outChannels * w->ld;
+  i64 positionStride = w->mStride;
   const float* m = w->m + (i64)channel * w->ld + (i64)image * w->tilesPerImage;
   for (int th = 0; th < w->tilesHigh; th++) {
     const float* tiles = m + (i64)th * w->tilesWide;
@@ -267,6 +268,22 @@ static void output_task(void* args, int task, int thread) {
 
 // ---------------------------------------------------------------------------
 
+// Rows of v and m, and their 16 positions ξ, lie a cache line further apart
+// than their data needs. At ResNet-18's sizes both strides were multiples of
+// 4 KB (1024 or 256 tiles a chunk), so a tile group's 16 stores (and the
+// output transform's 16 loads) fell in one L1 set, as did the rows the SGEMM
+// packs down a column.
+#define LINE_FLOATS 16
+
+// Points w at the chunk of `images` images from `first` on.
+static void set_chunk(Winograd* w, int first, int images) {
+  w->first = first;
+  w->tiles = images * w->tilesPerImage;
+  w->ld = w->tiles + LINE_FLOATS;
+  w->vStride = (i64)w->c->inChannels * w->ld + LINE_FLOATS;
+  w->mStride = (i64)w->c->outChannels * w->ld + LINE_FLOATS;
+}
+
 // The geometry both directions share; returns how many images a chunk holds.
 static int winograd_setup(Winograd* w, const WinogradConv* c, const float* x, const float* weight, float* out) {
   w->c = c;
@@ -293,9 +310,10 @@ void winograd_conv3x3(const WinogradConv* c, const float* x, const float* weight
   w.sliceColumns = min_int(maxTiles, WINOGRAD_SLICE_COLUMNS);
   int threads = thread_count();
   w.packFloats = gemm_pack_floats(w.outGroup, w.sliceColumns, w.inGroup);
+  set_chunk(&w, 0, count);
   u32 uFloats = 16u * (u32)c->outChannels * (u32)w.inGroup;
-  u32 vFloats = 16u * (u32)c->inChannels * (u32)maxTiles;
-  u32 mFloats = 16u * (u32)c->outChannels * (u32)maxTiles + 4u;
+  u32 vFloats = 16u * (u32)w.vStride;
+  u32 mFloats = 16u * (u32)w.mStride + 4u;
   u32 stripFloats = 4u * (u32)w.stripWidth;
   float* scratch = (float*)fathom_scratch((uFloats + vFloats + mFloats + (w.packFloats + stripFloats) * (u32)threads) * 4u);
   w.u = scratch;
@@ -306,9 +324,8 @@ void winograd_conv3x3(const WinogradConv* c, const float* x, const float* weight
   parallel_for(weight_task, &w, c->outChannels);
   for (int first = 0; first < c->batch; first += count) {
     int images = min_int(count, c->batch - first);
-    w.first = first;
-    w.ld = images * w.tilesPerImage;
-    w.slices = (w.ld + w.sliceColumns - 1) / w.sliceColumns;
+    set_chunk(&w, first, images);
+    w.slices = (w.tiles + w.sliceColumns - 1) / w.sliceColumns;
     parallel_for(input_task, &w, images * c->inChannels);
     parallel_for(product_task, &w, 16 * c->groups * w.slices);
     parallel_for(output_task, &w, images * c->outChannels);
@@ -343,7 +360,7 @@ static void grad_out_task(void* args, int task, int thread) {
   int height = c->outHeight, width = c->outWidth;
   const float* plane = w->weight + ((i64)(w->first + image) * c->outChannels + channel) * height * width;
   float* strip = w->strips + (u32)thread * 4u * (u32)w->stripWidth;
-  i64 positionStride = (i64)c->outChannels * w->ld;
+  i64 positionStride = w->mStride;
   float* m = w->m + (i64)channel * w->ld + (i64)image * w->tilesPerImage;
   for (int th = 0; th < w->tilesHigh; th++) {
     for (int r = 0; r < 2; r++) {
@@ -383,7 +400,7 @@ static void grad_out_task(void* args, int task, int thread) {
 // Both transforms of a chunk in one pass: the inputs' tasks, then gradOut's.
 static void transform_task(void* args, int task, int thread) {
   const Winograd* w = (const Winograd*)args;
-  int inputs = (w->ld / w->tilesPerImage) * w->c->inChannels;
+  int inputs = (w->tiles / w->tilesPerImage) * w->c->inChannels;
   if (task < inputs) input_task(args, task, thread);
   else grad_out_task(args, task - inputs, thread);
 }
@@ -397,10 +414,10 @@ static void grad_product_task(void* args, int task, int thread) {
   int start = block * w->blockRows;
   int rows = min_int(w->blockRows, w->outGroup - start);
   i64 row = (i64)position * c->outChannels + (i64)group * w->outGroup + start;
-  const float* a = w->m + row * w->ld;
+  const float* a = w->m + position * w->mStride + (row - (i64)position * c->outChannels) * w->ld;
   // V_ξ,gᵀ (T, C/groups): element (t, i) of V_ξ,g (C/groups, T) is at i·ld + t.
-  const float* b = w->v + ((i64)position * c->inChannels + (i64)group * w->inGroup) * w->ld;
-  sgemm(rows, w->inGroup, w->ld, a, w->ld, 1, b, 1, w->ld, w->u + row * w->inGroup, w->inGroup, w->first > 0,
+  const float* b = w->v + position * w->vStride + (i64)group * w->inGroup * w->ld;
+  sgemm(rows, w->inGroup, w->tiles, a, w->ld, 1, b, 1, w->ld, w->u + row * w->inGroup, w->inGroup, w->first > 0,
         w->pack + (u32)thread * w->packFloats);
 }
 
@@ -459,9 +476,10 @@ void winograd_weight_grad3x3(const WinogradConv* c, const float* x, const float*
   int maxTiles = count * w.tilesPerImage;
   int threads = thread_count();
   w.packFloats = gemm_pack_floats(w.blockRows, w.inGroup, maxTiles);
+  set_chunk(&w, 0, count);
   u32 uFloats = 16u * (u32)c->outChannels * (u32)w.inGroup;
-  u32 vFloats = 16u * (u32)c->inChannels * (u32)maxTiles;
-  u32 mFloats = 16u * (u32)c->outChannels * (u32)maxTiles;
+  u32 vFloats = 16u * (u32)w.vStride;
+  u32 mFloats = 16u * (u32)w.mStride;
   u32 stripFloats = 4u * (u32)w.stripWidth;
   float* scratch = (float*)fathom_scratch((uFloats + vFloats + mFloats + (w.packFloats + stripFloats) * (u32)threads) * 4u);
   w.u = scratch;
@@ -471,8 +489,7 @@ void winograd_weight_grad3x3(const WinogradConv* c, const float* x, const float*
   w.strips = w.pack + w.packFloats * (u32)threads;
   for (int first = 0; first < c->batch; first += count) {
     int images = min_int(count, c->batch - first);
-    w.first = first;
-    w.ld = images * w.tilesPerImage;
+    set_chunk(&w, first, images);
     parallel_for(transform_task, &w, images * (c->inChannels + c->outChannels));
     parallel_for(grad_product_task, &w, 16 * c->groups * w.rowBlocks);
   }
