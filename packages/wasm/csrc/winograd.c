@@ -95,7 +95,7 @@ typedef struct {
   float* strips;  // 4 rows of stripWidth per thread
   u32 packFloats;
   int first, tiles, ld;  // the chunk: images first…, its tiles, and the row stride of v and m
-  i64 vStride, mStride;  // floats from one position ξ of v, m to the next
+  i64 uStride, vStride, mStride;  // floats from one position ξ of u, v, m to the next
 } Winograd;
 
 INLINE int min_int(int a, int b) { return a < b ? a : b; }
@@ -140,7 +140,7 @@ static void weight_task(void* args, int o, int thread) {
     for (int r = 0; r < 4; r++) {
       float g0 = rows[r][0], g1 = rows[r][1], g2 = rows[r][2];
       float u[4] = {g0, 0.5f * (g0 + g1 + g2), 0.5f * (g0 - g1 + g2), g2};
-      for (int j = 0; j < 4; j++) w->u[((i64)(r * 4 + j) * c->outChannels + o) * w->inGroup + i] = u[j];
+      for (int j = 0; j < 4; j++) w->u[(r * 4 + j) * w->uStride + (i64)o * w->inGroup + i] = u[j];
     }
   }
 }
@@ -212,7 +212,7 @@ static void product_task(void* args, int task, int thread) {
   int start = slice * w->sliceColumns;
   int columns = min_int(w->sliceColumns, w->tiles - start);
   if (columns <= 0) return;
-  const float* a = w->u + ((i64)position * c->outChannels + (i64)group * w->outGroup) * w->inGroup;
+  const float* a = w->u + position * w->uStride + (i64)group * w->outGroup * w->inGroup;
   const float* b = w->v + position * w->vStride + (i64)group * w->inGroup * w->ld + start;
   float* product = w->m + position * w->mStride + (i64)group * w->outGroup * w->ld + start;
   sgemm(w->outGroup, columns, w->inGroup, a, w->inGroup, 1, b, w->ld, 1, product, w->ld, 0,
@@ -268,8 +268,8 @@ static void output_task(void* args, int task, int thread) {
 
 // ---------------------------------------------------------------------------
 
-// Rows of v and m, and their 16 positions ξ, lie a cache line further apart
-// than their data needs. At ResNet-18's sizes both strides were multiples of
+// Rows of v and m, and the 16 positions ξ of u, v and m, lie a cache line
+// further apart than their data needs. At ResNet-18's sizes both strides were multiples of
 // 4 KB (1024 or 256 tiles a chunk), so a tile group's 16 stores (and the
 // output transform's 16 loads) fell in one L1 set, as did the rows the SGEMM
 // packs down a column.
@@ -292,6 +292,7 @@ static int winograd_setup(Winograd* w, const WinogradConv* c, const float* x, co
   w->out = out;
   w->inGroup = c->inChannels / c->groups;
   w->outGroup = c->outChannels / c->groups;
+  w->uStride = (i64)c->outChannels * w->inGroup + LINE_FLOATS;
   w->tilesHigh = (c->outHeight + 1) / 2;
   w->tilesWide = (c->outWidth + 1) / 2;
   w->tilesPerImage = w->tilesHigh * w->tilesWide;
@@ -311,7 +312,7 @@ void winograd_conv3x3(const WinogradConv* c, const float* x, const float* weight
   int threads = thread_count();
   w.packFloats = gemm_pack_floats(w.outGroup, w.sliceColumns, w.inGroup);
   set_chunk(&w, 0, count);
-  u32 uFloats = 16u * (u32)c->outChannels * (u32)w.inGroup;
+  u32 uFloats = 16u * (u32)w.uStride;
   u32 vFloats = 16u * (u32)w.vStride;
   u32 mFloats = 16u * (u32)w.mStride + 4u;
   u32 stripFloats = 4u * (u32)w.stripWidth;
@@ -413,11 +414,11 @@ static void grad_product_task(void* args, int task, int thread) {
   int position = task / perPosition, group = task % perPosition / w->rowBlocks, block = task % w->rowBlocks;
   int start = block * w->blockRows;
   int rows = min_int(w->blockRows, w->outGroup - start);
-  i64 row = (i64)position * c->outChannels + (i64)group * w->outGroup + start;
-  const float* a = w->m + position * w->mStride + (row - (i64)position * c->outChannels) * w->ld;
+  i64 row = (i64)group * w->outGroup + start;  // within position ξ
+  const float* a = w->m + position * w->mStride + row * w->ld;
   // V_ξ,gᵀ (T, C/groups): element (t, i) of V_ξ,g (C/groups, T) is at i·ld + t.
   const float* b = w->v + position * w->vStride + (i64)group * w->inGroup * w->ld;
-  sgemm(rows, w->inGroup, w->tiles, a, w->ld, 1, b, 1, w->ld, w->u + row * w->inGroup, w->inGroup, w->first > 0,
+  sgemm(rows, w->inGroup, w->tiles, a, w->ld, 1, b, 1, w->ld, w->u + position * w->uStride + row * w->inGroup, w->inGroup, w->first > 0,
         w->pack + (u32)thread * w->packFloats);
 }
 
@@ -433,8 +434,7 @@ INLINE void grad_kernel_rows(v128_t u0, v128_t u1, v128_t u2, v128_t u3, v128_t*
 
 static void grad_weight_task(void* args, int o, int thread) {
   const Winograd* w = (const Winograd*)args;
-  const WinogradConv* c = w->c;
-  i64 positionStride = (i64)c->outChannels * w->inGroup;
+  i64 positionStride = w->uStride;
   for (int i = 0; i < w->inGroup; i += 4) {
     int count = min_int(4, w->inGroup - i);
     const float* from = w->u + (i64)o * w->inGroup + i;
@@ -477,7 +477,7 @@ void winograd_weight_grad3x3(const WinogradConv* c, const float* x, const float*
   int threads = thread_count();
   w.packFloats = gemm_pack_floats(w.blockRows, w.inGroup, maxTiles);
   set_chunk(&w, 0, count);
-  u32 uFloats = 16u * (u32)c->outChannels * (u32)w.inGroup;
+  u32 uFloats = 16u * (u32)w.uStride;
   u32 vFloats = 16u * (u32)w.vStride;
   u32 mFloats = 16u * (u32)w.mStride;
   u32 stripFloats = 4u * (u32)w.stripWidth;
