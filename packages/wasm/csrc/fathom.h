@@ -96,6 +96,7 @@ IMPORT(fathom_scratch) u8* fathom_scratch(u32 bytes);
 
 // a / b rounded toward +∞ for either sign of a (b > 0).
 INLINE int ceil_div(int a, int b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+INLINE int min_int(int a, int b) { return a < b ? a : b; }
 INLINE int clamp_int(int v, int low, int high) { return v < low ? low : v > high ? high : v; }
 // x rounded up to a multiple of `to` (x ≥ 0, to > 0).
 INLINE int round_up(int x, int to) { return (x + to - 1) / to * to; }

@@ -23,7 +23,6 @@
 #define NC 2048
 #endif
 
-static int min_int(int a, int b) { return a < b ? a : b; }
 
 u32 gemm_pack_floats(int m, int n, int k) {
   int kc = min_int(k, KC);

@@ -98,7 +98,6 @@ typedef struct {
   i64 uStride, vStride, mStride;  // floats from one position ξ of u, v, m to the next
 } Winograd;
 
-INLINE int min_int(int a, int b) { return a < b ? a : b; }
 
 // The first n lanes of v to p.
 INLINE void store_lanes(float* p, v128_t v, int n) {
