@@ -3,24 +3,36 @@
 // Every worker runs fathom_worker_main in its own instance of this module.
 // The job below lives in linear memory, so all instances see it; only wasm
 // globals (the stack pointer) are per instance. The calling thread publishes
-// a job by bumping `generation`, works on it too, then spins until every
-// worker has reported the generation done. Tasks are claimed with an atomic
-// counter, so a slow worker simply takes fewer.
+// a job by bumping `generation`, works on it too, and returns once every
+// task is done: it never waits for a worker that took no task, so a worker
+// asleep when a small job comes costs that job nothing (waking one took
+// ~50 µs, longer than LeNet-5's 64×84×120 product on one thread).
+//
+// A worker spins a while before it sleeps, and the caller wakes workers only
+// when one sleeps: a wake is a call into the engine.
+//
+// Tasks are claimed from `claim`, which holds the job's generation beside
+// the next task: a worker that wakes late, or reads a job while the next is
+// being written, fails to claim (the generation differs, or the next task is
+// CLOSED) and never runs a task with another job's function or arguments.
 //
 // In the single-threaded build (no -matomics) the atomics compile to plain
 // loads and stores and fathom_set_threads is never called with more than 1.
 #include "fathom.h"
 
 typedef struct {
-  volatile TaskFn fn;
-  void* volatile args;
-  volatile int count;
-  int next;        // next task to claim (atomic)
-  int finished;    // workers done with this generation (atomic)
+  TaskFn fn;       // the job's function, arguments and task count (atomic)
+  void* args;
+  int count;
+  u64 claim;       // generation << 32 | next task to claim (atomic)
+  int completed;   // tasks of this generation done (atomic; the caller waits on it)
   int generation;  // bumped once per job (atomic; workers wait on it)
+  int sleeping;    // workers asleep on `generation` (atomic)
   int quit;        // set once by fathom_threads_quit
   int failed;      // a worker trapped (set by fathom_worker_failed)
 } Job;
+
+#define CLOSED 0xffffffffu
 
 static Job job;
 static int threads = 1;
@@ -30,22 +42,33 @@ static int mainMayWait = 0;  // whether the calling thread may block (not a brow
 #define STORE(p, v) __atomic_store_n(p, v, __ATOMIC_SEQ_CST)
 #define ADD(p, v) __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST)
 
-// `mayWait`: the calling thread may block in memory.atomic.wait (Node's main
-// thread and workers may; a browser's main thread may not, and spins).
 EXPORT(fathom_set_threads) void fathom_set_threads(int n, int mayWait) {
   threads = n < 1 ? 1 : n;
   mainMayWait = mayWait;
 }
 int thread_count(void) { return threads; }
 
-__attribute__((unused)) static void run_tasks(int thread) {
-  TaskFn fn = job.fn;
-  void* args = job.args;
-  int count = job.count;
+// The next task of job `generation`, or −1 when it has none left (or is not the current job).
+__attribute__((unused)) static int claim_task(u32 generation, int count) {
+  u64 claim = LOAD(&job.claim);
   for (;;) {
-    int task = ADD(&job.next, 1);
-    if (task >= count) break;
+    u32 next = (u32)claim;
+    if ((u32)(claim >> 32) != generation || next == CLOSED || next >= (u32)count) return -1;
+    if (__atomic_compare_exchange_n(&job.claim, &claim, claim + 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) return (int)next;
+  }
+}
+
+__attribute__((unused)) static void run_tasks(u32 generation, int thread) {
+  TaskFn fn = LOAD(&job.fn);
+  void* args = LOAD(&job.args);
+  int count = LOAD(&job.count);
+  for (int task; (task = claim_task(generation, count)) >= 0;) {
     fn(args, task, thread);
+    if (ADD(&job.completed, 1) + 1 == count) {
+#ifdef __wasm_atomics__
+      __builtin_wasm_memory_atomic_notify(&job.completed, 1);
+#endif
+    }
   }
 }
 
@@ -56,20 +79,23 @@ void parallel_for(TaskFn fn, void* args, int count) {
     return;
   }
 #ifdef __wasm_atomics__
-  job.fn = fn;
-  job.args = args;
-  job.count = count;
-  STORE(&job.next, 0);
-  STORE(&job.finished, 0);
-  ADD(&job.generation, 1);
-  __builtin_wasm_memory_atomic_notify(&job.generation, (u32)(threads - 1));
-  run_tasks(0);
+  u32 generation = (u32)LOAD(&job.generation) + 1;
+  // Closed while the fields change: no worker claims a task of this job before they are all written.
+  STORE(&job.claim, (u64)generation << 32 | CLOSED);
+  STORE(&job.fn, fn);
+  STORE(&job.args, args);
+  STORE(&job.count, count);
+  STORE(&job.completed, 0);
+  STORE(&job.claim, (u64)generation << 32);
+  STORE(&job.generation, (int)generation);
+  if (LOAD(&job.sleeping) > 0) __builtin_wasm_memory_atomic_notify(&job.generation, (u32)(threads - 1));
+  run_tasks(generation, 0);
   // Spin for the tail (usually short), then sleep if allowed: on a busy
   // machine the worker we wait for may need this very core.
-  for (int spin = 0; LOAD(&job.finished) < threads - 1; spin++) {
+  for (int spin = 0; LOAD(&job.completed) < count && !LOAD(&job.failed); spin++) {
     if (spin > 20000 && mainMayWait) {
-      int finished = LOAD(&job.finished);
-      if (finished < threads - 1) __builtin_wasm_memory_atomic_wait32(&job.finished, finished, 50000);
+      int completed = LOAD(&job.completed);
+      if (completed < count) __builtin_wasm_memory_atomic_wait32(&job.completed, completed, 50000);
     }
   }
   if (LOAD(&job.failed)) {
@@ -93,26 +119,29 @@ EXPORT(fathom_worker_main) void fathom_worker_main(int thread) {
     // to sleep before the next job: LeNet-5's 64×120×84 matmul took 100 µs on
     // 2 threads against 33 on one; with 200,000 it takes 22.
     for (int spin = 0; spin < 200000 && LOAD(&job.generation) == seen; spin++) {}
-    while (LOAD(&job.generation) == seen) __builtin_wasm_memory_atomic_wait32(&job.generation, seen, -1);
+    while (LOAD(&job.generation) == seen) {
+      // Counted before the wait, which rechecks the generation: a job published
+      // in between is either seen there or finds this worker counted and wakes it.
+      ADD(&job.sleeping, 1);
+      __builtin_wasm_memory_atomic_wait32(&job.generation, seen, -1);
+      ADD(&job.sleeping, -1);
+    }
     seen = LOAD(&job.generation);
     if (LOAD(&job.quit)) return;
-    run_tasks(thread);
-    ADD(&job.finished, 1);
-    __builtin_wasm_memory_atomic_notify(&job.finished, 1);
+    run_tasks((u32)seen, thread);
   }
 #else
   (void)thread;
 #endif
 }
 
-// Called by a worker's JavaScript when its loop trapped: counts it as
-// finished so the calling thread stops waiting, and marks the job failed.
+// Called by a worker's JavaScript when its loop trapped: marks the job
+// failed and wakes the calling thread, which stops waiting for its tasks.
 EXPORT(fathom_worker_failed) void fathom_worker_failed(int thread) {
   (void)thread;
   STORE(&job.failed, 1);
-  ADD(&job.finished, 1);
 #ifdef __wasm_atomics__
-  __builtin_wasm_memory_atomic_notify(&job.finished, 1);
+  __builtin_wasm_memory_atomic_notify(&job.completed, 1);
 #endif
 }
 
