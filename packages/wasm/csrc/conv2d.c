@@ -33,7 +33,7 @@ static void im2col_rows(const ConvGeometry* g, const float* x, int first, int la
     for (int oh = 0; oh < g->outHeight; oh++) {
       int ih = oh * g->strideHeight + kh * g->dilationHeight - g->padHeight;
       if (ih < 0 || ih >= g->inHeight) {
-        memset(d, 0, (size_t)g->outWidth * 4);
+        zero_floats(d, g->outWidth);
         d += g->outWidth;
         continue;
       }
@@ -41,7 +41,7 @@ static void im2col_rows(const ConvGeometry* g, const float* x, int first, int la
       int ow = 0;
       for (; ow < owStart; ow++) *d++ = 0;
       if (g->strideWidth == 1) {
-        memcpy(d, row + ow, (size_t)(owEnd - ow) * 4);
+        copy_floats(d, row + ow, owEnd - ow);
         d += owEnd - ow;
         ow = owEnd;
       } else {

@@ -138,7 +138,7 @@ static void direct_task(void* args, int task, int thread) {
   const float* x = d->x + ((i64)n * d->groups + group) * d->cin * d->inH * d->inW;
   for (int c = 0; c < d->cin; c++) {
     for (int h = 0; h < d->inH; h++) {
-      memcpy(pad + ((i64)c * d->paddedH + h + d->padH) * d->paddedW + d->padW, x + ((i64)c * d->inH + h) * d->inW, (size_t)d->inW * 4);
+      copy_floats(pad + ((i64)c * d->paddedH + h + d->padH) * d->paddedW + d->padW, x + ((i64)c * d->inH + h) * d->inW, d->inW);
     }
   }
   int perSplit = (d->blocks + d->splits - 1) / d->splits;

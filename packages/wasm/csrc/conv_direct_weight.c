@@ -37,14 +37,6 @@ INLINE float lane_sum(v128_t v) {
          (wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3));
 }
 
-// A short row copied inline: memcpy becomes memory.copy, a call into the
-// engine that costs more than copying a LeNet-sized row.
-INLINE void copy_row(float* to, const float* from, int n) {
-  int i = 0;
-  for (; i + 4 <= n; i += 4) wasm_v128_store(to + i, wasm_v128_load(from + i));
-  for (; i < n; i++) to[i] = from[i];
-}
-
 // dw[i·K + k] += the image's sum of gradOut plane i (from `g`) times the
 // padded input at offsets[k] (tap t + k of the flat (c, kh, kw) order), for
 // i < ob, k < kb.
@@ -88,12 +80,12 @@ static void add_image(const WeightGrad* d, int n, int group, float* xpad, float*
   const float* x = d->x + ((i64)n * d->groups + group) * d->cin * d->inH * d->inW;
   for (int c = 0; c < d->cin; c++) {
     for (int h = 0; h < d->inH; h++) {
-      copy_row(xpad + ((i64)c * d->paddedH + h + d->padH) * d->paddedW + d->padW, x + ((i64)c * d->inH + h) * d->inW, d->inW);
+      copy_floats(xpad + ((i64)c * d->paddedH + h + d->padH) * d->paddedW + d->padW, x + ((i64)c * d->inH + h) * d->inW, d->inW);
     }
   }
   const float* g = d->gradOut + ((i64)n * d->groups + group) * d->cout * d->outH * d->outW;
   for (int row = 0; row < d->cout * d->outH; row++) {
-    copy_row(gpad + (i64)row * d->rowW, g + (i64)row * d->outW, d->outW);
+    copy_floats(gpad + (i64)row * d->rowW, g + (i64)row * d->outW, d->outW);
   }
   int K = d->cin * d->kH * d->kW, gPlane = d->outH * d->rowW;
   for (int o = 0; o < d->cout; o += WOB) {

@@ -100,6 +100,20 @@ INLINE int min_int(int a, int b) { return a < b ? a : b; }
 INLINE int clamp_int(int v, int low, int high) { return v < low ? low : v > high ? high : v; }
 // x rounded up to a multiple of `to` (x ≥ 0, to > 0).
 INLINE int round_up(int x, int to) { return (x + to - 1) / to * to; }
+
+// Short rows copied and cleared inline: memcpy and memset become memory.copy
+// and memory.fill, calls into the engine that cost more than a row of a
+// small plane.
+INLINE void copy_floats(float* to, const float* from, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(to + i, wasm_v128_load(from + i));
+  for (; i < n; i++) to[i] = from[i];
+}
+INLINE void zero_floats(float* to, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(to + i, wasm_f32x4_splat(0));
+  for (; i < n; i++) to[i] = 0;
+}
 // Outputs o in [*start, *end) of `out` whose input o·stride + shift lies in
 // [0, in): a convolution tap's reach along one axis.
 INLINE void valid_range(int out, int in, int stride, int shift, int* start, int* end) {

@@ -167,12 +167,12 @@ static void input_task(void* args, int task, int thread) {
       float* row = strip + r * w->stripWidth;
       int ih = 2 * th - c->padHeight + r;
       if (ih < 0 || ih >= height) {
-        memset(row, 0, (size_t)w->stripWidth * 4);
+        zero_floats(row, w->stripWidth);
         continue;
       }
       for (int j = 0; j < padW; j++) row[j] = 0;
-      memcpy(row + padW, plane + (i64)ih * width, (size_t)width * 4);
-      memset(row + padW + width, 0, (size_t)(w->stripWidth - padW - width) * 4);
+      copy_floats(row + padW, plane + (i64)ih * width, width);
+      zero_floats(row + padW + width, w->stripWidth - padW - width);
     }
     float* tiles = v + (i64)th * w->tilesWide;
     for (int tw = 0; tw < w->tilesWide; tw += 4) {
@@ -367,11 +367,11 @@ static void grad_out_task(void* args, int task, int thread) {
       float* row = strip + r * w->stripWidth;
       int oh = 2 * th + r;
       if (oh >= height) {
-        memset(row, 0, (size_t)w->stripWidth * 4);
+        zero_floats(row, w->stripWidth);
         continue;
       }
-      memcpy(row, plane + (i64)oh * width, (size_t)width * 4);
-      memset(row + width, 0, (size_t)(w->stripWidth - width) * 4);
+      copy_floats(row, plane + (i64)oh * width, width);
+      zero_floats(row + width, w->stripWidth - width);
     }
     float* tiles = m + (i64)th * w->tilesWide;
     for (int tw = 0; tw < w->tilesWide; tw += 4) {
