@@ -11,20 +11,33 @@
 // A worker spins a while before it sleeps, and the caller wakes workers only
 // when one sleeps: a wake is a call into the engine.
 //
-// Tasks are claimed from `claim`, which holds the job's generation beside
-// the next task: a worker that wakes late, or reads a job while the next is
-// being written, fails to claim (the generation differs, or the next task is
-// CLOSED) and never runs a task with another job's function or arguments.
+// Thread t first takes the t-th contiguous share of the tasks, then helps
+// with the others' shares: a job over the same rows as the one before (an
+// elementwise op after another, a convolution's transform after the
+// activation) finds each share in the cache of the core that wrote it, where
+// tasks taken in turn alternated between the cores.
+//
+// Each share's next task sits beside the job's generation in its own cache
+// line: a worker that wakes late, or reads a job while the next is being
+// written, fails to claim (the generation differs, or the share is CLOSED)
+// and never runs a task with another job's function or arguments.
 //
 // In the single-threaded build (no -matomics) the atomics compile to plain
 // loads and stores and fathom_set_threads is never called with more than 1.
 #include "fathom.h"
 
+#define MAX_THREADS 64  // src/wasm-backend.ts's limit
+
+// generation << 32 | the share's next task (atomic), alone in its cache line.
+typedef struct {
+  u64 claim;
+  u8 line[56];
+} Share;
+
 typedef struct {
   TaskFn fn;       // the job's function, arguments and task count (atomic)
   void* args;
   int count;
-  u64 claim;       // generation << 32 | next task to claim (atomic)
   int completed;   // tasks of this generation done (atomic; the caller waits on it)
   int generation;  // bumped once per job (atomic; workers wait on it)
   int sleeping;    // workers asleep on `generation` (atomic)
@@ -35,6 +48,7 @@ typedef struct {
 #define CLOSED 0xffffffffu
 
 static Job job;
+static Share shares[MAX_THREADS];
 static int threads = 1;
 static int mainMayWait = 0;  // whether the calling thread may block (not a browser's main thread)
 
@@ -48,26 +62,34 @@ EXPORT(fathom_set_threads) void fathom_set_threads(int n, int mayWait) {
 }
 int thread_count(void) { return threads; }
 
-// The next task of job `generation`, or −1 when it has none left (or is not the current job).
-__attribute__((unused)) static int claim_task(u32 generation, int count) {
-  u64 claim = LOAD(&job.claim);
+// Tasks [share_begin(t), share_begin(t + 1)) are thread t's share.
+INLINE int share_begin(int t, int count) { return (int)((i64)count * t / threads); }
+
+// The next task of share t of job `generation`, or −1 when it has none left (or is not the current job).
+__attribute__((unused)) static int claim_task(u32 generation, int count, int t) {
+  u64 claim = LOAD(&shares[t].claim);
+  u32 end = (u32)share_begin(t + 1, count);
   for (;;) {
     u32 next = (u32)claim;
-    if ((u32)(claim >> 32) != generation || next == CLOSED || next >= (u32)count) return -1;
-    if (__atomic_compare_exchange_n(&job.claim, &claim, claim + 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) return (int)next;
+    if ((u32)(claim >> 32) != generation || next == CLOSED || next >= end) return -1;
+    if (__atomic_compare_exchange_n(&shares[t].claim, &claim, claim + 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) return (int)next;
   }
 }
 
+// This thread's share first, then the others' in turn.
 __attribute__((unused)) static void run_tasks(u32 generation, int thread) {
   TaskFn fn = LOAD(&job.fn);
   void* args = LOAD(&job.args);
   int count = LOAD(&job.count);
-  for (int task; (task = claim_task(generation, count)) >= 0;) {
-    fn(args, task, thread);
-    if (ADD(&job.completed, 1) + 1 == count) {
+  for (int k = 0; k < threads; k++) {
+    int t = (thread + k) % threads;
+    for (int task; (task = claim_task(generation, count, t)) >= 0;) {
+      fn(args, task, thread);
+      if (ADD(&job.completed, 1) + 1 == count) {
 #ifdef __wasm_atomics__
-      __builtin_wasm_memory_atomic_notify(&job.completed, 1);
+        __builtin_wasm_memory_atomic_notify(&job.completed, 1);
 #endif
+      }
     }
   }
 }
@@ -81,12 +103,12 @@ void parallel_for(TaskFn fn, void* args, int count) {
 #ifdef __wasm_atomics__
   u32 generation = (u32)LOAD(&job.generation) + 1;
   // Closed while the fields change: no worker claims a task of this job before they are all written.
-  STORE(&job.claim, (u64)generation << 32 | CLOSED);
+  for (int t = 0; t < threads; t++) STORE(&shares[t].claim, (u64)generation << 32 | CLOSED);
   STORE(&job.fn, fn);
   STORE(&job.args, args);
   STORE(&job.count, count);
   STORE(&job.completed, 0);
-  STORE(&job.claim, (u64)generation << 32);
+  for (int t = 0; t < threads; t++) STORE(&shares[t].claim, (u64)generation << 32 | (u32)share_begin(t, count));
   STORE(&job.generation, (int)generation);
   if (LOAD(&job.sleeping) > 0) __builtin_wasm_memory_atomic_notify(&job.generation, (u32)(threads - 1));
   run_tasks(generation, 0);
