@@ -201,13 +201,16 @@ static void input_task(void* args, int task, int thread) {
 }
 
 // ---------------------------------------------------------------------------
-// The 16·groups products M_ξ,g = U_ξ,g · V_ξ,g, a slice of columns each.
+// The 16·groups products M_ξ,g = U_ξ,g · V_ξ,g, a slice of columns each,
+// slice by slice: with a slice per thread, each thread multiplies the tiles
+// of the images it transformed (the pool hands out contiguous shares first)
+// and the output transform of those images finds their products in its cache.
 
 static void product_task(void* args, int task, int thread) {
   const Winograd* w = (const Winograd*)args;
   const WinogradConv* c = w->c;
-  int perPosition = c->groups * w->slices;
-  int position = task / perPosition, group = task % perPosition / w->slices, slice = task % w->slices;
+  int perSlice = 16 * c->groups;
+  int slice = task / perSlice, position = task % perSlice / c->groups, group = task % c->groups;
   int start = slice * w->sliceColumns;
   int columns = min_int(w->sliceColumns, w->tiles - start);
   if (columns <= 0) return;
@@ -307,8 +310,9 @@ void winograd_conv3x3(const WinogradConv* c, const float* x, const float* weight
   Winograd w;
   int count = winograd_setup(&w, c, x, weight, out);
   int maxTiles = count * w.tilesPerImage;
-  w.sliceColumns = min_int(maxTiles, WINOGRAD_SLICE_COLUMNS);
   int threads = thread_count();
+  // Column slices never change a product's bits, so their width may follow the thread count.
+  w.sliceColumns = min_int(round_up((maxTiles + threads - 1) / threads, NR), WINOGRAD_SLICE_COLUMNS);
   w.packFloats = gemm_pack_floats(w.outGroup, w.sliceColumns, w.inGroup);
   set_chunk(&w, 0, count);
   u32 uFloats = 16u * (u32)w.uStride;
