@@ -6,8 +6,9 @@
 // Winograd's transforms cost more than they save on so few tiles. Here tap t
 // is one product over only the output positions it reaches: W_t (O, C) times
 // the input under them, for a chunk of n images (C, m_t·n), added into the
-// output. A column is one image at one position, gathered from the images
-// straight into the packed SGEMM's layout. The forward pass and the input
+// output. A column is one image at one position; the images are laid out
+// position-major a block of rows at a time, and each tap's columns copied
+// from there into the packed SGEMM's layout. The forward pass and the input
 // gradient pack all taps' weights in one pass over (O, C, T), each read once
 // (see tap_products_task); the weight gradient is computed tap by tap into
 // (T, O, C) and laid back.

@@ -56,6 +56,8 @@ static int mainMayWait = 0;  // whether the calling thread may block (not a brow
 #define STORE(p, v) __atomic_store_n(p, v, __ATOMIC_SEQ_CST)
 #define ADD(p, v) __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST)
 
+// `mayWait`: the calling thread may block in memory.atomic.wait (Node's main
+// thread and workers may; a browser's main thread may not, and spins).
 EXPORT(fathom_set_threads) void fathom_set_threads(int n, int mayWait) {
   threads = n < 1 ? 1 : n;
   mainMayWait = mayWait;
