@@ -59,6 +59,8 @@ static int mainMayWait = 0;  // whether the calling thread may block (not a brow
 // `mayWait`: the calling thread may block in memory.atomic.wait (Node's main
 // thread and workers may; a browser's main thread may not, and spins).
 EXPORT(fathom_set_threads) void fathom_set_threads(int n, int mayWait) {
+  // `shares` has a line per thread: a pool larger than wasm-backend.ts allows is a bug there.
+  if (n > MAX_THREADS) __builtin_trap();
   threads = n < 1 ? 1 : n;
   mainMayWait = mayWait;
 }

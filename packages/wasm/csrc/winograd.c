@@ -15,9 +15,9 @@
 // float32 tolerance the conformance kit holds convolutions to.
 //
 // Three passes per chunk of images, each split over the threads: transform
-// the inputs (one task per image and channel), the 16·groups products (one
-// task each; columns split further only when the chunk is wide), and the
-// inverse transform (one task per image and output channel). Each output
+// the inputs (one task per image and channel), the 16·groups products (per
+// slice of tiles, a slice per thread), and the inverse transform (one task
+// per image and output channel). Each output
 // element is computed by the same operations whatever the thread count.
 // Inputs are vectorised across four horizontally adjacent tiles: a patch
 // row for four tiles is 10 consecutive floats, read from a zero-padded copy
@@ -97,7 +97,6 @@ typedef struct {
   int first, tiles, ld;  // the chunk: images first…, its tiles, and the row stride of v and m
   i64 uStride, vStride, mStride;  // floats from one position ξ of u, v, m to the next
 } Winograd;
-
 
 // The first n lanes of v to p.
 INLINE void store_lanes(float* p, v128_t v, int n) {
