@@ -55,17 +55,32 @@ describe('collection under memory pressure', () => {
     for (const tensor of unreleased) tensor.dispose();
   });
 
-  it('collects when thousands of small buffers are unreleased, however few their bytes', () => {
+  it('collects once 4,096 buffers are unreleased, however few their bytes, or half as many as were live at the last collection', () => {
     let collections = 0;
-    configureGarbageCollection({ collector: () => { collections++; }, afterBytes: 1_000_000 });
-    const small = Array.from({ length: 4095 }, () => zeros([1])); // 16,380 bytes
-    for (let i = 0; i < 2460; i++) zeros([100]).dispose(); // 1,000,380 bytes: 4,096 buffers unreleased at the count's end
+    configureGarbageCollection({ collector: () => { collections++; }, afterBytes: 2 ** 30 });
+    const small = Array.from({ length: 4094 }, () => zeros([1])); // 16,376 bytes, far below the byte count
+    for (let i = 0; i < 1000; i++) zeros([1]).dispose(); // each released at once: 4,095 unreleased at most
+    small.push(zeros([1]));
+    expect(collections).toBe(0);
+    small.push(zeros([1])); // the 4,096th unreleased buffer
     expect(collections).toBe(1);
-    // The count restarted at the release of the buffer that ended it: one below zero.
-    const fewer = Array.from({ length: 4095 }, () => zeros([1]));
-    for (let i = 0; i < 2460; i++) zeros([100]).dispose(); // 1,000,380 bytes since: 4,095 unreleased at the end
+    // 4,096 were live at it (half of them 2,048): the next waits for 4,096 more unreleased.
+    const more = Array.from({ length: 4095 }, () => zeros([1]));
     expect(collections).toBe(1);
-    for (const tensor of [...small, ...fewer]) tensor.dispose();
+    more.push(zeros([1]));
+    expect(collections).toBe(2);
+    // 8,192 were live at that one; releasing 4,096 of them offsets as many new ones.
+    for (const tensor of small) tensor.dispose();
+    const next = Array.from({ length: 4096 + 4095 }, () => zeros([1]));
+    expect(collections).toBe(2);
+    next.push(zeros([1]));
+    expect(collections).toBe(3);
+    // 12,288 were live at that one: the next waits for 6,144 unreleased.
+    const last = Array.from({ length: 6143 }, () => zeros([1]));
+    expect(collections).toBe(3);
+    last.push(zeros([1]));
+    expect(collections).toBe(4);
+    for (const tensor of [...more, ...next, ...last]) tensor.dispose();
   });
 
   it('does nothing with the collector turned off', () => {

@@ -11,12 +11,17 @@ import { shared } from './shared-state.js';
 // step allocates ~10 MB); collecting every step, as shumai found, costs a lot.
 // A collection is skipped while what was allocated since the last one, less
 // what dispose() and scope() gave back, is under UNRELEASED_SHARE of that
-// much and under UNRELEASED_STORAGES buffers: only the garbage collector can
-// return what nobody released, so a loop that releases everything pays for
-// no collection (what a step still holds when the count fills is under
-// both), and a loop that releases nothing is collected as often as before.
-// The buffer count catches loops that drop many small tensors: little device
-// memory, but V8's heap and the finalizers' backlog grow with their number.
+// much: only the garbage collector can return what nobody released, so a
+// loop that releases everything pays for no collection (what a step still
+// holds when the count fills is under it), and a loop that releases nothing
+// is collected as often as before. Buffers are counted too, apart from
+// bytes: once UNRELEASED_STORAGES buffers are unreleased (or half the number
+// live at the last collection, if more), core collects whatever their bytes.
+// A loop that drops many small tensors holds little device memory, but V8's
+// heap and the finalizers' backlog grow with their number; without this
+// count its garbage would be bounded by bytes alone (a loop of scalars:
+// millions of buffers before 256 MiB had churned) and by V8's own
+// collections, whose timing moves with the machine's load.
 
 /** Runs a full garbage collection synchronously (Node's `gc`). */
 export type GarbageCollector = () => void;
@@ -36,6 +41,8 @@ const pressure = shared('memoryPressure', () => ({
   // The same in buffers.
   unreleasedStorages: 0,
   threshold: MIN_CHURN,
+  // Collect once this many buffers are unreleased: UNRELEASED_STORAGES, or half as many as were live at the last collection.
+  storageThreshold: UNRELEASED_STORAGES,
   minChurn: MIN_CHURN,
   collected: false,
 }));
@@ -70,7 +77,7 @@ function findCollector(): GarbageCollector | null {
 export interface GarbageCollectionOptions {
   /** The collector to run; null turns collection off (release with `scope()` and `dispose()`); given as undefined, Node's own again (the default, found on the first allocation). */
   readonly collector?: GarbageCollector | null;
-  /** Collect once this many bytes have been allocated since the last collection (counted afresh from this call), or as many as are live if more, unless more than half of them were released and under 4,096 buffers were not (default 256 MiB). */
+  /** Collect once this many bytes have been allocated since the last collection (counted afresh from this call), or as many as are live if more, unless more than half of them were released (default 256 MiB). Apart from bytes, core collects once 4,096 buffers (or half as many as were live at the last collection, if more) are unreleased. */
   readonly afterBytes?: number;
 }
 
@@ -91,33 +98,52 @@ export function configureGarbageCollection(options: GarbageCollectionOptions): v
     pressure.churn = 0;
     pressure.unreleased = 0;
     pressure.unreleasedStorages = 0;
+    pressure.storageThreshold = UNRELEASED_STORAGES;
   }
 }
 
 /**
- * Counts an allocation of `bytes` while `liveBytes` are held in all;
- * collects when enough has been allocated since the last collection and
- * enough of it is unreleased.
+ * Counts an allocation of `bytes` while `liveBytes` in `liveStorages`
+ * buffers are held on its device; collects when enough has been allocated
+ * since the last collection and enough of it is unreleased, or when enough
+ * buffers are unreleased.
  */
-export function noteAllocation(bytes: number, liveBytes: number): void {
+export function noteAllocation(bytes: number, liveBytes: number, liveStorages: number): void {
   if (pressure.collector === undefined) pressure.collector = findCollector();
   if (pressure.collector === null) return;
   pressure.churn += bytes;
   pressure.unreleased += bytes;
   pressure.unreleasedStorages++;
-  if (pressure.churn < pressure.threshold) return;
-  pressure.churn = 0;
-  const collect = pressure.unreleased >= pressure.threshold * UNRELEASED_SHARE || pressure.unreleasedStorages >= UNRELEASED_STORAGES;
-  pressure.threshold = Math.max(pressure.minChurn, liveBytes);
-  if (!collect) {
-    // What was released before counts against one count's garbage, not every later one's.
-    pressure.unreleased = Math.max(0, pressure.unreleased);
-    pressure.unreleasedStorages = Math.max(0, pressure.unreleasedStorages);
+  if (pressure.unreleasedStorages >= pressure.storageThreshold) {
+    collect(pressure.collector, liveBytes, liveStorages);
     return;
   }
-  pressure.collector();
+  if (pressure.churn < pressure.threshold) return;
+  if (pressure.unreleased >= pressure.threshold * UNRELEASED_SHARE) {
+    collect(pressure.collector, liveBytes, liveStorages);
+    return;
+  }
+  pressure.churn = 0;
+  pressure.threshold = Math.max(pressure.minChurn, liveBytes);
+  // What was released before counts against one count's garbage, not every later one's.
+  pressure.unreleased = Math.max(0, pressure.unreleased);
+  pressure.unreleasedStorages = Math.max(0, pressure.unreleasedStorages);
+}
+
+/**
+ * Runs the collector and starts both counts afresh. The buffer count grows
+ * with half of what is live: the live count includes the garbage about to be
+ * collected, so a count as large as it would grow by what is reachable at
+ * every collection; half of it settles at what is reachable, and a program
+ * building up thousands of live tensors collects a logarithmic number of times.
+ */
+function collect(collector: GarbageCollector, liveBytes: number, liveStorages: number): void {
+  collector();
+  pressure.churn = 0;
   pressure.unreleased = 0;
   pressure.unreleasedStorages = 0;
+  pressure.threshold = Math.max(pressure.minChurn, liveBytes);
+  pressure.storageThreshold = Math.max(UNRELEASED_STORAGES, liveStorages / 2);
   pressure.collected = true;
 }
 

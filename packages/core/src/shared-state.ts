@@ -8,7 +8,7 @@
 // The layout's version is in the key: a core whose state differs in shape
 // must change it, and then keeps its own.
 
-const KEY = Symbol.for('@fathom/core/shared-state@2');
+const KEY = Symbol.for('@fathom/core/shared-state@3');
 
 const registry: Record<string, unknown> = ((globalThis as Record<symbol, Record<string, unknown> | undefined>)[KEY] ??= {});
 

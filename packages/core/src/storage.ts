@@ -22,7 +22,7 @@ export class Storage {
     const counts = statsFor(backend.name);
     counts.storages++;
     counts.bytes += this.bytes;
-    noteAllocation(this.bytes, counts.bytes);
+    noteAllocation(this.bytes, counts.bytes, counts.storages);
     const probe = allocationHook.probe;
     if (probe !== null) probe(this);
   }
