@@ -381,7 +381,10 @@ void taps_conv_weight_grad(const ConvGeometry* g, const float* x, const float* g
   u32* leftAt = (u32*)(packs + (pack + laid) * threads);
   u32* rightAt = leftAt + s.T;
   TapOperands operands = {&s, 0, 0, scratch + wt, scratch + wt + left, leftAt, rightAt, packs + pack * threads, laid};
-  memset(scratch, 0, (size_t)wt * 4);
+  // The first chunk's products overwrite their tap's plane; only a tap that reaches no position is never written.
+  for (int t = 0; t < s.T; t++) {
+    if (reach(g, t).m == 0) zero_floats(scratch + (i64)t * s.O * s.C, s.O * s.C);
+  }
   for (int first = 0; first < g->batch; first += s.count) {
     s.count = min_int(s.count, g->batch - first);
     operands.x = x + (i64)first * s.C * s.Q;

@@ -134,6 +134,20 @@ for (const threads of [3, 2, 1]) {
       await expectChunksMatchImages(10, [40, 512, 2, 2], [512, 512, 3, 3], { padding: 1 });
     });
 
+    it('3×3 weight gradients on 1×1 planes, tap by tap: the eight taps that reach no position are zero, whatever the scratch held', async () => {
+      await onWasm();
+      manualSeed(11);
+      const x = randn([4, 64, 1, 1], { device: 'wasm' });
+      const gradOut = randn([4, 64, 1, 1], { device: 'wasm' });
+      // A 2×2 layer just before writes every tap's plane of the scratch the 1×1 layer then uses.
+      const before = randn([4, 64, 2, 2], { device: 'wasm' });
+      conv2dWeightGrad(before, randn([4, 64, 2, 2], { device: 'wasm' }), [64, 64, 3, 3], { padding: 1 });
+      const actual = conv2dWeightGrad(x, gradOut, [64, 64, 3, 3], { padding: 1 });
+      expect(await relativeError(actual, conv2dWeightGrad(x.to('cpu'), gradOut.to('cpu'), [64, 64, 3, 3], { padding: 1 }))).toBeLessThan(1e-5);
+      const values = await actual.data();
+      expect(values.filter((_, i) => i % 9 !== 4 && values[i] !== 0).length).toBe(0);
+    });
+
     it('elementwise ops and reductions big enough to split, with transposed and broadcast operands', async () => {
       await onWasm();
       manualSeed(8);
