@@ -120,7 +120,7 @@ void parallel_for(TaskFn fn, void* args, int count) {
   // we wait for may need this very core. A million polls (about a
   // millisecond) before sleeping: with 20,000 (tens of µs) the caller slept
   // through tails a worker ended within the millisecond, and its wake came
-  // late (LeNet-5 steps 0.95–0.975× in six alternating runs, ResNet-18 a
+  // late (LeNet-5 steps 0.96×, median of ten alternating runs; ResNet-18 a
   // tie; 200,000 polls a tie, 4,000,000 no better).
   for (int spin = 0; LOAD(&job.completed) < count && !LOAD(&job.failed); spin++) {
     if (spin > 1000000 && mainMayWait) {
