@@ -67,7 +67,7 @@ async function settled(device: Device): Promise<Reading> {
   return { tensors, storages, backendBytes, holders: JSON.stringify(memoryHolders(device, 30)) };
 }
 
-/** Live tensors and backend bytes every {@link READ_EVERY} steps, with the loss read there as a user's loop reads it, and settled readings at step 100 and at the end. */
+/** Live storages and backend bytes every {@link READ_EVERY} steps, with the loss read there as a user's loop reads it, and settled readings at step 100 and at the end. */
 class MemorySamples {
   readonly storages: number[] = [];
   readonly bytes: number[] = [];
@@ -136,7 +136,7 @@ async function runCharLstm(device: Device, steps: number): Promise<MemorySamples
  * whose garbage core stopped collecting, or that kept a step's tensors reachable, passes the bound
  * within a few hundred steps (LeNet-5 drops 23 storages a step). Not a comparison of the run's two
  * halves: between core's collections V8's own ones return garbage too, at times that move with the
- * machine's load, so a half's mean over a few teeth moved by a third from run to run.
+ * machine's load, so a half's mean over a few teeth moved by 30–50 % from run to run.
  */
 function expectBounded(samples: MemorySamples, what: string): void {
   const early = samples.atStep100 as Reading;
