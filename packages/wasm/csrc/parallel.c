@@ -117,10 +117,11 @@ void parallel_for(TaskFn fn, void* args, int count) {
   if (LOAD(&job.sleeping) > 0) __builtin_wasm_memory_atomic_notify(&job.generation, (u32)(threads - 1));
   run_tasks(generation, 0);
   // Spin for the tail, then sleep if allowed: on a busy machine the worker
-  // we wait for may need this very core. A million polls (about a
-  // millisecond) before sleeping: with 20,000 (tens of µs) the caller slept
-  // through tails a worker ended within the millisecond, and its wake came
-  // late (LeNet-5 steps 0.96×, median of ten alternating runs; ResNet-18 a
+  // we wait for may need this very core. A million polls before sleeping
+  // (0.47 ns a poll of an idle cache line here, so half a millisecond; more
+  // while workers write the line): with 20,000 (about 10 µs) the caller went
+  // to sleep on tails the workers were about to end, and a wake costs tens
+  // of µs (LeNet-5 steps 0.96×, median of ten alternating runs; ResNet-18 a
   // tie; 200,000 polls a tie, 4,000,000 no better).
   for (int spin = 0; LOAD(&job.completed) < count && !LOAD(&job.failed); spin++) {
     if (spin > 1000000 && mainMayWait) {
