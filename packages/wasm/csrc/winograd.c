@@ -17,8 +17,8 @@
 // Three passes per chunk of images, each split over the threads: transform
 // the inputs (one task per image and channel), the 16·groups products (per
 // slice of tiles, a slice per thread), and the inverse transform (one task
-// per image and output channel). Each output
-// element is computed by the same operations whatever the thread count.
+// per image and output channel). Each output element is computed by the
+// same operations whatever the thread count.
 // Inputs are vectorised across four horizontally adjacent tiles: a patch
 // row for four tiles is 10 consecutive floats, read from a zero-padded copy
 // of the four input rows so the padding needs no tests in the inner loop.
