@@ -2,60 +2,11 @@ import { DTypeError } from '@fathom/core';
 import type { BackendBuffer, Conv2dParams, View } from '@fathom/core/backend';
 import { ParamLayout } from '../params.js';
 import { divisionFunctions, FAST_DIVIDE_LIMIT } from '../wgsl/fast-divide.js';
-import { bindingDeclarations, gridFor, linearEntry, linearGrid, type KernelRunner } from './launch.js';
+import { conv2dDirect, conv2dInputGradDirect, conv2dWeightGradDirect } from './conv2d-direct.js';
+import { declarations, geometry, GEOMETRY } from './conv2d-geometry.js';
+import type { KernelRunner } from './launch.js';
 import { reduceKernel } from './reduce.js';
 import { gemmGrid, tiledGemmSource, tileFor, type GemmTile } from './tiled-gemm.js';
-
-// Direct convolution loops, one invocation per element of the result (the
-// weight gradient: one workgroup per weight, as each sums over the whole
-// batch). Every index below is NCHW / OIHW row-major.
-
-const GEOMETRY = new ParamLayout([
-  { name: 'total', type: 'u32' },
-  { name: 'batch', type: 'u32' },
-  { name: 'inChannels', type: 'u32' },
-  { name: 'inHeight', type: 'i32' },
-  { name: 'inWidth', type: 'i32' },
-  { name: 'outChannels', type: 'u32' },
-  { name: 'outHeight', type: 'i32' },
-  { name: 'outWidth', type: 'i32' },
-  { name: 'kernelHeight', type: 'i32' },
-  { name: 'kernelWidth', type: 'i32' },
-  { name: 'strideHeight', type: 'i32' },
-  { name: 'strideWidth', type: 'i32' },
-  { name: 'padHeight', type: 'i32' },
-  { name: 'padWidth', type: 'i32' },
-  { name: 'dilationHeight', type: 'i32' },
-  { name: 'dilationWidth', type: 'i32' },
-  { name: 'groupIn', type: 'u32' },
-  { name: 'groupOut', type: 'u32' },
-  { name: 'firstOffset', type: 'u32' },
-  { name: 'secondOffset', type: 'u32' },
-]);
-
-function geometry(p: Conv2dParams, total: number, first: View, second: View): Record<string, number> {
-  return {
-    total,
-    batch: p.batch, inChannels: p.inChannels, inHeight: p.inHeight, inWidth: p.inWidth,
-    outChannels: p.outChannels, outHeight: p.outHeight, outWidth: p.outWidth,
-    kernelHeight: p.kernelHeight, kernelWidth: p.kernelWidth, strideHeight: p.strideHeight, strideWidth: p.strideWidth,
-    padHeight: p.padHeight, padWidth: p.padWidth, dilationHeight: p.dilationHeight, dilationWidth: p.dilationWidth,
-    groupIn: p.inChannels / p.groups, groupOut: p.outChannels / p.groups,
-    firstOffset: first.offset, secondOffset: second.offset,
-  };
-}
-
-function pack(p: Conv2dParams, total: number, first: View, second: View): Uint32Array {
-  return GEOMETRY.pack(geometry(p, total, first, second));
-}
-
-function declarations(first: string, second: string, layout: ParamLayout = GEOMETRY): string {
-  return bindingDeclarations([
-    { name: first, type: 'f32', access: 'read' },
-    { name: second, type: 'f32', access: 'read' },
-    { name: 'out', type: 'f32', access: 'read_write' },
-  ], layout.wgsl());
-}
 
 // ── as implicit GEMMs ───────────────────────────────────────────────────────
 // Per group g, conv2d is out_g (Og × N·OH·OW) = W_g (Og × Cg·KH·KW) · cols_g,
@@ -172,108 +123,18 @@ export function setConvStrategy(strategy: ConvStrategy = 'auto'): void {
   convStrategy = strategy;
 }
 
-function useGemm(m: number, n: number, k: number, groups: number, runner: KernelRunner): boolean {
+// The direct kernels win where a GEMM tile's rows would be few channels
+// (measured on lavapipe with tools/bench/conv-strategies, LeNet-5's and
+// 16–64-channel layers): each staged im2col element then feeds too few
+// multiply-adds to pay for its index arithmetic.
+const GEMM_MIN_ROWS = { forward: 17, inputGrad: 33, weightGrad: 33 };
+
+function useGemm(pass: keyof typeof GEMM_MIN_ROWS, m: number, n: number, k: number, groups: number, runner: KernelRunner): boolean {
   const grid = gemmGrid(m, n, groups, tileFor(m));
   if (grid.some((g) => g > runner.maxWorkgroupsPerDimension)) return false;
   if (convStrategy !== 'auto') return convStrategy === 'gemm';
-  // Staging a K-slice costs more than it saves when the window is small (LeNet's first layer, K = 25).
-  return m * n >= 4096 && k >= 48;
-}
-
-/** WGSL of conv2d: out (N, O, OH, OW) from x (N, C, H, W) and weight (O, C/groups, KH, KW). */
-export function conv2dSource(): string {
-  return `${declarations('x', 'weight')}
-${linearEntry(`let ow = i32(i % u32(p.outWidth));
-  let oh = i32((i / u32(p.outWidth)) % u32(p.outHeight));
-  let oc = (i / u32(p.outWidth * p.outHeight)) % p.outChannels;
-  let n = i / (u32(p.outWidth * p.outHeight) * p.outChannels);
-  let group = oc / p.groupOut;
-  var acc = 0.0;
-  for (var c = 0u; c < p.groupIn; c++) {
-    let plane = p.firstOffset + ((n * p.inChannels + group * p.groupIn + c) * u32(p.inHeight)) * u32(p.inWidth);
-    let taps = p.secondOffset + (oc * p.groupIn + c) * u32(p.kernelHeight * p.kernelWidth);
-    for (var kh = 0; kh < p.kernelHeight; kh++) {
-      let ih = oh * p.strideHeight - p.padHeight + kh * p.dilationHeight;
-      if (ih < 0 || ih >= p.inHeight) { continue; }
-      for (var kw = 0; kw < p.kernelWidth; kw++) {
-        let iw = ow * p.strideWidth - p.padWidth + kw * p.dilationWidth;
-        if (iw < 0 || iw >= p.inWidth) { continue; }
-        acc += x[plane + u32(ih * p.inWidth + iw)] * weight[taps + u32(kh * p.kernelWidth + kw)];
-      }
-    }
-  }
-  out[i] = acc;`)}`;
-}
-
-/** WGSL of conv2d's input gradient: each input element gathers the output gradients its taps fed. */
-export function conv2dInputGradSource(): string {
-  return `${declarations('gradOut', 'weight')}
-${linearEntry(`let iw = i32(i % u32(p.inWidth));
-  let ih = i32((i / u32(p.inWidth)) % u32(p.inHeight));
-  let c = (i / u32(p.inWidth * p.inHeight)) % p.inChannels;
-  let n = i / (u32(p.inWidth * p.inHeight) * p.inChannels);
-  let group = c / p.groupIn;
-  let local = c % p.groupIn;
-  var acc = 0.0;
-  for (var j = 0u; j < p.groupOut; j++) {
-    let oc = group * p.groupOut + j;
-    let plane = p.firstOffset + (n * p.outChannels + oc) * u32(p.outHeight * p.outWidth);
-    let taps = p.secondOffset + (oc * p.groupIn + local) * u32(p.kernelHeight * p.kernelWidth);
-    for (var kh = 0; kh < p.kernelHeight; kh++) {
-      let th = ih + p.padHeight - kh * p.dilationHeight;
-      if (th < 0 || th % p.strideHeight != 0) { continue; }
-      let oh = th / p.strideHeight;
-      if (oh >= p.outHeight) { continue; }
-      for (var kw = 0; kw < p.kernelWidth; kw++) {
-        let tw = iw + p.padWidth - kw * p.dilationWidth;
-        if (tw < 0 || tw % p.strideWidth != 0) { continue; }
-        let ow = tw / p.strideWidth;
-        if (ow >= p.outWidth) { continue; }
-        acc += gradOut[plane + u32(oh * p.outWidth + ow)] * weight[taps + u32(kh * p.kernelWidth + kw)];
-      }
-    }
-  }
-  out[i] = acc;`)}`;
-}
-
-const WEIGHT_GRAD_WORKGROUP = 64;
-
-/** WGSL of conv2d's weight gradient: one workgroup per weight, splitting the sum over (n, oh, ow) and adding the parts in a tree. */
-export function conv2dWeightGradSource(): string {
-  return `${declarations('x', 'gradOut')}
-var<workgroup> partial: array<f32, ${WEIGHT_GRAD_WORKGROUP}>;
-@compute @workgroup_size(${WEIGHT_GRAD_WORKGROUP})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let i = wid.y * nwg.x + wid.x;
-  var acc = 0.0;
-  if (i < p.total) {
-    let kw = i32(i % u32(p.kernelWidth));
-    let kh = i32((i / u32(p.kernelWidth)) % u32(p.kernelHeight));
-    let local = (i / u32(p.kernelWidth * p.kernelHeight)) % p.groupIn;
-    let oc = i / (u32(p.kernelWidth * p.kernelHeight) * p.groupIn);
-    let group = oc / p.groupOut;
-    let outPlane = u32(p.outHeight * p.outWidth);
-    let count = p.batch * outPlane;
-    for (var q = lid; q < count; q += ${WEIGHT_GRAD_WORKGROUP}u) {
-      let n = q / outPlane;
-      let oh = i32((q % outPlane) / u32(p.outWidth));
-      let ow = i32(q % u32(p.outWidth));
-      let ih = oh * p.strideHeight - p.padHeight + kh * p.dilationHeight;
-      let iw = ow * p.strideWidth - p.padWidth + kw * p.dilationWidth;
-      if (ih < 0 || ih >= p.inHeight || iw < 0 || iw >= p.inWidth) { continue; }
-      let xAt = p.firstOffset + ((n * p.inChannels + group * p.groupIn + local) * u32(p.inHeight) + u32(ih)) * u32(p.inWidth) + u32(iw);
-      let gAt = p.secondOffset + (n * p.outChannels + oc) * outPlane + q % outPlane;
-      acc += x[xAt] * gradOut[gAt];
-    }
-  }
-  partial[lid] = acc;
-  workgroupBarrier();
-  for (var step = ${WEIGHT_GRAD_WORKGROUP / 2}u; step > 0u; step = step >> 1u) {
-    if (lid < step) { partial[lid] += partial[lid + step]; }
-    workgroupBarrier();
-  }
-  if (lid == 0u && i < p.total) { out[i] = partial[0]; }
-}`;
+  // Staging a K-slice costs more than it saves when the window is small.
+  return m >= GEMM_MIN_ROWS[pass] && k >= 48;
 }
 
 function checkFloat32(op: string, ...views: View[]): void {
@@ -288,7 +149,7 @@ export function conv2dKernel(runner: KernelRunner, x: View, weight: View, out: B
   const m = p.outChannels / p.groups;
   const n = p.batch * p.outHeight * p.outWidth;
   const k = (p.inChannels / p.groups) * p.kernelHeight * p.kernelWidth;
-  if (useGemm(m, n, k, p.groups, runner)) {
+  if (useGemm('forward', m, n, k, p.groups, runner)) {
     const tile = tileFor(m);
     const fastDivide = Math.max(n, k) < FAST_DIVIDE_LIMIT;
     runner.launch({
@@ -299,11 +160,7 @@ export function conv2dKernel(runner: KernelRunner, x: View, weight: View, out: B
     });
     return;
   }
-  runner.launch({
-    kernel: 'conv2d', key: {}, source: conv2dSource,
-    reads: [x.buffer, weight.buffer], writes: [{ buffer: out, whole: true }],
-    params: pack(p, total, x, weight), workgroups: linearGrid(total, runner),
-  });
+  conv2dDirect(runner, x, weight, out, p);
 }
 
 /** Kernels.conv2dInputGrad. */
@@ -314,7 +171,7 @@ export function conv2dInputGradKernel(runner: KernelRunner, gradOut: View, weigh
   const m = p.inChannels / p.groups;
   const n = p.batch * p.inHeight * p.inWidth;
   const k = (p.outChannels / p.groups) * p.kernelHeight * p.kernelWidth;
-  if (useGemm(m, n, k, p.groups, runner)) {
+  if (useGemm('inputGrad', m, n, k, p.groups, runner)) {
     const tile = tileFor(m);
     const fastDivide = Math.max(n, k) < FAST_DIVIDE_LIMIT;
     runner.launch({
@@ -325,11 +182,7 @@ export function conv2dInputGradKernel(runner: KernelRunner, gradOut: View, weigh
     });
     return;
   }
-  runner.launch({
-    kernel: 'conv2dInputGrad', key: {}, source: conv2dInputGradSource,
-    reads: [gradOut.buffer, weight.buffer], writes: [{ buffer: out, whole: true }],
-    params: pack(p, total, gradOut, weight), workgroups: linearGrid(total, runner),
-  });
+  conv2dInputGradDirect(runner, gradOut, weight, out, p);
 }
 
 /** Kernels.conv2dWeightGrad. */
@@ -340,7 +193,7 @@ export function conv2dWeightGradKernel(runner: KernelRunner, x: View, gradOut: V
   const m = p.outChannels / p.groups;
   const n = (p.inChannels / p.groups) * p.kernelHeight * p.kernelWidth;
   const k = p.batch * p.outHeight * p.outWidth;
-  const strategy = convStrategy === 'auto' ? (m * n * k >= 1 << 20 ? 'gemm' : 'direct') : convStrategy;
+  const strategy = convStrategy === 'auto' ? (m >= GEMM_MIN_ROWS.weightGrad && m * n * k >= 1 << 20 ? 'gemm' : 'direct') : convStrategy;
   if (strategy === 'gemm' && k > 0) {
     const tile = tileFor(m, n);
     const fastDivide = Math.max(n, k) < FAST_DIVIDE_LIMIT;
@@ -363,9 +216,5 @@ export function conv2dWeightGradKernel(runner: KernelRunner, x: View, gradOut: V
       return;
     }
   }
-  runner.launch({
-    kernel: 'conv2dWeightGrad', key: {}, source: conv2dWeightGradSource,
-    reads: [x.buffer, gradOut.buffer], writes: [{ buffer: out, whole: true }],
-    params: pack(p, total, x, gradOut), workgroups: gridFor(total, runner.maxWorkgroupsPerDimension),
-  });
+  conv2dWeightGradDirect(runner, x, gradOut, out, p);
 }

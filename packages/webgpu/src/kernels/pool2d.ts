@@ -1,6 +1,7 @@
 import { DTypeError } from '@fathom/core';
 import type { AdaptivePool2dParams, BackendBuffer, Pool2dParams, View } from '@fathom/core/backend';
 import { ParamLayout } from '../params.js';
+import { WINDOW_FIELDS } from './window-fields.js';
 import { mathLibrary } from '../wgsl/math.js';
 import { bindingDeclarations, linearEntry, linearGrid, type KernelRunner } from './launch.js';
 
@@ -15,14 +16,7 @@ const WINDOW = new ParamLayout([
   { name: 'inWidth', type: 'i32' },
   { name: 'outHeight', type: 'i32' },
   { name: 'outWidth', type: 'i32' },
-  { name: 'kernelHeight', type: 'i32' },
-  { name: 'kernelWidth', type: 'i32' },
-  { name: 'strideHeight', type: 'i32' },
-  { name: 'strideWidth', type: 'i32' },
-  { name: 'padHeight', type: 'i32' },
-  { name: 'padWidth', type: 'i32' },
-  { name: 'dilationHeight', type: 'i32' },
-  { name: 'dilationWidth', type: 'i32' },
+  ...WINDOW_FIELDS,
   { name: 'countIncludePad', type: 'u32' },
   { name: 'firstOffset', type: 'u32' },
   { name: 'secondOffset', type: 'u32' },
