@@ -3,6 +3,7 @@ import { ParamLayout } from '../params.js';
 import { declarations, geometry, GEOMETRY } from './conv2d-geometry.js';
 import { linearGrid, type KernelRunner } from './launch.js';
 import { reduceKernel } from './reduce.js';
+import { windowConstants, windowOf, type Window } from './window-fields.js';
 
 // Direct convolutions for layers with few channels a group (LeNet's, a
 // depthwise layer's), where an implicit GEMM's tile is mostly staging: each
@@ -11,8 +12,7 @@ import { reduceKernel } from './reduce.js';
 // CHANNEL_BLOCK channels held in registers, and the weights it multiplies by
 // are the same for its whole workgroup (the channel block is the dispatch's
 // z), so a GPU broadcasts them and lavapipe loads them once for all its lanes.
-// The window's size, strides, padding and dilation are compiled in: few
-// distinct windows occur, and constant loop bounds unroll.
+// The window is compiled in (windowConstants).
 
 /** The most channels an invocation accumulates at once. */
 export const CHANNEL_BLOCK = 8;
@@ -20,24 +20,15 @@ export const CHANNEL_BLOCK = 8;
 const WORKGROUP = 64;
 
 /** What a direct kernel's source is compiled for: its channel block and window. */
-export type DirectKey = Pick<Conv2dParams, 'kernelHeight' | 'kernelWidth' | 'strideHeight' | 'strideWidth' | 'padHeight' | 'padWidth' | 'dilationHeight' | 'dilationWidth'> & {
-  readonly block: number;
-};
+export type DirectKey = Window & { readonly block: number };
 
 function directKey(p: Conv2dParams, channels: number): DirectKey {
-  return {
-    block: Math.min(channels, CHANNEL_BLOCK),
-    kernelHeight: p.kernelHeight, kernelWidth: p.kernelWidth, strideHeight: p.strideHeight, strideWidth: p.strideWidth,
-    padHeight: p.padHeight, padWidth: p.padWidth, dilationHeight: p.dilationHeight, dilationWidth: p.dilationWidth,
-  };
+  return { block: Math.min(channels, CHANNEL_BLOCK), ...windowOf(p) };
 }
 
 function constants(key: DirectKey): string {
   return `const BLOCK = ${key.block}u;
-const KH = ${key.kernelHeight}; const KW = ${key.kernelWidth};
-const SH = ${key.strideHeight}; const SW = ${key.strideWidth};
-const PH = ${key.padHeight}; const PW = ${key.padWidth};
-const DH = ${key.dilationHeight}; const DW = ${key.dilationWidth};`;
+${windowConstants(key)}`;
 }
 
 // The block of channels `wid.z` names within a group of `perGroup`: `group`,

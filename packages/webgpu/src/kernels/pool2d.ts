@@ -1,9 +1,9 @@
 import { DTypeError } from '@fathom/core';
 import type { AdaptivePool2dParams, BackendBuffer, Pool2dParams, View } from '@fathom/core/backend';
 import { ParamLayout } from '../params.js';
-import { WINDOW_FIELDS } from './window-fields.js';
 import { mathLibrary } from '../wgsl/math.js';
 import { bindingDeclarations, linearEntry, linearGrid, type KernelRunner } from './launch.js';
+import { windowConstants, windowOf, type Window } from './window-fields.js';
 
 // Pooling forward: one invocation per output. Backward: one invocation per
 // input element, gathering from the windows that contain it, so no two
@@ -16,7 +16,6 @@ const WINDOW = new ParamLayout([
   { name: 'inWidth', type: 'i32' },
   { name: 'outHeight', type: 'i32' },
   { name: 'outWidth', type: 'i32' },
-  ...WINDOW_FIELDS,
   { name: 'countIncludePad', type: 'u32' },
   { name: 'firstOffset', type: 'u32' },
   { name: 'secondOffset', type: 'u32' },
@@ -25,8 +24,6 @@ const WINDOW = new ParamLayout([
 function packWindow(p: Pool2dParams, total: number, firstOffset: number, secondOffset = 0): Uint32Array {
   return WINDOW.pack({
     total, inHeight: p.inHeight, inWidth: p.inWidth, outHeight: p.outHeight, outWidth: p.outWidth,
-    kernelHeight: p.kernelHeight, kernelWidth: p.kernelWidth, strideHeight: p.strideHeight, strideWidth: p.strideWidth,
-    padHeight: p.padHeight, padWidth: p.padWidth, dilationHeight: p.dilationHeight, dilationWidth: p.dilationWidth,
     countIncludePad: p.countIncludePad ? 1 : 0, firstOffset, secondOffset,
   });
 }
@@ -46,22 +43,22 @@ fn windowCount(start: i32, dilation: i32, kernel: i32, size: i32, pad: i32) -> i
   return endTap(start + pad, dilation, kernel, size + 2 * pad) - firstTap(start + pad, dilation);
 }
 fn divisor(oh: i32, ow: i32) -> i32 {
-  let hStart = oh * p.strideHeight - p.padHeight;
-  let wStart = ow * p.strideWidth - p.padWidth;
-  return windowCount(hStart, p.dilationHeight, p.kernelHeight, p.inHeight, p.padHeight)
-    * windowCount(wStart, p.dilationWidth, p.kernelWidth, p.inWidth, p.padWidth);
+  let hStart = oh * SH - PH;
+  let wStart = ow * SW - PW;
+  return windowCount(hStart, DH, KH, p.inHeight, PH)
+    * windowCount(wStart, DW, KW, p.inWidth, PW);
 }`;
 
 // WGSL locating output i: plane, oh, ow and the window's first row and column.
 const OUTPUT_POSITION = `let ow = i32(i % u32(p.outWidth));
   let oh = i32((i / u32(p.outWidth)) % u32(p.outHeight));
   let plane = i / u32(p.outWidth * p.outHeight);
-  let hStart = oh * p.strideHeight - p.padHeight;
-  let wStart = ow * p.strideWidth - p.padWidth;
-  let khFirst = firstTap(hStart, p.dilationHeight);
-  let khEnd = endTap(hStart, p.dilationHeight, p.kernelHeight, p.inHeight);
-  let kwFirst = firstTap(wStart, p.dilationWidth);
-  let kwEnd = endTap(wStart, p.dilationWidth, p.kernelWidth, p.inWidth);
+  let hStart = oh * SH - PH;
+  let wStart = ow * SW - PW;
+  let khFirst = firstTap(hStart, DH);
+  let khEnd = endTap(hStart, DH, KH, p.inHeight);
+  let kwFirst = firstTap(wStart, DW);
+  let kwEnd = endTap(wStart, DW, KW, p.inWidth);
   let base = p.firstOffset + plane * u32(p.inHeight * p.inWidth);`;
 
 // WGSL locating input element i, and a loop header over the outputs (oh, ow) whose windows hold it.
@@ -70,15 +67,15 @@ const INPUT_POSITION = `let iw = i32(i % u32(p.inWidth));
   let plane = i / u32(p.inWidth * p.inHeight);
   let outBase = plane * u32(p.outHeight * p.outWidth);`;
 
-const FOR_EACH_WINDOW = `for (var kh = 0; kh < p.kernelHeight; kh++) {
-    let th = ih + p.padHeight - kh * p.dilationHeight;
-    if (th < 0 || th % p.strideHeight != 0) { continue; }
-    let oh = th / p.strideHeight;
+const FOR_EACH_WINDOW = `for (var kh = 0; kh < KH; kh++) {
+    let th = ih + PH - kh * DH;
+    if (th < 0 || th % SH != 0) { continue; }
+    let oh = th / SH;
     if (oh >= p.outHeight) { continue; }
-    for (var kw = 0; kw < p.kernelWidth; kw++) {
-      let tw = iw + p.padWidth - kw * p.dilationWidth;
-      if (tw < 0 || tw % p.strideWidth != 0) { continue; }
-      let ow = tw / p.strideWidth;
+    for (var kw = 0; kw < KW; kw++) {
+      let tw = iw + PW - kw * DW;
+      if (tw < 0 || tw % SW != 0) { continue; }
+      let ow = tw / SW;
       if (ow >= p.outWidth) { continue; }
       let o = outBase + u32(oh * p.outWidth + ow);
       BODY
@@ -90,8 +87,9 @@ const FOR_EACH_WINDOW = `for (var kh = 0; kh < p.kernelHeight; kh++) {
  * starts at the first in-image tap, and a NaN replaces the running max (the
  * last NaN of the window is reported).
  */
-export function maxPool2dSource(): string {
-  return `${mathLibrary(['isNan', 'constants'])}
+export function maxPool2dSource(window: Window): string {
+  return `${windowConstants(window)}
+${mathLibrary(['isNan', 'constants'])}
 ${bindingDeclarations([
     { name: 'x', type: 'f32', access: 'read' },
     { name: 'out', type: 'f32', access: 'read_write' },
@@ -100,11 +98,11 @@ ${bindingDeclarations([
 ${TAPS}
 ${linearEntry(`${OUTPUT_POSITION}
   var best = negInfF32();
-  var index = (hStart + khFirst * p.dilationHeight) * p.inWidth + wStart + kwFirst * p.dilationWidth;
+  var index = (hStart + khFirst * DH) * p.inWidth + wStart + kwFirst * DW;
   for (var kh = khFirst; kh < khEnd; kh++) {
-    let row = (hStart + kh * p.dilationHeight) * p.inWidth;
+    let row = (hStart + kh * DH) * p.inWidth;
     for (var kw = kwFirst; kw < kwEnd; kw++) {
-      let at = row + wStart + kw * p.dilationWidth;
+      let at = row + wStart + kw * DW;
       let v = x[base + u32(at)];
       if (v > best || isNan(v)) {
         best = v;
@@ -117,8 +115,9 @@ ${linearEntry(`${OUTPUT_POSITION}
 }
 
 /** WGSL of maxPool2d's gradient: each input element sums the output gradients whose recorded index is itself. */
-export function maxPool2dGradSource(): string {
-  return `${bindingDeclarations([
+export function maxPool2dGradSource(window: Window): string {
+  return `${windowConstants(window)}
+${bindingDeclarations([
     { name: 'gradOut', type: 'f32', access: 'read' },
     { name: 'indices', type: 'i32', access: 'read' },
     { name: 'out', type: 'f32', access: 'read_write' },
@@ -131,22 +130,24 @@ ${linearEntry(`${INPUT_POSITION}
 }
 
 /** WGSL of avgPool2d: the in-image taps' sum over the divisor {@link Pool2dParams.countIncludePad} picks; 0 for a window wholly in the padding. */
-export function avgPool2dSource(): string {
-  return `${bindingDeclarations([{ name: 'x', type: 'f32', access: 'read' }, { name: 'out', type: 'f32', access: 'read_write' }], WINDOW.wgsl())}
+export function avgPool2dSource(window: Window): string {
+  return `${windowConstants(window)}
+${bindingDeclarations([{ name: 'x', type: 'f32', access: 'read' }, { name: 'out', type: 'f32', access: 'read_write' }], WINDOW.wgsl())}
 ${TAPS}
 ${linearEntry(`${OUTPUT_POSITION}
   var sum = 0.0;
   for (var kh = khFirst; kh < khEnd; kh++) {
-    let row = base + u32((hStart + kh * p.dilationHeight) * p.inWidth + wStart);
-    for (var kw = kwFirst; kw < kwEnd; kw++) { sum += x[row + u32(kw * p.dilationWidth)]; }
+    let row = base + u32((hStart + kh * DH) * p.inWidth + wStart);
+    for (var kw = kwFirst; kw < kwEnd; kw++) { sum += x[row + u32(kw * DW)]; }
   }
   let count = divisor(oh, ow);
   out[i] = select(0.0, sum / f32(count), count > 0);`)}`;
 }
 
 /** WGSL of avgPool2d's gradient: each input element gathers its windows' gradients over their divisors. */
-export function avgPool2dGradSource(): string {
-  return `${bindingDeclarations([{ name: 'gradOut', type: 'f32', access: 'read' }, { name: 'out', type: 'f32', access: 'read_write' }], WINDOW.wgsl())}
+export function avgPool2dGradSource(window: Window): string {
+  return `${windowConstants(window)}
+${bindingDeclarations([{ name: 'gradOut', type: 'f32', access: 'read' }, { name: 'out', type: 'f32', access: 'read_write' }], WINDOW.wgsl())}
 ${TAPS}
 ${linearEntry(`${INPUT_POSITION}
   var acc = 0.0;
@@ -164,7 +165,7 @@ export function maxPool2dKernel(runner: KernelRunner, x: View, out: BackendBuffe
   const total = p.planes * p.outHeight * p.outWidth;
   if (total === 0) return;
   runner.launch({
-    kernel: 'maxPool2d', key: {}, source: maxPool2dSource,
+    kernel: 'maxPool2d', key: windowOf(p), source: () => maxPool2dSource(windowOf(p)),
     reads: [x.buffer], writes: [{ buffer: out, whole: true }, { buffer: indices, whole: true }],
     params: packWindow(p, total, x.offset), workgroups: linearGrid(total, runner),
   });
@@ -176,7 +177,7 @@ export function maxPool2dGradKernel(runner: KernelRunner, gradOut: View, indices
   const total = p.planes * p.inHeight * p.inWidth;
   if (total === 0) return;
   runner.launch({
-    kernel: 'maxPool2dGrad', key: {}, source: maxPool2dGradSource,
+    kernel: 'maxPool2dGrad', key: windowOf(p), source: () => maxPool2dGradSource(windowOf(p)),
     reads: [gradOut.buffer, indices.buffer], writes: [{ buffer: out, whole: true }],
     params: packWindow(p, total, gradOut.offset, indices.offset), workgroups: linearGrid(total, runner),
   });
@@ -188,7 +189,7 @@ export function avgPool2dKernel(runner: KernelRunner, x: View, out: BackendBuffe
   const total = p.planes * p.outHeight * p.outWidth;
   if (total === 0) return;
   runner.launch({
-    kernel: 'avgPool2d', key: {}, source: avgPool2dSource,
+    kernel: 'avgPool2d', key: windowOf(p), source: () => avgPool2dSource(windowOf(p)),
     reads: [x.buffer], writes: [{ buffer: out, whole: true }],
     params: packWindow(p, total, x.offset), workgroups: linearGrid(total, runner),
   });
@@ -200,7 +201,7 @@ export function avgPool2dGradKernel(runner: KernelRunner, gradOut: View, out: Ba
   const total = p.planes * p.inHeight * p.inWidth;
   if (total === 0) return;
   runner.launch({
-    kernel: 'avgPool2dGrad', key: {}, source: avgPool2dGradSource,
+    kernel: 'avgPool2dGrad', key: windowOf(p), source: () => avgPool2dGradSource(windowOf(p)),
     reads: [gradOut.buffer], writes: [{ buffer: out, whole: true }],
     params: packWindow(p, total, gradOut.offset), workgroups: linearGrid(total, runner),
   });
