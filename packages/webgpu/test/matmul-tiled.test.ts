@@ -7,13 +7,17 @@ import { backendOrReason, noAdapter } from './adapter.js';
 // The kit's matmul cases are mostly below the size where the backend picks the
 // tiled kernel; here every case runs through it, for the default tile and for
 // tiles whose edges fall differently (non-square, several outputs per
-// invocation in one direction only, vec4 reads of B), so bounds checks and
-// strided loads of every kit layout are exercised.
+// invocation in one direction only, vec4 reads of B, a CPU adapter's
+// broadcast rows), so bounds checks and strided loads of every kit layout
+// are exercised.
 const TILES: GemmTile[] = [
   ...[1, 12, 48, 96].map((m) => tileFor(m)), tileFor(1, 25), tileFor(16, 25), // every tile the backend picks
   { x: 8, y: 4, rows: 2, cols: 4, depth: 8 },
   { x: 4, y: 8, rows: 3, cols: 1, depth: 5 },
   { x: 4, y: 4, rows: 3, cols: 8, depth: 5, vector: true },
+  // a software adapter's: rows shared by the workgroup, columns strided by x
+  tileFor(1, 25, true), tileFor(16, 300, true), tileFor(96, 4096, true),
+  { x: 4, y: 1, rows: 3, cols: 5, depth: 1, broadcast: true },
 ];
 
 const found = await backendOrReason();

@@ -12,6 +12,8 @@ export interface KernelRunner {
   launch(launch: KernelLaunch): void;
   /** The largest workgroup count of one dispatch dimension. */
   readonly maxWorkgroupsPerDimension: number;
+  /** The adapter runs kernels on the CPU (lavapipe, SwiftShader: a fallback adapter), where other kernel shapes pay. */
+  readonly softwareAdapter: boolean;
 }
 
 /** Static parameters of a generated kernel: the pipeline cache key, and what a compile error names. */

@@ -86,14 +86,14 @@ export function matmulKernel(runner: KernelRunner, a: View, b: View, out: Backen
     aRow: aRowStride, aCol: aColStride, bRow: bRowStride, bCol: bColStride,
     batchShape, aStrides: aBatchStrides, aOffset: a.offset, bStrides: bBatchStrides, bOffset: b.offset,
   });
-  const tile = tileOverride ?? tileFor(m);
+  const tile = tileOverride ?? tileFor(m, n, runner.softwareAdapter);
   const max = runner.maxWorkgroupsPerDimension;
   const groups = gemmGrid(m, n, batches, tile);
   // Small products leave a tile mostly idle; the per-element kernel serves them (and any grid too big for one dispatch).
   if (m * n >= SMALL_PRODUCT && groups.every((g) => g <= max)) {
     runner.launch({
       kernel: 'matmulTiled',
-      key: { batchRank, x: tile.x, y: tile.y, rows: tile.rows, cols: tile.cols, depth: tile.depth, vector: Boolean(tile.vector) },
+      key: { batchRank, x: tile.x, y: tile.y, rows: tile.rows, cols: tile.cols, depth: tile.depth, vector: Boolean(tile.vector), broadcast: Boolean(tile.broadcast) },
       source: () => tiledMatmulSource(batchRank, tile),
       reads: [a.buffer, b.buffer],
       writes: [{ buffer: out, whole: true }],

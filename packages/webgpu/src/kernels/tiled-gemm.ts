@@ -20,6 +20,14 @@ export interface GemmTile {
    * layout's conflict-free scalar reads for one 16-byte read per 4 columns.
    */
   readonly vector?: boolean;
+  /**
+   * A CPU adapter's tile (lavapipe, SwiftShader): the workgroup's `rows`
+   * rows are the same for all its invocations, so A is read once for all of
+   * them (a CPU runs invocations as the lanes of a vector), and each
+   * invocation keeps `cols` columns strided by `x`, read from memory with no
+   * workgroup staging or barrier. `y` is 1; `depth` and `vector` are unused.
+   */
+  readonly broadcast?: boolean;
 }
 
 /** What an op plugs into {@link tiledGemmSource}. */
@@ -41,15 +49,52 @@ export interface GemmOperands {
  * invocation when M is large, flatter and wider blocks when it is small (a
  * convolution with 6 output channels would leave most of a tall tile idle).
  * Chosen by timing the variants on lavapipe (tools/bench); 8 × 8 outputs per
- * invocation with vec4 reads of B beat 4 × 4 there by about 1.8×.
+ * invocation with vec4 reads of B beat 4 × 4 there by about 1.8×. A
+ * `software` adapter gets a {@link GemmTile.broadcast} tile instead: 16 rows
+ * by 16 columns an invocation, 2–3× the shared-memory tiles' rate on
+ * lavapipe (docs/BENCHMARKS.md).
  */
-export function tileFor(m: number, n = Infinity): GemmTile {
+export function tileFor(m: number, n = Infinity, software = false): GemmTile {
+  if (software) {
+    const x = n >= 1024 ? 64 : 16;
+    return { x, y: 1, rows: Math.min(16, m), cols: Math.max(1, Math.min(16, Math.ceil(n / x))), depth: 1, broadcast: true };
+  }
   // Narrow products (a weight gradient's N is the kernel taps, 25 for 5×5) get a narrow tile.
   if (n < 64) return m >= 12 ? { x: 8, y: 8, rows: 2, cols: 4, depth: 32 } : { x: 8, y: 4, rows: 2, cols: 4, depth: 32 };
   if (m >= 96) return { x: 16, y: 16, rows: 8, cols: 8, depth: 8, vector: true };
   if (m >= 48) return { x: 16, y: 8, rows: 8, cols: 8, depth: 8, vector: true };
   if (m >= 12) return { x: 32, y: 4, rows: 4, cols: 4, depth: 16 };
   return { x: 64, y: 1, rows: 8, cols: 4, depth: 16 };
+}
+
+// An invocation's rows × cols scalar accumulators acc{i}_{j} of a{i}·b{j},
+// and their bounds-checked stores at rowBase + row(i), colBase + col(j).
+function scalarOutputs(rows: number, cols: number, row: (i: number) => string, col: (j: number) => string): { accumulators: string[]; products: string[]; writes: string[] } {
+  const accumulators: string[] = [];
+  const products: string[] = [];
+  const writes: string[] = [];
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      accumulators.push(`var acc${i}_${j} = 0.0;`);
+      products.push(`acc${i}_${j} += a${i} * b${j};`);
+      writes.push(`{ let row = rowBase + ${row(i)}; let col = colBase + ${col(j)}; if (row < p.m && col < p.n) { store(batch, row, col, acc${i}_${j}); } }`);
+    }
+  }
+  return { accumulators, products, writes };
+}
+
+// The op's declarations and its loadA, loadB and store functions.
+function operandFunctions(operands: GemmOperands): string {
+  return `${operands.declarations}
+fn loadA(batch: u32, row: u32, k: u32) -> f32 {
+  ${operands.loadA}
+}
+fn loadB(batch: u32, k: u32, col: u32) -> f32 {
+  ${operands.loadB}
+}
+fn store(batch: u32, row: u32, col: u32, value: f32) {
+  ${operands.store}
+}`;
 }
 
 /** Workgroups covering an M × N product for `batches` products. */
@@ -66,33 +111,16 @@ export function gemmGrid(m: number, n: number, batches: number, tile: GemmTile):
  * Edges are bounds-checked, so any M, N and K work.
  */
 export function tiledGemmSource(operands: GemmOperands, tile: GemmTile): string {
+  if (tile.broadcast) return broadcastGemmSource(operands, tile);
   if (tile.vector) return vectorGemmSource(operands, tile);
   const { x, y, rows, cols, depth } = tile;
   const bm = y * rows;
   const bn = x * cols;
   const threads = x * y;
-  const accumulators: string[] = [];
-  const products: string[] = [];
-  const writes: string[] = [];
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) {
-      accumulators.push(`var acc${i}_${j} = 0.0;`);
-      products.push(`acc${i}_${j} += a${i} * b${j};`);
-      writes.push(`{ let row = rowBase + lid.y + ${i * y}u; let col = colBase + lid.x + ${j * x}u; if (row < p.m && col < p.n) { store(batch, row, col, acc${i}_${j}); } }`);
-    }
-  }
+  const { accumulators, products, writes } = scalarOutputs(rows, cols, (i) => `lid.y + ${i * y}u`, (j) => `lid.x + ${j * x}u`);
   const loadsA = Array.from({ length: rows }, (_, i) => `let a${i} = tileA[(lid.y + ${i * y}u) * ${depth}u + kk];`);
   const loadsB = Array.from({ length: cols }, (_, j) => `let b${j} = tileB[kk * ${bn}u + lid.x + ${j * x}u];`);
-  return `${operands.declarations}
-fn loadA(batch: u32, row: u32, k: u32) -> f32 {
-  ${operands.loadA}
-}
-fn loadB(batch: u32, k: u32, col: u32) -> f32 {
-  ${operands.loadB}
-}
-fn store(batch: u32, row: u32, col: u32, value: f32) {
-  ${operands.store}
-}
+  return `${operandFunctions(operands)}
 var<workgroup> tileA: array<f32, ${bm * depth}>;
 var<workgroup> tileB: array<f32, ${depth * bn}>;
 @compute @workgroup_size(${x}, ${y})
@@ -152,16 +180,7 @@ function vectorGemmSource(operands: GemmOperands, tile: GemmTile): string {
   }
   const loadsA = Array.from({ length: rows }, (_, i) => `let a${i} = tileA[(lid.y + ${i * y}u) * ${depth}u + kk];`);
   const loadsB = Array.from({ length: quads }, (_, q) => `let b${q} = tileB[kk * ${bn / 4}u + lid.x * ${quads}u + ${q}u];`);
-  return `${operands.declarations}
-fn loadA(batch: u32, row: u32, k: u32) -> f32 {
-  ${operands.loadA}
-}
-fn loadB(batch: u32, k: u32, col: u32) -> f32 {
-  ${operands.loadB}
-}
-fn store(batch: u32, row: u32, col: u32, value: f32) {
-  ${operands.store}
-}
+  return `${operandFunctions(operands)}
 var<workgroup> tileA: array<f32, ${bm * depth}>;
 var<workgroup> tileB: array<vec4<f32>, ${(depth * bn) / 4}>;
 @compute @workgroup_size(${x}, ${y})
@@ -195,6 +214,35 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
       ${products.join('\n      ')}
     }
     workgroupBarrier();
+  }
+  ${writes.join('\n  ')}
+}`;
+}
+
+// The broadcast variant: rows rowBase … rowBase + rows − 1 are uniform across
+// the workgroup, columns colBase + j·x are the invocation's own. Loads past
+// M or N read the last row or column (in bounds, never stored), so the loop
+// has no branch.
+function broadcastGemmSource(operands: GemmOperands, tile: GemmTile): string {
+  const { x, rows, cols } = tile;
+  if (tile.y !== 1) throw new Error(`tiledGemmSource: a broadcast tile has y = 1, got ${tile.y}`);
+  const { accumulators, products, writes } = scalarOutputs(rows, cols, (i) => `${i}u`, (j) => `${j * x}u`);
+  const loadsA = Array.from({ length: rows }, (_, i) => `let a${i} = loadA(batch, min(rowBase + ${i}u, lastRow), k);`);
+  const loadsB = Array.from({ length: cols }, (_, j) => `let b${j} = loadB(batch, k, min(colBase + ${j * x}u, lastCol));`);
+  return `${operandFunctions(operands)}
+@compute @workgroup_size(${x})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let batch = wid.z;
+  ${operands.prelude ?? ''}
+  let rowBase = wid.y * ${rows}u;
+  let colBase = wid.x * ${x * cols}u + lid;
+  let lastRow = p.m - 1u;
+  let lastCol = p.n - 1u;
+  ${accumulators.join('\n  ')}
+  for (var k = 0u; k < p.k; k++) {
+    ${loadsA.join('\n    ')}
+    ${loadsB.join('\n    ')}
+    ${products.join('\n    ')}
   }
   ${writes.join('\n  ')}
 }`;
