@@ -2,12 +2,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conv2d, conv2dInputGrad, conv2dWeightGrad, manualSeed, randn, registerBackend, unregisterBackend, type Conv2dOptions, type Tensor } from '@fathom/core';
 import { runConformance } from '@fathom/core/testing';
 import { setConvStrategy, type ConvStrategy } from '../src/kernels/conv2d.js';
+import { setDirectTile, type DirectTile } from '../src/kernels/conv2d-direct.js';
 import { backendOrReason, noAdapter } from './adapter.js';
 
-// The backend picks the implicit-GEMM convolution kernels for layers with
-// many channels, the direct ones for few; here the kit's convolution cases
-// run through each strategy, so both kernels of every pass are checked.
-const STRATEGIES: ConvStrategy[] = ['gemm', 'direct'];
+// The backend picks the implicit-GEMM convolution kernels or the direct
+// ones by the layer and the adapter; here the kit's convolution cases run
+// through each strategy, the direct kernels with a GPU's tile (8 channels,
+// one item an invocation) and with a software adapter's (16 channels, 4 or
+// 16 items), so every kernel of every pass is checked on any adapter.
+// (The largest tile compiles slowly on lavapipe: it runs the cases below only.)
+const VARIANTS: { name: string; strategy: ConvStrategy; tile?: DirectTile; casesOnly?: boolean }[] = [
+  { name: 'gemm', strategy: 'gemm' },
+  { name: 'direct, 8 channels × 1 item', strategy: 'direct', tile: { block: 8, items: 1 } },
+  { name: 'direct, 16 channels × 4 items', strategy: 'direct', tile: { block: 16, items: 4 } },
+  { name: 'direct, 16 channels × 16 items', strategy: 'direct', tile: { block: 16, items: 16 }, casesOnly: true },
+];
+
+function use(variant: (typeof VARIANTS)[number] | undefined): void {
+  setConvStrategy(variant?.strategy);
+  setDirectTile(variant?.tile);
+}
 
 const found = await backendOrReason();
 if ('backend' in found) {
@@ -17,12 +31,12 @@ if ('backend' in found) {
   });
   afterAll(async () => {
     unregisterBackend(backend.name);
-    setConvStrategy();
+    use(undefined);
     await backend.destroy();
   });
-  for (const strategy of STRATEGIES) {
-    describe(`${strategy} convolutions`, () => {
-      beforeAll(() => setConvStrategy(strategy));
+  for (const variant of VARIANTS.filter((v) => !v.casesOnly)) {
+    describe(`${variant.name} convolutions`, () => {
+      beforeAll(() => use(variant));
       runConformance({ backend, harness: { describe, it }, only: ['conv2d', 'conv2dInputGrad', 'conv2dWeightGrad'] });
     });
   }
@@ -43,16 +57,16 @@ if ('backend' in found) {
   };
   for (const c of CASES) {
     for (const [op, run] of Object.entries(OPS)) {
-      for (const strategy of STRATEGIES) {
-        it(`${strategy} ${op}: ${c.name}`, async () => {
+      for (const variant of VARIANTS) {
+        it(`${variant.name} ${op}: ${c.name}`, async () => {
           manualSeed(7);
           const x = randn(c.x);
           const w = randn(c.w);
           const gradOut = randn(conv2d(x, w, c.options).shape);
           const expected = await run(x, w, gradOut, c).data();
-          setConvStrategy(strategy);
+          use(variant);
           const actual = await run(x.to('webgpu'), w.to('webgpu'), gradOut.to('webgpu'), c).data();
-          setConvStrategy();
+          use(undefined);
           expect(actual.length).toBe(expected.length);
           expected.forEach((e, i) => expect(Math.abs(actual[i] - e)).toBeLessThanOrEqual(1e-4 + 1e-4 * Math.abs(e)));
         });

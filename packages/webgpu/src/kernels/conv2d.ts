@@ -123,18 +123,25 @@ export function setConvStrategy(strategy: ConvStrategy = 'auto'): void {
   convStrategy = strategy;
 }
 
-// The direct kernels win where a GEMM tile's rows would be few channels
-// (measured on lavapipe with tools/bench/conv-strategies, LeNet-5's and
-// 16–64-channel layers): each staged im2col element then feeds too few
-// multiply-adds to pay for its index arithmetic.
+// Where the direct kernels win, measured on lavapipe (`pnpm
+// bench:conv-strategies` in tools/bench; docs/BENCHMARKS.md). With a GPU's
+// tile (8 channels, one item), where a GEMM tile's rows would be few
+// channels: each staged im2col element then feeds too few multiply-adds to
+// pay for its index arithmetic. With a software adapter's (16 channels by up
+// to 16 items): every weight gradient, and the forward and input-gradient
+// passes over at least SOFTWARE_DIRECT_POSITIONS positions (a full tile of
+// items; on smaller planes each broadcast weight feeds too few).
 const GEMM_MIN_ROWS = { forward: 17, inputGrad: 33, weightGrad: 33 };
+const SOFTWARE_DIRECT_POSITIONS = 1024;
 
 function useGemm(pass: keyof typeof GEMM_MIN_ROWS, m: number, n: number, k: number, groups: number, runner: KernelRunner): boolean {
-  const grid = gemmGrid(m, n, groups, tileFor(m));
+  const grid = gemmGrid(m, n, groups, tileFor(m, pass === 'weightGrad' ? n : Infinity));
   if (grid.some((g) => g > runner.maxWorkgroupsPerDimension)) return false;
   if (convStrategy !== 'auto') return convStrategy === 'gemm';
   // Staging a K-slice costs more than it saves when the window is small.
-  return m >= GEMM_MIN_ROWS[pass] && k >= 48;
+  const gemmPays = m >= GEMM_MIN_ROWS[pass] && k >= 48;
+  if (!runner.softwareAdapter) return gemmPays && (pass !== 'weightGrad' || m * n * k >= 1 << 20);
+  return gemmPays && pass !== 'weightGrad' && n < SOFTWARE_DIRECT_POSITIONS;
 }
 
 function checkFloat32(op: string, ...views: View[]): void {
@@ -193,8 +200,7 @@ export function conv2dWeightGradKernel(runner: KernelRunner, x: View, gradOut: V
   const m = p.outChannels / p.groups;
   const n = (p.inChannels / p.groups) * p.kernelHeight * p.kernelWidth;
   const k = p.batch * p.outHeight * p.outWidth;
-  const strategy = convStrategy === 'auto' ? (m >= GEMM_MIN_ROWS.weightGrad && m * n * k >= 1 << 20 ? 'gemm' : 'direct') : convStrategy;
-  if (strategy === 'gemm' && k > 0) {
+  if (k > 0 && useGemm('weightGrad', m, n, k, p.groups, runner)) {
     const tile = tileFor(m, n);
     const fastDivide = Math.max(n, k) < FAST_DIVIDE_LIMIT;
     const [tilesX, tilesY] = gemmGrid(m, n, 1, tile);
