@@ -151,8 +151,8 @@ export class WebGpuBackend implements Backend, LargeBufferRunner {
   /** The adapter's description, as errors name it. */
   readonly adapterName: string;
   readonly maxWorkgroupsPerDimension: number;
-  /** KernelRunner.softwareAdapter: a fallback adapter, whose "GPU" is the CPU. */
-  readonly softwareAdapter: boolean;
+  /** KernelRunner.cpuTiles: the adapter is lavapipe. */
+  readonly cpuTiles: boolean;
   readonly limits: WindowLimits;
   /**
    * Times each kernel's compute passes on the GPU with timestamp queries,
@@ -190,7 +190,7 @@ export class WebGpuBackend implements Backend, LargeBufferRunner {
     this.keepAlive = keepAlive;
     const limits = device.limits;
     this.maxWorkgroupsPerDimension = limits.maxComputeWorkgroupsPerDimension;
-    this.softwareAdapter = adapter.isFallbackAdapter;
+    this.cpuTiles = adapter.isFallbackAdapter && adapter.vendor === 'mesa' && adapter.device.startsWith('llvmpipe');
     const alignment = Math.max(limits.minStorageBufferOffsetAlignment, ELEMENT_BYTES);
     const bufferBytes = Math.min(options.maxBufferBytes ?? Infinity, limits.maxBufferSize);
     this.bindingBytes = alignDown(Math.min(options.maxBindingBytes ?? Infinity, limits.maxStorageBufferBindingSize, bufferBytes), alignment);

@@ -8,7 +8,7 @@ import { backendOrReason, noAdapter } from './adapter.js';
 // The backend picks the implicit-GEMM convolution kernels or the direct
 // ones by the layer and the adapter; here the kit's convolution cases run
 // through each strategy, the direct kernels with a GPU's tile (8 channels,
-// one item an invocation) and with a software adapter's (16 channels, 4 or
+// one item an invocation) and with lavapipe's CPU tile (16 channels, 4 or
 // 16 items), so every kernel of every pass is checked on any adapter.
 // (The largest tile compiles slowly on lavapipe: it runs the cases below only.)
 const VARIANTS: { name: string; strategy: ConvStrategy; tile?: DirectTile; casesOnly?: boolean }[] = [

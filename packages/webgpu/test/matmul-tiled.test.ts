@@ -15,9 +15,12 @@ const TILES: GemmTile[] = [
   { x: 8, y: 4, rows: 2, cols: 4, depth: 8 },
   { x: 4, y: 8, rows: 3, cols: 1, depth: 5 },
   { x: 4, y: 4, rows: 3, cols: 8, depth: 5, vector: true },
-  // a software adapter's: rows shared by the workgroup, columns strided by x
+  // a CPU's (lavapipe): rows shared by the workgroup, columns strided by x
   tileFor(1, 25, true), tileFor(16, 300, true), tileFor(96, 4096, true),
   { x: 4, y: 1, rows: 3, cols: 5, depth: 1, broadcast: true },
+  // …reading B four columns at once where its rows allow (else as scalars)
+  tileFor(3, 40, true, true), tileFor(8, 600, true, true), tileFor(96, 4096, true, true),
+  { x: 4, y: 1, rows: 3, cols: 8, depth: 1, broadcast: true, vector: true },
 ];
 
 const found = await backendOrReason();

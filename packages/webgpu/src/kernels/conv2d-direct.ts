@@ -14,7 +14,7 @@ import { windowConstants, windowOf, type Window } from './window-fields.js';
 // dispatch's z), so a GPU broadcasts them and lavapipe loads them once for
 // all its lanes. They serve where an implicit GEMM's tile would be mostly
 // staging (few channels a group: each staged im2col element would feed a
-// handful of rows), and on a software adapter most layers (conv2d.ts
+// handful of rows), and on lavapipe most layers (conv2d.ts
 // decides). The window is compiled in (windowConstants).
 
 /** Channels and lane items (positions, or taps) an invocation accumulates: a block × items tile in registers. */
@@ -27,14 +27,14 @@ const WORKGROUP = 64;
 
 /**
  * The tile for a group of `channels` and `count` lane items (positions, or
- * taps): on a GPU a block of up to 8 channels and one item; on a software
- * adapter, whose lanes share a core's registers and caches, up to 16
- * channels by up to 16 items (as many as fill the workgroup's lanes), so
- * each input read feeds up to 16 multiply-adds and each broadcast weight as
- * many as there are items.
+ * taps): on a GPU a block of up to 8 channels and one item; on a CPU
+ * (lavapipe: KernelRunner.cpuTiles), whose lanes share a core's registers
+ * and caches, up to 16 channels by up to 16 items (as many as fill the
+ * workgroup's lanes), so each input read feeds up to 16 multiply-adds and
+ * each broadcast weight as many as there are items.
  */
-export function directTile(channels: number, count: number, software: boolean): DirectTile {
-  if (!software) return { block: Math.min(channels, 8), items: 1 };
+export function directTile(channels: number, count: number, cpu: boolean): DirectTile {
+  if (!cpu) return { block: Math.min(channels, 8), items: 1 };
   let items = 1;
   while (items < 16 && items * 2 * WORKGROUP <= count) items *= 2;
   return { block: Math.min(channels, 16), items };
@@ -218,7 +218,7 @@ export function setDirectTile(tile?: DirectTile): void {
 }
 
 function keyFor(runner: KernelRunner, p: Conv2dParams, channels: number, count: number): DirectKey {
-  const tile = tileOverride ? { block: Math.min(channels, tileOverride.block), items: tileOverride.items } : directTile(channels, count, runner.softwareAdapter);
+  const tile = tileOverride ? { block: Math.min(channels, tileOverride.block), items: tileOverride.items } : directTile(channels, count, runner.cpuTiles);
   return { ...tile, ...windowOf(p) };
 }
 

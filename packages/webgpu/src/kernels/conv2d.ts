@@ -127,12 +127,12 @@ export function setConvStrategy(strategy: ConvStrategy = 'auto'): void {
 // bench:conv-strategies` in tools/bench; docs/BENCHMARKS.md). With a GPU's
 // tile (8 channels, one item), where a GEMM tile's rows would be few
 // channels: each staged im2col element then feeds too few multiply-adds to
-// pay for its index arithmetic. With a software adapter's (16 channels by up
+// pay for its index arithmetic. With lavapipe's CPU tile (16 channels by up
 // to 16 items): every weight gradient, and the forward and input-gradient
-// passes over at least SOFTWARE_DIRECT_POSITIONS positions (a full tile of
+// passes over at least CPU_DIRECT_POSITIONS positions (a full tile of
 // items; on smaller planes each broadcast weight feeds too few).
 const GEMM_MIN_ROWS = { forward: 17, inputGrad: 33, weightGrad: 33 };
-const SOFTWARE_DIRECT_POSITIONS = 1024;
+const CPU_DIRECT_POSITIONS = 1024;
 
 function useGemm(pass: keyof typeof GEMM_MIN_ROWS, m: number, n: number, k: number, groups: number, runner: KernelRunner): boolean {
   const grid = gemmGrid(m, n, groups, tileFor(m, pass === 'weightGrad' ? n : Infinity));
@@ -140,8 +140,8 @@ function useGemm(pass: keyof typeof GEMM_MIN_ROWS, m: number, n: number, k: numb
   if (convStrategy !== 'auto') return convStrategy === 'gemm';
   // Staging a K-slice costs more than it saves when the window is small.
   const gemmPays = m >= GEMM_MIN_ROWS[pass] && k >= 48;
-  if (!runner.softwareAdapter) return gemmPays && (pass !== 'weightGrad' || m * n * k >= 1 << 20);
-  return gemmPays && pass !== 'weightGrad' && n < SOFTWARE_DIRECT_POSITIONS;
+  if (!runner.cpuTiles) return gemmPays && (pass !== 'weightGrad' || m * n * k >= 1 << 20);
+  return gemmPays && pass !== 'weightGrad' && n < CPU_DIRECT_POSITIONS;
 }
 
 function checkFloat32(op: string, ...views: View[]): void {

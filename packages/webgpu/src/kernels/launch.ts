@@ -12,8 +12,14 @@ export interface KernelRunner {
   launch(launch: KernelLaunch): void;
   /** The largest workgroup count of one dispatch dimension. */
   readonly maxWorkgroupsPerDimension: number;
-  /** The adapter runs kernels on the CPU (lavapipe, SwiftShader: a fallback adapter), where other kernel shapes pay. */
-  readonly softwareAdapter: boolean;
+  /**
+   * Shape kernels for a CPU: the adapter is lavapipe (Mesa's llvmpipe), which
+   * runs invocations as the lanes of a CPU's vectors, and where those shapes
+   * were measured. SwiftShader, Chromium's CPU adapter, keeps the GPU shapes:
+   * it compiles the CPU shapes' unrolled loops too slowly (the kit's 42
+   * input-gradient cases: 2.9 s with GPU shapes, 157 s with CPU shapes).
+   */
+  readonly cpuTiles: boolean;
 }
 
 /** Static parameters of a generated kernel: the pipeline cache key, and what a compile error names. */
@@ -40,7 +46,7 @@ export interface KernelLaunch {
 /** A binding of a generated shader. */
 export interface BindingSpec {
   readonly name: string;
-  readonly type: StorageType | `atomic<${'u32' | 'i32'}>`;
+  readonly type: StorageType | 'vec4<f32>' | `atomic<${'u32' | 'i32'}>`;
   readonly access: 'read' | 'read_write';
 }
 

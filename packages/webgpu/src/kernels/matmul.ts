@@ -51,12 +51,19 @@ ${linearEntry(`let col = i % p.n;
   out[i] = acc;`)}`;
 }
 
-/** WGSL of the tiled batched matmul: {@link tiledGemmSource} reading both operands through their strides. */
+/**
+ * WGSL of the tiled batched matmul: {@link tiledGemmSource} reading both
+ * operands through their strides; with a vector broadcast tile, B is bound as
+ * vec4s and read four columns at a time (its rows contiguous and 16-byte
+ * aligned: {@link readsQuadsOfB}).
+ */
 export function tiledMatmulSource(batchRank: number, tile: GemmTile): string {
+  const quads = Boolean(tile.broadcast && tile.vector);
+  const bAt = 'u32(bBase + i32(k) * p.bRow + i32(col) * p.bCol)';
   return tiledGemmSource({
     declarations: `${bindingDeclarations([
       { name: 'left', type: 'f32', access: 'read' },
-      { name: 'right', type: 'f32', access: 'read' },
+      { name: 'right', type: quads ? 'vec4<f32>' : 'f32', access: 'read' },
       { name: 'out', type: 'f32', access: 'read_write' },
     ], matmulLayout(batchRank).wgsl())}
 var<private> aBase: i32;
@@ -65,9 +72,16 @@ var<private> bBase: i32;`,
   aBase = i32(aAt);
   bBase = i32(bAt);`,
     loadA: 'return left[u32(aBase + i32(row) * p.aRow + i32(k) * p.aCol)];',
-    loadB: 'return right[u32(bBase + i32(k) * p.bRow + i32(col) * p.bCol)];',
+    loadB: quads ? `let at = ${bAt};
+  return right[at / 4u][at % 4u];` : `return right[${bAt}];`,
+    loadB4: quads ? 'return right[u32(bBase + i32(k) * p.bRow) / 4u + quad];' : undefined,
     store: 'out[(batch * p.m + row) * p.n + col] = value;',
   }, tile);
+}
+
+/** Whether B's rows are contiguous runs of whole, 16-byte-aligned quads in every batch: a vector broadcast tile may read them as vec4s. */
+export function readsQuadsOfB(n: number, bRow: number, bCol: number, offset: number, batchStrides: readonly number[]): boolean {
+  return bCol === 1 && n % 4 === 0 && bRow % 4 === 0 && offset % 4 === 0 && batchStrides.every((s) => s % 4 === 0);
 }
 
 /** Kernels.matmul. */
@@ -86,7 +100,10 @@ export function matmulKernel(runner: KernelRunner, a: View, b: View, out: Backen
     aRow: aRowStride, aCol: aColStride, bRow: bRowStride, bCol: bColStride,
     batchShape, aStrides: aBatchStrides, aOffset: a.offset, bStrides: bBatchStrides, bOffset: b.offset,
   });
-  const tile = tileOverride ?? tileFor(m, n, runner.softwareAdapter);
+  const quads = readsQuadsOfB(n, bRowStride, bColStride, b.offset, bBatchStrides);
+  const chosen = tileOverride ?? tileFor(m, n, runner.cpuTiles, quads);
+  // A forced vector broadcast tile reads B as scalars where B's layout has no whole quads.
+  const tile = chosen.broadcast && chosen.vector && !quads ? { ...chosen, vector: false } : chosen;
   const max = runner.maxWorkgroupsPerDimension;
   const groups = gemmGrid(m, n, batches, tile);
   // Small products leave a tile mostly idle; the per-element kernel serves them (and any grid too big for one dispatch).

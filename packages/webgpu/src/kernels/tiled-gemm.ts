@@ -21,11 +21,13 @@ export interface GemmTile {
    */
   readonly vector?: boolean;
   /**
-   * A CPU adapter's tile (lavapipe, SwiftShader): the workgroup's `rows`
+   * A CPU adapter's tile (lavapipe): the workgroup's `rows`
    * rows are the same for all its invocations, so A is read once for all of
    * them (a CPU runs invocations as the lanes of a vector), and each
    * invocation keeps `cols` columns strided by `x`, read from memory with no
-   * workgroup staging or barrier. `y` is 1; `depth` and `vector` are unused.
+   * workgroup staging or barrier. `y` is 1; `depth` is unused; `vector`
+   * reads B four columns at a time (the op's loadB4), `cols` then counting
+   * columns in quads strided by `x`.
    */
   readonly broadcast?: boolean;
 }
@@ -40,6 +42,8 @@ export interface GemmOperands {
   readonly loadA: string;
   /** Body of `fn loadB(batch: u32, k: u32, col: u32) -> f32`, called only inside K × N. */
   readonly loadB: string;
+  /** Body of `fn loadB4(batch: u32, k: u32, quad: u32) -> vec4<f32>`, columns 4·quad … 4·quad + 3 (a vector broadcast tile's reads; N divisible by 4). */
+  readonly loadB4?: string;
   /** Body of `fn store(batch: u32, row: u32, col: u32, value: f32)`, called only inside M × N. */
   readonly store: string;
 }
@@ -49,13 +53,19 @@ export interface GemmOperands {
  * invocation when M is large, flatter and wider blocks when it is small (a
  * convolution with 6 output channels would leave most of a tall tile idle).
  * Chosen by timing the variants on lavapipe (tools/bench); 8 × 8 outputs per
- * invocation with vec4 reads of B beat 4 × 4 there by about 1.8×. A
- * `software` adapter gets a {@link GemmTile.broadcast} tile instead: 16 rows
- * by 16 columns an invocation, 2–3× the shared-memory tiles' rate on
- * lavapipe (docs/BENCHMARKS.md).
+ * invocation with vec4 reads of B beat 4 × 4 there by about 1.8×. On a CPU
+ * (`cpu`: lavapipe, KernelRunner.cpuTiles) a {@link GemmTile.broadcast}
+ * tile instead: 16 rows by 16 columns an invocation, 2–3× the shared-memory
+ * tiles' rate on lavapipe, or 8 rows by 4 quads of columns where the op can
+ * read B four columns at once (`quadsOfB`), another 1.5×
+ * (docs/BENCHMARKS.md).
  */
-export function tileFor(m: number, n = Infinity, software = false): GemmTile {
-  if (software) {
+export function tileFor(m: number, n = Infinity, cpu = false, quadsOfB = false): GemmTile {
+  if (cpu && quadsOfB) {
+    const x = n >= 1024 ? 64 : n >= 512 ? 32 : 16;
+    return { x, y: 1, rows: Math.min(8, m), cols: 4 * Math.max(1, Math.min(4, Math.ceil(n / (4 * x)))), depth: 1, broadcast: true, vector: true };
+  }
+  if (cpu) {
     const x = n >= 1024 ? 64 : 16;
     return { x, y: 1, rows: Math.min(16, m), cols: Math.max(1, Math.min(16, Math.ceil(n / x))), depth: 1, broadcast: true };
   }
@@ -220,30 +230,56 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
 }
 
 // The broadcast variant: rows rowBase … rowBase + rows − 1 are uniform across
-// the workgroup, columns colBase + j·x are the invocation's own. Loads past
-// M or N read the last row or column (in bounds, never stored), so the loop
-// has no branch.
+// the workgroup, columns colBase + j·x are the invocation's own (with
+// `vector`, column quads: loadB4 reads four columns at once). Loads past M or
+// N read the last row or column (in bounds, never stored), so the loop has
+// no branch.
 function broadcastGemmSource(operands: GemmOperands, tile: GemmTile): string {
   const { x, rows, cols } = tile;
   if (tile.y !== 1) throw new Error(`tiledGemmSource: a broadcast tile has y = 1, got ${tile.y}`);
-  const { accumulators, products, writes } = scalarOutputs(rows, cols, (i) => `${i}u`, (j) => `${j * x}u`);
   const loadsA = Array.from({ length: rows }, (_, i) => `let a${i} = loadA(batch, min(rowBase + ${i}u, lastRow), k);`);
-  const loadsB = Array.from({ length: cols }, (_, j) => `let b${j} = loadB(batch, k, min(colBase + ${j * x}u, lastCol));`);
+  let outputs: { accumulators: string[]; products: string[]; writes: string[] };
+  let loadsB: string[];
+  let lastCol: string;
+  if (tile.vector) {
+    if (cols % 4 !== 0 || !operands.loadB4) throw new Error(`tiledGemmSource: a vector broadcast tile needs cols divisible by 4 and loadB4, got cols ${cols}`);
+    const quads = cols / 4;
+    outputs = { accumulators: [], products: [], writes: [] };
+    for (let i = 0; i < rows; i++) {
+      for (let q = 0; q < quads; q++) {
+        outputs.accumulators.push(`var acc${i}_${q} = vec4<f32>();`);
+        outputs.products.push(`acc${i}_${q} += a${i} * b${q};`);
+        for (let c = 0; c < 4; c++) {
+          outputs.writes.push(`{ let row = rowBase + ${i}u; let col = (colBase + ${q * x}u) * 4u + ${c}u; if (row < p.m && col < p.n) { store(batch, row, col, acc${i}_${q}[${c}]); } }`);
+        }
+      }
+    }
+    loadsB = Array.from({ length: quads }, (_, q) => `let b${q} = loadB4(batch, k, min(colBase + ${q * x}u, lastCol));`);
+    lastCol = 'p.n / 4u - 1u';
+  } else {
+    outputs = scalarOutputs(rows, cols, (i) => `${i}u`, (j) => `${j * x}u`);
+    loadsB = Array.from({ length: cols }, (_, j) => `let b${j} = loadB(batch, k, min(colBase + ${j * x}u, lastCol));`);
+    lastCol = 'p.n - 1u';
+  }
+  const perInvocation = tile.vector ? cols / 4 : cols;
   return `${operandFunctions(operands)}
+${operands.loadB4 ? `fn loadB4(batch: u32, k: u32, quad: u32) -> vec4<f32> {
+  ${operands.loadB4}
+}` : ''}
 @compute @workgroup_size(${x})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let batch = wid.z;
   ${operands.prelude ?? ''}
   let rowBase = wid.y * ${rows}u;
-  let colBase = wid.x * ${x * cols}u + lid;
+  let colBase = wid.x * ${x * perInvocation}u + lid;
   let lastRow = p.m - 1u;
-  let lastCol = p.n - 1u;
-  ${accumulators.join('\n  ')}
+  let lastCol = ${lastCol};
+  ${outputs.accumulators.join('\n  ')}
   for (var k = 0u; k < p.k; k++) {
     ${loadsA.join('\n    ')}
     ${loadsB.join('\n    ')}
-    ${products.join('\n    ')}
+    ${outputs.products.join('\n    ')}
   }
-  ${writes.join('\n  ')}
+  ${outputs.writes.join('\n  ')}
 }`;
 }

@@ -86,6 +86,10 @@ function samples(random: () => number): OpSample[] {
     product('larger than a tile [70,129]·[129,67]', input(r([70, 129])), input(r([129, 67]))),
     product('batched larger [3,65,33]·[33,66]', input(r([3, 65, 33])), input(r([33, 66]))),
     product('long K [2,1000]·[1000,3]', input(r([2, 1000])), input(r([1000, 3]))),
+    // N a multiple of 4 with contiguous rows: kernels may read B four columns at once
+    product('N = 12 [5,7]·[7,12]', input(r([5, 7])), input(r([7, 12]))),
+    product('N = 8 batched [2,9,6]·[2,6,8]', input(r([2, 9, 6])), input(r([2, 6, 8]))),
+    product('N = 132 [33,70]·[70,132]', input(r([33, 70])), input(r([70, 132]))),
     product('float64 [3,4]·[4,5]', input(r([3, 4], 'float64')), input(r([4, 5], 'float64'))),
     product('float64 batched transposed [2,3,4]·[4]', input(r([2, 3, 4], 'float64'), 'transposed'), input(r([4], 'float64'))),
     product('infinities and NaN propagate', input(ref([2, 2], [Infinity, 1, NaN, 2])), input(ref([2, 2], [1, 0, 2, 3]))),
