@@ -73,7 +73,7 @@ const accumulate = (key: DirectKey, second: string, at: string, stride: string):
 const stores = (key: DirectKey, at: (s: number, b: number) => string): string =>
   range(key.items).flatMap((s) => range(key.block).map((b) => `if (valid${s} && ${b}u <= last) { out[${at(s, b)}] = acc${s}_${b}; }`)).join('\n  ');
 
-// Item s of the invocation: index `first + s·WORKGROUP` of `count`, clamped
+// Item s of the invocation: index `firstItem + s·WORKGROUP` of `count`, clamped
 // to the last one (then read but never stored), and whether it is real.
 const ITEM = (s: number, count: string): string => `let item${s} = min(firstItem + ${s * WORKGROUP}u, ${count} - 1u);
   let valid${s} = firstItem + ${s * WORKGROUP}u < ${count};`;
