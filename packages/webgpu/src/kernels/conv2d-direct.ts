@@ -33,7 +33,7 @@ const WORKGROUP = 64;
  * workgroup's lanes), so each input read feeds up to 16 multiply-adds and
  * each broadcast weight as many as there are items.
  */
-export function directTile(channels: number, count: number, cpu: boolean): DirectTile {
+function directTile(channels: number, count: number, cpu: boolean): DirectTile {
   if (!cpu) return { block: Math.min(channels, 8), items: 1 };
   let items = 1;
   while (items < 16 && items * 2 * WORKGROUP <= count) items *= 2;

@@ -114,7 +114,7 @@ var<private> kBase: u32;`,
   }, tile);
 }
 
-/** When the convolutions take the GEMM kernels: `auto` above a size where a tile is well used. */
+/** Which kernels the convolutions take: `auto` picks the GEMM or the direct kernels by the layer and the adapter (see useGemm). */
 export type ConvStrategy = 'auto' | 'gemm' | 'direct';
 let convStrategy: ConvStrategy = 'auto';
 

@@ -80,7 +80,7 @@ var<private> bBase: i32;`,
 }
 
 /** Whether B's rows are contiguous runs of whole, 16-byte-aligned quads in every batch: a vector broadcast tile may read them as vec4s. */
-export function readsQuadsOfB(n: number, bRow: number, bCol: number, offset: number, batchStrides: readonly number[]): boolean {
+function readsQuadsOfB(n: number, bRow: number, bCol: number, offset: number, batchStrides: readonly number[]): boolean {
   return bCol === 1 && n % 4 === 0 && bRow % 4 === 0 && offset % 4 === 0 && batchStrides.every((s) => s % 4 === 0);
 }
 

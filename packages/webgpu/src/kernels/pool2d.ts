@@ -164,8 +164,9 @@ export function maxPool2dKernel(runner: KernelRunner, x: View, out: BackendBuffe
   checkFloat32('maxPool2d', x.buffer.dtype);
   const total = p.planes * p.outHeight * p.outWidth;
   if (total === 0) return;
+  const window = windowOf(p);
   runner.launch({
-    kernel: 'maxPool2d', key: windowOf(p), source: () => maxPool2dSource(windowOf(p)),
+    kernel: 'maxPool2d', key: window, source: () => maxPool2dSource(window),
     reads: [x.buffer], writes: [{ buffer: out, whole: true }, { buffer: indices, whole: true }],
     params: packWindow(p, total, x.offset), workgroups: linearGrid(total, runner),
   });
@@ -176,8 +177,9 @@ export function maxPool2dGradKernel(runner: KernelRunner, gradOut: View, indices
   checkFloat32('maxPool2dGrad', gradOut.buffer.dtype);
   const total = p.planes * p.inHeight * p.inWidth;
   if (total === 0) return;
+  const window = windowOf(p);
   runner.launch({
-    kernel: 'maxPool2dGrad', key: windowOf(p), source: () => maxPool2dGradSource(windowOf(p)),
+    kernel: 'maxPool2dGrad', key: window, source: () => maxPool2dGradSource(window),
     reads: [gradOut.buffer, indices.buffer], writes: [{ buffer: out, whole: true }],
     params: packWindow(p, total, gradOut.offset, indices.offset), workgroups: linearGrid(total, runner),
   });
@@ -188,8 +190,9 @@ export function avgPool2dKernel(runner: KernelRunner, x: View, out: BackendBuffe
   checkFloat32('avgPool2d', x.buffer.dtype);
   const total = p.planes * p.outHeight * p.outWidth;
   if (total === 0) return;
+  const window = windowOf(p);
   runner.launch({
-    kernel: 'avgPool2d', key: windowOf(p), source: () => avgPool2dSource(windowOf(p)),
+    kernel: 'avgPool2d', key: window, source: () => avgPool2dSource(window),
     reads: [x.buffer], writes: [{ buffer: out, whole: true }],
     params: packWindow(p, total, x.offset), workgroups: linearGrid(total, runner),
   });
@@ -200,8 +203,9 @@ export function avgPool2dGradKernel(runner: KernelRunner, gradOut: View, out: Ba
   checkFloat32('avgPool2dGrad', gradOut.buffer.dtype);
   const total = p.planes * p.inHeight * p.inWidth;
   if (total === 0) return;
+  const window = windowOf(p);
   runner.launch({
-    kernel: 'avgPool2dGrad', key: windowOf(p), source: () => avgPool2dGradSource(windowOf(p)),
+    kernel: 'avgPool2dGrad', key: window, source: () => avgPool2dGradSource(window),
     reads: [gradOut.buffer], writes: [{ buffer: out, whole: true }],
     params: packWindow(p, total, gradOut.offset), workgroups: linearGrid(total, runner),
   });

@@ -93,7 +93,26 @@ function scalarOutputs(rows: number, cols: number, row: (i: number) => string, c
   return { accumulators, products, writes };
 }
 
-// The op's declarations and its loadA, loadB and store functions.
+// An invocation's rows × quads vec4 accumulators acc{i}_{q} of a{i}·b{q},
+// and the bounds-checked stores of their components at rowBase + row(i),
+// column col(q, c).
+function quadOutputs(rows: number, quads: number, row: (i: number) => string, col: (q: number, c: number) => string): { accumulators: string[]; products: string[]; writes: string[] } {
+  const accumulators: string[] = [];
+  const products: string[] = [];
+  const writes: string[] = [];
+  for (let i = 0; i < rows; i++) {
+    for (let q = 0; q < quads; q++) {
+      accumulators.push(`var acc${i}_${q} = vec4<f32>();`);
+      products.push(`acc${i}_${q} += a${i} * b${q};`);
+      for (let c = 0; c < 4; c++) {
+        writes.push(`{ let row = rowBase + ${row(i)}; let col = ${col(q, c)}; if (row < p.m && col < p.n) { store(batch, row, col, acc${i}_${q}[${c}]); } }`);
+      }
+    }
+  }
+  return { accumulators, products, writes };
+}
+
+// The op's declarations and its loadA, loadB (loadB4 if it has one) and store functions.
 function operandFunctions(operands: GemmOperands): string {
   return `${operands.declarations}
 fn loadA(batch: u32, row: u32, k: u32) -> f32 {
@@ -101,7 +120,10 @@ fn loadA(batch: u32, row: u32, k: u32) -> f32 {
 }
 fn loadB(batch: u32, k: u32, col: u32) -> f32 {
   ${operands.loadB}
-}
+}${operands.loadB4 ? `
+fn loadB4(batch: u32, k: u32, quad: u32) -> vec4<f32> {
+  ${operands.loadB4}
+}` : ''}
 fn store(batch: u32, row: u32, col: u32, value: f32) {
   ${operands.store}
 }`;
@@ -176,18 +198,7 @@ function vectorGemmSource(operands: GemmOperands, tile: GemmTile): string {
   const bm = y * rows;
   const bn = x * cols;
   const threads = x * y;
-  const accumulators: string[] = [];
-  const products: string[] = [];
-  const writes: string[] = [];
-  for (let i = 0; i < rows; i++) {
-    for (let q = 0; q < quads; q++) {
-      accumulators.push(`var acc${i}_${q} = vec4<f32>();`);
-      products.push(`acc${i}_${q} += a${i} * b${q};`);
-      for (let c = 0; c < 4; c++) {
-        writes.push(`{ let row = rowBase + lid.y + ${i * y}u; let col = colBase + lid.x * ${cols}u + ${q * 4 + c}u; if (row < p.m && col < p.n) { store(batch, row, col, acc${i}_${q}[${c}]); } }`);
-      }
-    }
-  }
+  const { accumulators, products, writes } = quadOutputs(rows, quads, (i) => `lid.y + ${i * y}u`, (q, c) => `colBase + lid.x * ${cols}u + ${q * 4 + c}u`);
   const loadsA = Array.from({ length: rows }, (_, i) => `let a${i} = tileA[(lid.y + ${i * y}u) * ${depth}u + kk];`);
   const loadsB = Array.from({ length: quads }, (_, q) => `let b${q} = tileB[kk * ${bn / 4}u + lid.x * ${quads}u + ${q}u];`);
   return `${operandFunctions(operands)}
@@ -244,16 +255,7 @@ function broadcastGemmSource(operands: GemmOperands, tile: GemmTile): string {
   if (tile.vector) {
     if (cols % 4 !== 0 || !operands.loadB4) throw new Error(`tiledGemmSource: a vector broadcast tile needs cols divisible by 4 and loadB4, got cols ${cols}`);
     const quads = cols / 4;
-    outputs = { accumulators: [], products: [], writes: [] };
-    for (let i = 0; i < rows; i++) {
-      for (let q = 0; q < quads; q++) {
-        outputs.accumulators.push(`var acc${i}_${q} = vec4<f32>();`);
-        outputs.products.push(`acc${i}_${q} += a${i} * b${q};`);
-        for (let c = 0; c < 4; c++) {
-          outputs.writes.push(`{ let row = rowBase + ${i}u; let col = (colBase + ${q * x}u) * 4u + ${c}u; if (row < p.m && col < p.n) { store(batch, row, col, acc${i}_${q}[${c}]); } }`);
-        }
-      }
-    }
+    outputs = quadOutputs(rows, quads, (i) => `${i}u`, (q, c) => `(colBase + ${q * x}u) * 4u + ${c}u`);
     loadsB = Array.from({ length: quads }, (_, q) => `let b${q} = loadB4(batch, k, min(colBase + ${q * x}u, lastCol));`);
     lastCol = 'p.n / 4u - 1u';
   } else {
@@ -263,9 +265,6 @@ function broadcastGemmSource(operands: GemmOperands, tile: GemmTile): string {
   }
   const perInvocation = tile.vector ? cols / 4 : cols;
   return `${operandFunctions(operands)}
-${operands.loadB4 ? `fn loadB4(batch: u32, k: u32, quad: u32) -> vec4<f32> {
-  ${operands.loadB4}
-}` : ''}
 @compute @workgroup_size(${x})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let batch = wid.z;
