@@ -126,6 +126,21 @@ export interface RandomSpec {
 }
 
 /**
+ * The hyper-parameters of one {@link Kernels.sgdStep}: PyTorch's SGD, in
+ * camelCase. `firstStep` says the momentum buffer holds no velocity yet, so
+ * it takes the gradient instead of a blend.
+ */
+export interface SgdStepParams {
+  readonly lr: number;
+  readonly momentum: number;
+  readonly dampening: number;
+  readonly weightDecay: number;
+  readonly nesterov: boolean;
+  readonly maximize: boolean;
+  readonly firstStep: boolean;
+}
+
+/**
  * One kernel per primitive op. Outputs are fresh contiguous buffers sized by
  * core; inputs are views (possibly strided or broadcast) unless a kernel says
  * it takes contiguous input. Adding a member here makes every backend fail to
@@ -178,6 +193,22 @@ export interface Kernels {
   scatterAdd(out: BackendBuffer, outShape: Shape, dim: number, index: View, src: View): void;
   /** Fills a float buffer with random numbers. */
   randomFill(out: BackendBuffer, spec: RandomSpec): void;
+  /**
+   * Optional, fused: one SGD update of every element, in place. `param`,
+   * `grad` and `momentum` (null without momentum) are whole buffers of one
+   * float dtype and one length, no two the same. Per element, each
+   * operation rounded to the dtype in this order, as the separate ops of
+   * core's composite (`sgdStep_`) round them:
+   * ```text
+   * g ← −grad if maximize, else grad;   g ← g + round(weightDecay·param) if weightDecay ≠ 0
+   * b ← g if firstStep, else round(g·(1 − dampening)) + round(momentum·b)   (momentum ≠ 0; g unscaled when dampening is 0)
+   * g ← g + round(momentum·b) if nesterov, else b                           (momentum ≠ 0)
+   * param ← param + round(−lr·g)
+   * ```
+   * with each scalar rounded to the dtype first. A GPU compiler may fuse a
+   * product into its sum. Without it core runs the composite.
+   */
+  sgdStep?(param: BackendBuffer, grad: BackendBuffer, momentum: BackendBuffer | null, params: SgdStepParams): void;
 }
 
 /** What a backend can do; core checks requests against it before calling a kernel. */

@@ -32,6 +32,7 @@ export { cat, stack } from './ops/join.js';
 export { gather, scatterAdd, indexSelect, embedding, oneHot, triu, tril } from './ops/indexing.js';
 export { pad } from './ops/pad.js';
 export { sliceScatter, selectScatter } from './ops/scatter-view.js';
+export { sgdStep_, type SgdStepOptions } from './ops/sgd-step.js';
 export { eigh, type Eigh } from './ops/eigh.js';
 export { symmetricEigen } from './linalg/symmetric-eigen.js';
 export {

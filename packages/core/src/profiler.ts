@@ -13,7 +13,7 @@ const OUTPUT_ARGUMENTS: Readonly<Record<keyof Kernels, readonly number[]>> = {
   fill: [0], copy: [1], unary: [2], binary: [3], where: [3], reduce: [3], argReduce: [3], matmul: [2],
   conv2d: [2], conv2dInputGrad: [2], conv2dWeightGrad: [2],
   maxPool2d: [1, 2], maxPool2dGrad: [2], avgPool2d: [1], avgPool2dGrad: [1], adaptiveAvgPool2d: [1], adaptiveAvgPool2dGrad: [1],
-  gather: [3], scatterAdd: [0], randomFill: [0],
+  gather: [3], scatterAdd: [0], randomFill: [0], sgdStep: [0, 2],
 };
 
 // Kernels that take the op as their first argument: their rows are named for the op ('add', 'relu', 'sum').
@@ -66,7 +66,9 @@ class Recorder {
     // Inherits any extra members a backend's table has; the primitives are overridden below.
     const wrapped = Object.create(original) as Record<keyof Kernels, (...args: unknown[]) => void>;
     for (const kernel of Object.keys(OUTPUT_ARGUMENTS) as (keyof Kernels)[]) {
-      const run = original[kernel] as (...args: unknown[]) => void;
+      const run = original[kernel] as ((...args: unknown[]) => void) | undefined;
+      // An optional kernel the backend lacks stays absent: core checks for it before calling.
+      if (run === undefined) continue;
       const namedByOp = NAMED_BY_OP.has(kernel);
       const outputs = OUTPUT_ARGUMENTS[kernel];
       wrapped[kernel] = (...args: unknown[]): void => this.call(backend, kernel, namedByOp, outputs, run, original, args);

@@ -91,7 +91,11 @@ export interface ZeroGradOptions {
 
 /** The result of one parameter's update rule: its new value and its new state. */
 export interface ParameterUpdate<S extends ParameterState> {
-  /** The parameter's new value; the base class writes it into the parameter with `copy_`. */
+  /**
+   * The parameter's new value, which the base class writes into the parameter
+   * with `copy_`; or the parameter itself, once the rule has updated it in
+   * place (a fused kernel such as `sgdStep_`).
+   */
   param: Tensor;
   /** The parameter's new state; tensors in it become the optimizer's, those it no longer holds are released. */
   state: S;
@@ -145,8 +149,9 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions, S
   /**
    * The update rule for one parameter: from the parameter, its gradient, its
    * state (undefined before its first step) and its group's hyper-parameters,
-   * the new value and the new state. Runs inside `noGrad` and a `scope()`;
-   * it must not change anything in place.
+   * the new value and the new state. Runs inside `noGrad` and a `scope()`.
+   * It changes nothing in place but the parameter and its own state tensors,
+   * and then returns the parameter itself as the new value.
    */
   protected abstract update(param: Tensor, grad: Tensor, state: S | undefined, group: ParamGroup<O>): ParameterUpdate<S>;
 
@@ -226,7 +231,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions, S
     const previous = this.stateByParam.get(param);
     const next = scope(() => {
       const result = this.update(param, grad, previous, group);
-      param.copy_(result.param);
+      if (result.param !== param) param.copy_(result.param);
       return this.own(result.state, param, grad);
     });
     this.stateByParam.set(param, next);

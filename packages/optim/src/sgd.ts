@@ -1,5 +1,5 @@
 import type { Tensor } from '@fathom/core';
-import { ValueError } from '@fathom/core';
+import { sgdStep_, ValueError } from '@fathom/core';
 import { requireBoolean, requireNonNegative } from './hyperparameters.js';
 import { Optimizer, type OptimizerOptions, type OptimizerParams, type ParamGroup, type ParameterUpdate } from './optimizer.js';
 
@@ -63,43 +63,8 @@ export class SGD extends Optimizer<SGDOptions, SGDState> {
 
   protected override update(param: Tensor, grad: Tensor, state: SGDState | undefined, group: ParamGroup<SGDOptions>): ParameterUpdate<SGDState> {
     const { lr, momentum, dampening, weightDecay, nesterov, maximize } = group;
-    // Each temporary is released as soon as the next one is made, so a step
-    // holds at most two parameter-sized temporaries at once: VGG's 103M-weight
-    // layer, its gradient and its momentum then fit in wasm32's 4 GiB.
-    const temporaries = new Set<Tensor>();
-    const made = (tensor: Tensor): Tensor => { temporaries.add(tensor); return tensor; };
-    const release = (...tensors: Tensor[]): void => { for (const t of tensors) if (temporaries.delete(t)) t.dispose(); };
-    // Scaled sums (`add` with alpha) do each multiply-add in one pass over
-    // the parameter: three passes for SGD with momentum and weight decay,
-    // where a multiply and an add apiece made six. Each product is rounded
-    // before its sum, so the values are those of the separate ops.
-    let direction = maximize ? made(grad.neg()) : grad;
-    if (weightDecay !== 0) {
-      const decayed = made(direction.add(param, { alpha: weightDecay }));
-      release(direction);
-      direction = decayed;
-    }
-    let momentumBuffer = state?.momentumBuffer;
-    if (momentum !== 0) {
-      if (momentumBuffer === undefined) {
-        momentumBuffer = direction;
-      } else {
-        const fresh = dampening === 0 ? direction : made(direction.mul(1 - dampening));
-        momentumBuffer = made(fresh.add(momentumBuffer, { alpha: momentum }));
-        if (fresh !== direction) release(fresh);
-      }
-      temporaries.delete(momentumBuffer); // the new state: the optimizer keeps it
-      if (nesterov) {
-        const next = made(direction.add(momentumBuffer, { alpha: momentum }));
-        release(direction);
-        direction = next;
-      } else {
-        release(direction);
-        direction = momentumBuffer;
-      }
-    }
-    const updated = param.add(direction, { alpha: -lr });
-    release(direction);
-    return { param: updated, state: { momentumBuffer } };
+    // In place: one fused pass over the parameter, gradient and momentum where the device has the kernel.
+    const momentumBuffer = sgdStep_(param, grad, state?.momentumBuffer, { lr, momentum, dampening, weightDecay, nesterov, maximize });
+    return { param, state: { momentumBuffer } };
   }
 }

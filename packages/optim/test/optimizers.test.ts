@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isFathomError, tensor, type Tensor } from '@fathom/core';
+import { getBackend, isFathomError, tensor, type Tensor } from '@fathom/core';
 import { useAutograd } from '@fathom/autograd';
 import { Adagrad, Adam, AdamW, RMSprop, SGD, type Optimizer } from '../src/index.js';
 import { expectClose, torchReference as ref } from './reference.js';
@@ -331,16 +331,49 @@ describe('SGD in float32', () => {
     { lr: 0.03, momentum: 0.8, dampening: 0.25, weightDecay: 5e-3, nesterov: false },
     { lr: 0.07, momentum: 0.9, dampening: 0, weightDecay: 1e-3, nesterov: true },
   ]) {
-    it(`matches separate multiplies and adds bit for bit: ${JSON.stringify(o)}`, () => {
-      const start = Array.from({ length: 37 }, (_, i) => Math.sin(i * 1.3) * 2);
-      const grads = [0, 1, 2, 3, 4].map((t) => tensor(start.map((_, i) => Math.cos(i * 0.7 + t) / 3)));
-      const param = tensor(start);
-      const optimizer = new SGD([param], o);
-      for (const grad of grads) {
-        param.grad = grad.clone();
-        optimizer.step();
-      }
-      expect(Array.from(param.dataSync())).toEqual(Array.from(separateOps(tensor(start), grads, o).dataSync()));
-    });
+    for (const fused of [true, false]) {
+      it(`matches separate multiplies and adds bit for bit${fused ? '' : ' without the fused kernel'}: ${JSON.stringify(o)}`, () => {
+        const start = Array.from({ length: 37 }, (_, i) => Math.sin(i * 1.3) * 2);
+        const grads = [0, 1, 2, 3, 4].map((t) => tensor(start.map((_, i) => Math.cos(i * 0.7 + t) / 3)));
+        const param = tensor(start);
+        const optimizer = new SGD([param], o);
+        withoutFusedSgd(!fused, () => {
+          for (const grad of grads) {
+            param.grad = grad.clone();
+            optimizer.step();
+          }
+        });
+        expect(Array.from(param.dataSync())).toEqual(Array.from(separateOps(tensor(start), grads, o).dataSync()));
+      });
+    }
   }
+
+  it('keeps one momentum buffer per parameter and updates it in place, fused or not', () => {
+    for (const fused of [true, false]) {
+      const param = tensor([1, -2, 3]);
+      const optimizer = new SGD([param], { lr: 0.5, momentum: 0.5 });
+      const buffers = withoutFusedSgd(!fused, () => [0, 1, 2].map(() => {
+        param.grad = tensor([2, 4, -8]);
+        optimizer.step();
+        return optimizer.state.get(param)?.momentumBuffer;
+      }));
+      expect(buffers[1]).toBe(buffers[0]);
+      expect(buffers[2]).toBe(buffers[0]);
+      // b: g, then 0.5·b + g twice = 1.75·g; θ − 0.5·(1 + 1.5 + 1.75)·g
+      expect(Array.from(buffers[2]?.dataSync() ?? [])).toEqual([3.5, 7, -14]);
+      expect(Array.from(param.dataSync())).toEqual([1 - 4.25, -2 - 8.5, 3 + 17]);
+    }
+  });
 });
+
+// Runs `body` with the CPU backend's fused SGD kernel hidden when `hide` is set, so core takes the separate ops.
+function withoutFusedSgd<T>(hide: boolean, body: () => T): T {
+  const kernels = getBackend('cpu').kernels;
+  const fused = kernels.sgdStep;
+  if (hide) kernels.sgdStep = undefined;
+  try {
+    return body();
+  } finally {
+    kernels.sgdStep = fused;
+  }
+}

@@ -540,4 +540,33 @@ INLINE void read_random_fill_arguments(const i32* ints, const double* floats, Ra
   a->b = next_float(&p);
 }
 
+// fathom_sgd_step: [param, grad, momentumBuffer, length, lr, momentum, dampening, weightDecay, nesterov, maximize, firstStep]
+typedef struct {
+  u8* param;
+  u8* grad;
+  u8* momentumBuffer;
+  i32 length;
+  double lr;
+  double momentum;
+  double dampening;
+  double weightDecay;
+  i32 nesterov;
+  i32 maximize;
+  i32 firstStep;
+} SgdStepArguments;
+INLINE void read_sgd_step_arguments(const i32* ints, const double* floats, SgdStepArguments* a) {
+  Params p = {ints, floats};
+  a->param = (u8*)(uintptr_t)next_address(&p);
+  a->grad = (u8*)(uintptr_t)next_address(&p);
+  a->momentumBuffer = (u8*)(uintptr_t)next_address(&p);
+  a->length = next_int(&p);
+  a->lr = next_float(&p);
+  a->momentum = next_float(&p);
+  a->dampening = next_float(&p);
+  a->weightDecay = next_float(&p);
+  a->nesterov = next_int(&p);
+  a->maximize = next_int(&p);
+  a->firstStep = next_int(&p);
+}
+
 #endif

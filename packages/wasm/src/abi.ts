@@ -173,6 +173,12 @@ export const KERNEL_ARGUMENTS = {
     field('out', 'output'), field('length', 'int'), field('normal', 'int'), field('seed0', 'int'), field('seed1', 'int'),
     field('offset', 'float'), field('a', 'float'), field('b', 'float'),
   ],
+  // Without momentum the momentum buffer is not read: any buffer stands in for it.
+  fathom_sgd_step: [
+    field('param', 'address'), field('grad', 'address'), field('momentumBuffer', 'address'), field('length', 'int'),
+    field('lr', 'float'), field('momentum', 'float'), field('dampening', 'float'), field('weightDecay', 'float'),
+    field('nesterov', 'int'), field('maximize', 'int'), field('firstStep', 'int'),
+  ],
 } as const satisfies Readonly<Record<KernelName, readonly ArgumentField[]>>;
 
 /** What TypeScript passes for one field (see {@link ArgumentField}); buffer and view types are the runner's. */

@@ -25,6 +25,7 @@ export interface FathomExports {
   readonly fathom_gather: KernelEntry;
   readonly fathom_scatter_add: KernelEntry;
   readonly fathom_random_fill: KernelEntry;
+  readonly fathom_sgd_step: KernelEntry;
   /** Row-major C = A·B (m×k by k×n) at the given addresses; for benchmarks. */
   readonly fathom_sgemm: (m: number, n: number, k: number, a: number, b: number, c: number) => void;
   /** Sets `bytes` bytes from `address` to zero. */

@@ -13,6 +13,7 @@ import {
   adaptiveAvgPool2dGradKernel, adaptiveAvgPool2dKernel, avgPool2dGradKernel, avgPool2dKernel, maxPool2dGradKernel, maxPool2dKernel,
 } from './kernels/pool2d.js';
 import { randomFillKernel } from './kernels/random.js';
+import { sgdStepKernel } from './kernels/sgd-step.js';
 import { argReduceKernel, reduceKernel } from './kernels/reduce.js';
 import { PendingElementwise } from './fusion/pending-elementwise.js';
 import type { BufferBinding } from './bind-group-cache.js';
@@ -297,6 +298,8 @@ export class WebGpuBackend implements Backend, LargeBufferRunner {
       scatterAdd: (out, outShape, dim, index, src) =>
         (big(out, index.buffer, src.buffer) ? largeScatterAdd(large, out, outShape, dim, index, src) : scatterAddKernel(run, out, outShape, dim, index, src)),
       randomFill: (out, spec) => (big(out) ? large.randomFill(out, spec) : randomFillKernel(run, out, spec)),
+      sgdStep: (param, grad, momentum, params) =>
+        (big(param) ? large.sgdStep(param, grad, momentum, params) : sgdStepKernel(run, param, grad, momentum, params)),
     };
   }
 

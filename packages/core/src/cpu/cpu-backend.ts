@@ -11,6 +11,7 @@ import {
   adaptiveAvgPool2dGradKernel, adaptiveAvgPool2dKernel, avgPool2dGradKernel, avgPool2dKernel, maxPool2dGradKernel, maxPool2dKernel,
 } from './kernels/pool2d.js';
 import { randomFillKernel } from './kernels/random.js';
+import { sgdStepKernel } from './kernels/sgd-step.js';
 import { argReduceKernel, reduceKernel } from './kernels/reduce.js';
 
 const KERNELS: Kernels = {
@@ -34,6 +35,7 @@ const KERNELS: Kernels = {
   gather: gatherKernel,
   scatterAdd: scatterAddKernel,
   randomFill: randomFillKernel,
+  sgdStep: sgdStepKernel,
 };
 
 // Typed arrays are capped at 2³¹−1 elements in V8 for these element sizes.

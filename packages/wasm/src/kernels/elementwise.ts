@@ -1,8 +1,8 @@
-import { coversBuffer, type BackendBuffer, type BinaryOp, type Kernels, type UnaryOp, type UnaryParams, type View } from '@fathom/core/backend';
+import { coversBuffer, type BackendBuffer, type BinaryOp, type Kernels, type SgdStepParams, type UnaryOp, type UnaryParams, type View } from '@fathom/core/backend';
 import type { KernelRunner } from '../kernel-runner.js';
 
-/** fill, copy, unary, binary and where (csrc/elementwise.c). */
-export function elementwiseKernels(runner: KernelRunner): Pick<Kernels, 'fill' | 'copy' | 'unary' | 'binary' | 'where'> {
+/** fill, copy, unary, binary and where (csrc/elementwise.c), and the fused SGD update (csrc/sgd.c). */
+export function elementwiseKernels(runner: KernelRunner): Pick<Kernels, 'fill' | 'copy' | 'unary' | 'binary' | 'where' | 'sgdStep'> {
   return {
     fill(out: BackendBuffer, value: number): void {
       runner.call('fathom_fill', 'fill', { out, dtype: out.dtype, length: out.length, value });
@@ -25,6 +25,13 @@ export function elementwiseKernels(runner: KernelRunner): Pick<Kernels, 'fill' |
     },
     where(cond: View, a: View, b: View, out: BackendBuffer): void {
       runner.call('fathom_where', 'where', { cond, a, b, dtype: out.dtype, out });
+    },
+    sgdStep(param: BackendBuffer, grad: BackendBuffer, momentum: BackendBuffer | null, p: SgdStepParams): void {
+      runner.call('fathom_sgd_step', 'sgdStep', {
+        param, grad, momentumBuffer: momentum ?? grad, length: param.length,
+        lr: p.lr, momentum: momentum === null ? 0 : p.momentum, dampening: p.dampening, weightDecay: p.weightDecay,
+        nesterov: Number(p.nesterov), maximize: Number(p.maximize), firstStep: Number(p.firstStep),
+      });
     },
   };
 }

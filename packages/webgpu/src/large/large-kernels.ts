@@ -1,7 +1,8 @@
 import { contiguousStrides, isContiguous, sizeOf, ValueError, type DType } from '@fathom/core';
-import type { BackendBuffer, BinaryOp, RandomSpec, UnaryOp, UnaryParams, View } from '@fathom/core/backend';
+import type { BackendBuffer, BinaryOp, RandomSpec, SgdStepParams, UnaryOp, UnaryParams, View } from '@fathom/core/backend';
 import { binaryKernel, copyKernel, fillKernel, unaryKernel, whereKernel } from '../kernels/elementwise.js';
 import { randomFillKernel } from '../kernels/random.js';
+import { sgdStepKernel } from '../kernels/sgd-step.js';
 import { planBlocks, type Block, type PlanOperand } from './block-plan.js';
 import type { LargeBufferRunner } from './large-runner.js';
 
@@ -181,6 +182,14 @@ export class LargeKernels {
   /** Kernels.randomFill for any buffer: element i draws counter `offset + i` wherever it lives. */
   randomFill(out: BackendBuffer, spec: RandomSpec): void {
     for (const { start, window } of this.windows(out)) randomFillKernel(this.run, window, { ...spec, offset: spec.offset + start });
+  }
+
+  /** Kernels.sgdStep for large buffers: window by window, the same windows of all three (one length, so one segmentation). */
+  sgdStep(param: BackendBuffer, grad: BackendBuffer, momentum: BackendBuffer | null, params: SgdStepParams): void {
+    for (const { start, window } of this.windows(param)) {
+      const at = (buffer: BackendBuffer): BackendBuffer => this.run.window(buffer, start, window.length);
+      sgdStepKernel(this.run, window, at(grad), momentum === null ? null : at(momentum), params);
+    }
   }
 
   /** A one-element buffer holding `value`, broadcast to `shape`. */

@@ -10,6 +10,7 @@ import { pool2dSpecs } from './pool2d.spec.js';
 import { randomSpecs } from './random.spec.js';
 import { reduceSpecs } from './reduce.spec.js';
 import { scatterViewSpecs } from './scatter-view.spec.js';
+import { sgdStepSpecs } from './sgd-step.spec.js';
 import { softmaxSpecs } from './softmax.spec.js';
 import { unarySpecs } from './unary.spec.js';
 import { viewSpecs } from './view.spec.js';
@@ -34,4 +35,5 @@ export const allSpecs: readonly OpSpec[] = [
   ...conv2dSpecs,
   ...pool2dSpecs,
   ...randomSpecs,
+  ...sgdStepSpecs,
 ];
