@@ -111,7 +111,13 @@ INLINE void pair_pool_row(const PoolGeometry* g, const float* base, int oh, floa
   v128_t lanes = wasm_i32x4_make(0, 2, 4, 6);
   v128_t one = wasm_i32x4_splat(1), below = wasm_i32x4_splat(g->inWidth);
   int ow = 0;
-  for (; ow + 4 <= g->outWidth; ow += 4) {
+  for (;;) {
+    if (ow + 4 > g->outWidth) {
+      // The last 1–3 outputs as four ending at the row's end, over ones already
+      // written (the same values again): LeNet-5's 14- and 5-wide rows.
+      if (ow == g->outWidth || g->outWidth < 4) break;
+      ow = g->outWidth - 4;
+    }
     v128_t a0 = wasm_v128_load(r0 + 2 * ow), a1 = wasm_v128_load(r0 + 2 * ow + 4);
     v128_t b0 = wasm_v128_load(r1 + 2 * ow), b1 = wasm_v128_load(r1 + 2 * ow + 4);
     v128_t taps[3] = {wasm_i32x4_shuffle(a0, a1, 1, 3, 5, 7), wasm_i32x4_shuffle(b0, b1, 0, 2, 4, 6), wasm_i32x4_shuffle(b0, b1, 1, 3, 5, 7)};
@@ -125,6 +131,7 @@ INLINE void pair_pool_row(const PoolGeometry* g, const float* base, int oh, floa
     }
     wasm_v128_store(out + ow, max);
     wasm_v128_store(indices + ow, best);
+    ow += 4;
   }
   for (; ow < g->outWidth; ow++) max_window(g, base, 2 * oh, 0, 2, ow, out + ow, indices + ow);
 }
