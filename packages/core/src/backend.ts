@@ -141,6 +141,17 @@ export interface SgdStepParams {
 }
 
 /**
+ * The layout {@link Kernels.channelAffine} walks: `outer` blocks of
+ * `channels` runs of `inner` contiguous elements (an (N, C, H, W) tensor is
+ * N, C and H·W), every run scaled by its channel's values.
+ */
+export interface ChannelAffineParams {
+  readonly outer: number;
+  readonly channels: number;
+  readonly inner: number;
+}
+
+/**
  * One kernel per primitive op. Outputs are fresh contiguous buffers sized by
  * core; inputs are views (possibly strided or broadcast) unless a kernel says
  * it takes contiguous input. Adding a member here makes every backend fail to
@@ -209,6 +220,16 @@ export interface Kernels {
    * product into its sum. Without it core runs the composite.
    */
   sgdStep?(param: BackendBuffer, grad: BackendBuffer, momentum: BackendBuffer | null, params: SgdStepParams): void;
+  /**
+   * Optional, fused: `out = a·alpha[c] + b·beta[c] + gamma[c]` for the
+   * element of channel c, `alpha` 1 and `b`/`beta` and `gamma` absent when null; all whole
+   * buffers of one float dtype, `a`, `b` and `out` laid out as `params`
+   * says, `alpha`, `beta` and `gamma` one value a channel. Each product and
+   * sum rounded to the dtype in that order, as core's composite
+   * (`channelAffine`) rounds its separate ops. BatchNorm's output and input
+   * gradient are made of it. Without it core runs the composite.
+   */
+  channelAffine?(a: BackendBuffer, alpha: BackendBuffer | null, b: BackendBuffer | null, beta: BackendBuffer | null, gamma: BackendBuffer | null, out: BackendBuffer, params: ChannelAffineParams): void;
 }
 
 /** What a backend can do; core checks requests against it before calling a kernel. */

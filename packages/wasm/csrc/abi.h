@@ -569,4 +569,35 @@ INLINE void read_sgd_step_arguments(const i32* ints, const double* floats, SgdSt
   a->firstStep = next_int(&p);
 }
 
+// fathom_channel_affine: [a, alpha, b, beta, gamma, out, outer, channels, inner, hasAlpha, hasB, hasGamma]
+typedef struct {
+  u8* a;
+  u8* alpha;
+  u8* b;
+  u8* beta;
+  u8* gamma;
+  u8* out;
+  i32 outer;
+  i32 channels;
+  i32 inner;
+  i32 hasAlpha;
+  i32 hasB;
+  i32 hasGamma;
+} ChannelAffineArguments;
+INLINE void read_channel_affine_arguments(const i32* ints, const double* floats, ChannelAffineArguments* a) {
+  Params p = {ints, floats};
+  a->a = (u8*)(uintptr_t)next_address(&p);
+  a->alpha = (u8*)(uintptr_t)next_address(&p);
+  a->b = (u8*)(uintptr_t)next_address(&p);
+  a->beta = (u8*)(uintptr_t)next_address(&p);
+  a->gamma = (u8*)(uintptr_t)next_address(&p);
+  a->out = (u8*)(uintptr_t)next_address(&p);
+  a->outer = next_int(&p);
+  a->channels = next_int(&p);
+  a->inner = next_int(&p);
+  a->hasAlpha = next_int(&p);
+  a->hasB = next_int(&p);
+  a->hasGamma = next_int(&p);
+}
+
 #endif

@@ -179,6 +179,12 @@ export const KERNEL_ARGUMENTS = {
     field('lr', 'float'), field('momentum', 'float'), field('dampening', 'float'), field('weightDecay', 'float'),
     field('nesterov', 'int'), field('maximize', 'int'), field('firstStep', 'int'),
   ],
+  // alpha, b, beta and gamma are read only where flagged: any buffer stands in for an absent one.
+  fathom_channel_affine: [
+    field('a', 'address'), field('alpha', 'address'), field('b', 'address'), field('beta', 'address'), field('gamma', 'address'),
+    field('out', 'output'), field('outer', 'int'), field('channels', 'int'), field('inner', 'int'),
+    field('hasAlpha', 'int'), field('hasB', 'int'), field('hasGamma', 'int'),
+  ],
 } as const satisfies Readonly<Record<KernelName, readonly ArgumentField[]>>;
 
 /** What TypeScript passes for one field (see {@link ArgumentField}); buffer and view types are the runner's. */

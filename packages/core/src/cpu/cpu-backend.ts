@@ -12,6 +12,7 @@ import {
 } from './kernels/pool2d.js';
 import { randomFillKernel } from './kernels/random.js';
 import { sgdStepKernel } from './kernels/sgd-step.js';
+import { channelAffineKernel } from './kernels/channel-affine.js';
 import { argReduceKernel, reduceKernel } from './kernels/reduce.js';
 
 const KERNELS: Kernels = {
@@ -36,6 +37,7 @@ const KERNELS: Kernels = {
   scatterAdd: scatterAddKernel,
   randomFill: randomFillKernel,
   sgdStep: sgdStepKernel,
+  channelAffine: channelAffineKernel,
 };
 
 // Typed arrays are capped at 2³¹−1 elements in V8 for these element sizes.

@@ -1,4 +1,4 @@
-import type { Tensor } from '@fathom/core';
+import { channelAffine, type Tensor } from '@fathom/core';
 import { customFunction } from '@fathom/autograd';
 
 /** Per-channel statistics a training-mode batch norm normalizes with, each (1, C, 1, …). */
@@ -68,8 +68,8 @@ export function batchNormWithStatistics(x: Tensor, weight: Tensor | null, bias: 
       const deviation = statistics.deviation ?? input.sub(statistics.mean);
       const invstd = statistics.variance.add(eps).rsqrt(); // (1, C, 1, …)
       const scale = w ? invstd.mul(w.reshape(broadcast)) : invstd;
-      let output = deviation.mul(scale);
-      if (b) output = output.add(b.reshape(broadcast));
+      // One pass on a device with the fused kernel, where mul and add made two.
+      const output = channelAffine(deviation, scale.reshape([channels]), { shift: b });
       return { output, saved: [deviation, invstd, ...(w ? [scale] : [])], state: { count: statistics.count, hasWeight: w !== null, hasBias: b !== null } };
     },
     backward(grad, { saved: [deviation, invstd, weightedScale], state, needsInputGrad }) {
@@ -79,8 +79,13 @@ export function batchNormWithStatistics(x: Tensor, weight: Tensor | null, bias: 
       if (needsInputGrad[0]) {
         const [meanGrad, meanGradNormalized] = source.gradientMeans(gradSum, gradNormalizedSum, state.count);
         const scale = weightedScale ?? invstd;
-        const normalizedWeight = invstd.mul(meanGradNormalized.reshape(broadcast)); // x̂·mean(dy·x̂) = (x − mean)·invstd·mean(dy·x̂)
-        gradInput = grad.sub(meanGrad.reshape(broadcast)).sub(deviation.mul(normalizedWeight)).mul(scale);
+        const normalizedWeight = invstd.reshape([channels]).mul(meanGradNormalized.reshape([channels])); // x̂·mean(dy·x̂) = (x − mean)·invstd·mean(dy·x̂)
+        // dy − (x − mean)·normalizedWeight − mean(dy) in one pass where a device fuses it (two subs and a mul were three).
+        const centred = channelAffine(grad, null, {
+          plus: { y: deviation, yScale: normalizedWeight.neg() },
+          shift: meanGrad.reshape([channels]).neg(),
+        });
+        gradInput = centred.mul(scale);
       }
       const grads: (Tensor | null)[] = [gradInput];
       if (state.hasWeight) grads.push(needsInputGrad[grads.length] ? gradNormalizedSum : null);

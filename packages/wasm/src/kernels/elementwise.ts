@@ -1,8 +1,8 @@
-import { coversBuffer, type BackendBuffer, type BinaryOp, type Kernels, type SgdStepParams, type UnaryOp, type UnaryParams, type View } from '@fathom/core/backend';
+import { coversBuffer, type BackendBuffer, type BinaryOp, type ChannelAffineParams, type Kernels, type SgdStepParams, type UnaryOp, type UnaryParams, type View } from '@fathom/core/backend';
 import type { KernelRunner } from '../kernel-runner.js';
 
-/** fill, copy, unary, binary and where (csrc/elementwise.c), and the fused SGD update (csrc/sgd.c). */
-export function elementwiseKernels(runner: KernelRunner): Pick<Kernels, 'fill' | 'copy' | 'unary' | 'binary' | 'where' | 'sgdStep'> {
+/** fill, copy, unary, binary and where (csrc/elementwise.c), the fused SGD update (csrc/sgd.c) and channelAffine (csrc/channel_affine.c). */
+export function elementwiseKernels(runner: KernelRunner): Pick<Kernels, 'fill' | 'copy' | 'unary' | 'binary' | 'where' | 'sgdStep' | 'channelAffine'> {
   return {
     fill(out: BackendBuffer, value: number): void {
       runner.call('fathom_fill', 'fill', { out, dtype: out.dtype, length: out.length, value });
@@ -31,6 +31,12 @@ export function elementwiseKernels(runner: KernelRunner): Pick<Kernels, 'fill' |
         param, grad, momentumBuffer: momentum ?? grad, length: param.length,
         lr: p.lr, momentum: momentum === null ? 0 : p.momentum, dampening: p.dampening, weightDecay: p.weightDecay,
         nesterov: Number(p.nesterov), maximize: Number(p.maximize), firstStep: Number(p.firstStep),
+      });
+    },
+    channelAffine(a, alpha, b, beta, gamma, out, p: ChannelAffineParams): void {
+      runner.call('fathom_channel_affine', 'channelAffine', {
+        a, alpha: alpha ?? a, b: b ?? a, beta: beta ?? a, gamma: gamma ?? a, out, outer: p.outer, channels: p.channels, inner: p.inner,
+        hasAlpha: Number(alpha !== null), hasB: Number(b !== null), hasGamma: Number(gamma !== null),
       });
     },
   };

@@ -1,5 +1,6 @@
 import type { OpSpec } from '../op-spec.js';
 import { binarySpecs } from './binary.spec.js';
+import { channelAffineSpecs } from './channel-affine.spec.js';
 import { conv2dSpecs } from './conv2d.spec.js';
 import { creationSpecs } from './creation.spec.js';
 import { indexingSpecs } from './indexing.spec.js';
@@ -36,4 +37,5 @@ export const allSpecs: readonly OpSpec[] = [
   ...pool2dSpecs,
   ...randomSpecs,
   ...sgdStepSpecs,
+  ...channelAffineSpecs,
 ];

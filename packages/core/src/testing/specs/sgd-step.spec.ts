@@ -62,7 +62,7 @@ function samples(random: () => number): OpSample[] {
     // Gradients that are views, not whole buffers: the separate ops' path on every device.
     case_('momentum and weight decay', MOMENTUM, [6, 7], 3, 'transposed'),
     case_('nesterov', NESTEROV, [5, 8], 2, 'strided'),
-    // Split over two threads on a threaded device (wasm gives a task at least 32,768 elements).
+    // Split over the threads on a threaded device (wasm gives a task 16,384 elements or more).
     case_('momentum and weight decay', MOMENTUM, [260, 256], 2),
     case_('nesterov', NESTEROV, [3, 4], 3, 'contiguous', 'float64'),
   ];
