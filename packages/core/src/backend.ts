@@ -155,7 +155,9 @@ export interface ChannelAffineParams {
  * One kernel per primitive op. Outputs are fresh contiguous buffers sized by
  * core; inputs are views (possibly strided or broadcast) unless a kernel says
  * it takes contiguous input. Adding a member here makes every backend fail to
- * type-check until it implements it — on purpose.
+ * type-check until it implements it — on purpose. The optional members are
+ * fused kernels for composites (`sgdStep`, `channelAffine`): core runs the
+ * composite's separate ops on a backend without them.
  */
 export interface Kernels {
   /** Sets every element of `out` to `value`. */

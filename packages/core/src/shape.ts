@@ -15,6 +15,11 @@ export function sizeOf(shape: Shape): number {
   return n;
 }
 
+/** Whether two shapes are the same, dim for dim. */
+export function sameShape(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((size, d) => size === b[d]);
+}
+
 /** Row-major strides, in elements, of a contiguous tensor of `shape`. */
 export function contiguousStrides(shape: Shape): number[] {
   const strides = new Array<number>(shape.length);

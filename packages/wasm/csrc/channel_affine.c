@@ -52,10 +52,8 @@ EXPORT(fathom_channel_affine) int fathom_channel_affine(const i32* ints, const d
                  args.hasGamma ? (const float*)args.gamma : 0, (float*)args.out, args.outer, args.channels, args.inner, 0};
   i64 rows = (i64)j.outer * j.channels, total = rows * j.inner;
   if (total == 0) return OK;
-  i64 tasks = total / PARALLEL_ELEMENTS;
-  if (tasks > thread_count()) tasks = thread_count();
+  i64 tasks = task_count(total, PARALLEL_ELEMENTS);
   if (tasks > rows) tasks = rows;
-  if (tasks <= 1) tasks = 1;
   j.perTask = (int)((rows + tasks - 1) / tasks);
   if (tasks == 1) affine_task(&j, 0, 0);
   else parallel_for(affine_task, &j, (int)((rows + j.perTask - 1) / j.perTask));

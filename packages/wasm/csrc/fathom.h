@@ -86,6 +86,9 @@ typedef void (*TaskFn)(void* args, int task, int thread);
 #endif
 void parallel_for(TaskFn fn, void* args, int count);
 int thread_count(void);
+// Tasks to split `units` of work into: one per `grain` units, no more than
+// the threads, at least 1 (then the calling thread does it all).
+int task_count(i64 units, i64 grain);
 
 // Grow-only scratch from JavaScript, valid until the exported kernel returns.
 // Only the calling (main) thread may ask for it.

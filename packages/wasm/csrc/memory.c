@@ -29,9 +29,8 @@ static void zero_task(void* args, int task, int thread) {
 // Clears a reused block before its first read (see zeroPending in
 // src/kernel-runner.ts); a large one in a slice per thread.
 EXPORT(fathom_zero) void fathom_zero(u8* dst, u32 bytes) {
-  u32 tasks = bytes / (PARALLEL_ELEMENTS * 16u);
-  if (tasks > (u32)thread_count()) tasks = (u32)thread_count();
-  if (tasks <= 1) {
+  u32 tasks = (u32)task_count(bytes, PARALLEL_ELEMENTS * 16);
+  if (tasks == 1) {
     memset(dst, 0, bytes);
     return;
   }

@@ -66,6 +66,11 @@ EXPORT(fathom_set_threads) void fathom_set_threads(int n, int mayWait) {
 }
 int thread_count(void) { return threads; }
 
+int task_count(i64 units, i64 grain) {
+  i64 tasks = units / grain;
+  return tasks > threads ? threads : tasks < 1 ? 1 : (int)tasks;
+}
+
 // Tasks [share_begin(t), share_begin(t + 1)) are thread t's share.
 INLINE int share_begin(int t, int count) { return (int)((i64)count * t / threads); }
 

@@ -172,8 +172,7 @@ EXPORT(fathom_reduce) int fathom_reduce(const i32* ints, const double* floats) {
   for (int i = 0; i < x->ndim && j.split < 0; i++) {
     if (j.as[i] != 0 && j.shape[i] > 1) j.split = i;
   }
-  i64 tasks = j.split < 0 ? 1 : total / PARALLEL_ELEMENTS;
-  if (tasks > thread_count()) tasks = thread_count();
+  i64 tasks = j.split < 0 ? 1 : task_count(total, PARALLEL_ELEMENTS);
   if (j.split >= 0 && tasks > j.shape[j.split]) tasks = j.shape[j.split];
   if (tasks <= 1) {
     reduce_part(&j, 0, j.split < 0 ? 1 : j.shape[j.split]);

@@ -69,9 +69,8 @@ EXPORT(fathom_sgd_step) int fathom_sgd_step(const i32* ints, const double* float
               args.momentum != 0, args.nesterov, args.maximize, args.firstStep, args.dampening != 0, args.length, 0};
   // Five streams an element where a binary op has three: a task's worth from half as many
   // elements (LeNet-5's 120×400 weight: 43.5 µs on one thread, 32.7 split in two).
-  int tasks = j.length / (PARALLEL_ELEMENTS / 2);
-  if (tasks > thread_count()) tasks = thread_count();
-  if (tasks <= 1) {
+  int tasks = task_count(j.length, PARALLEL_ELEMENTS / 2);
+  if (tasks == 1) {
     sgd_range(&j, 0, j.length);
     return OK;
   }

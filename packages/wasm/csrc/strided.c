@@ -193,9 +193,8 @@ static void walk_task(void* args, int task, int thread) {
 
 static void walk_split(const Walk* w, u8* const* bases, RowFn row, void* ctx) {
   i64 total = walk_total(w);
-  i64 tasks = total / PARALLEL_ELEMENTS;
-  if (tasks > thread_count()) tasks = thread_count();
-  if (tasks <= 1) {
+  i64 tasks = task_count(total, PARALLEL_ELEMENTS);
+  if (tasks == 1) {
     walk_range(w, bases, row, ctx, 0, total);
     return;
   }

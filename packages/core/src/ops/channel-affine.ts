@@ -1,8 +1,8 @@
-import { coversBuffer } from '../backend.js';
+import { coversBuffer, type BackendBuffer } from '../backend.js';
 import { isFloating } from '../dtype.js';
 import { DTypeError, ShapeError } from '../errors.js';
 import { gradientEngine } from '../gradient-hook.js';
-import { formatShape } from '../shape.js';
+import { formatShape, sameShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { commonBackend } from './operand.js';
 import { reshape } from './view.js';
@@ -40,8 +40,8 @@ export function channelAffine(x: Tensor, scale: Tensor | null, options: ChannelA
     const out = x.newZeros(x.shape);
     const [outer, channels] = x.shape;
     const inner = x.numel / Math.max(outer * channels, 1);
-    const buffer = (t: Tensor | undefined): typeof x.storage.buffer | null => (t === undefined ? null : t.storage.buffer);
-    fused.call(backend.kernels, x.storage.buffer, buffer(scale ?? undefined), buffer(plus?.y), buffer(plus?.yScale), buffer(shift ?? undefined), out.storage.buffer, { outer, channels, inner });
+    const bufferOf = (t: Tensor | null | undefined): BackendBuffer | null => (t ? t.storage.buffer : null);
+    fused.call(backend.kernels, x.storage.buffer, bufferOf(scale), bufferOf(plus?.y), bufferOf(plus?.yScale), bufferOf(shift), out.storage.buffer, { outer, channels, inner });
     out.attributeTo('channelAffine');
     return out;
   }
@@ -62,7 +62,7 @@ function check(x: Tensor, scale: Tensor | null, plus: ChannelAffineOptions['plus
   for (const [name, t] of perChannel) {
     if (t && (t.ndim !== 1 || t.shape[0] !== channels)) throw new ShapeError(`channelAffine: ${name} must have shape [${channels}], got ${formatShape(t.shape)}`);
   }
-  if (plus && (plus.y.ndim !== x.ndim || plus.y.shape.some((size, d) => size !== x.shape[d]))) {
+  if (plus && !sameShape(plus.y.shape, x.shape)) {
     throw new ShapeError(`channelAffine: y ${formatShape(plus.y.shape)} must have x's shape ${formatShape(x.shape)}`);
   }
 }

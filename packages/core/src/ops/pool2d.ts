@@ -1,7 +1,7 @@
 import type { AdaptivePool2dParams, Pool2dParams } from '../backend.js';
 import { isFloating } from '../dtype.js';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
-import { formatShape, type Shape } from '../shape.js';
+import { formatShape, sameShape, type Shape } from '../shape.js';
 import { recordOp, withoutRecording } from '../gradient-hook.js';
 import { scope } from '../scope.js';
 import type { Tensor } from '../tensor.js';
@@ -148,7 +148,7 @@ export function adaptiveAvgPool2dGrad(gradOut: Tensor, inputShape: Shape): Tenso
 }
 
 function checkSameShape(op: string, a: Tensor, b: Tensor): void {
-  if (a.ndim !== b.ndim || a.shape.some((s, i) => s !== b.shape[i])) {
+  if (!sameShape(a.shape, b.shape)) {
     throw new ShapeError(`${op}: gradOut ${formatShape(a.shape)} and indices ${formatShape(b.shape)} must have one shape`);
   }
 }

@@ -2,7 +2,7 @@ import { coversBuffer, type SgdStepParams } from '../backend.js';
 import { isFloating } from '../dtype.js';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import { gradientEngine } from '../gradient-hook.js';
-import { formatShape } from '../shape.js';
+import { formatShape, sameShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { commonBackend } from './operand.js';
 
@@ -59,7 +59,7 @@ function checkOperands(param: Tensor, operands: readonly Tensor[]): void {
     if (!isFloating(t.dtype) || t.dtype !== param.dtype) {
       throw new DTypeError(`sgdStep_: ${names[i]} is ${t.dtype}; param, grad and momentumBuffer must share one float dtype (param is ${param.dtype})`);
     }
-    if (t.shape.length !== param.shape.length || t.shape.some((size, d) => size !== param.shape[d])) {
+    if (!sameShape(t.shape, param.shape)) {
       throw new ShapeError(`sgdStep_: ${names[i]} ${formatShape(t.shape)} does not match param ${formatShape(param.shape)}`);
     }
   }
