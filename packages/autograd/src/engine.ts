@@ -1,7 +1,7 @@
 import {
   add, formatShape, isFloating, keep, onesLike, scope, ShapeError, ValueError, type BackwardOptions, type GradHook, type Tensor,
 } from '@fathom/core';
-import type { GradientEngine, RecordedOp, RecordedOps } from '@fathom/core/backend';
+import { isSoleFreshHandle, type GradientEngine, type RecordedOp, type RecordedOps } from '@fathom/core/backend';
 import type { BackwardContext, FormulaTable, RecordedFormula } from './formula.js';
 import { reportAnomaly } from './anomaly.js';
 import { formulaTable } from './gradients/index.js';
@@ -16,11 +16,12 @@ function nodeOf(tensor: Tensor): GraphNode | null {
   return tensor.gradFn instanceof GraphNode ? tensor.gradFn : null;
 }
 
-// Adds `grad` into a tensor's `.grad`, which outlives every scope.
+// Adds `grad` into a tensor's `.grad`, which outlives every scope. A first gradient that the
+// node's formula just made, alone on its whole buffer, becomes `.grad` as it is; any other (the
+// pass's incoming gradient, a view, one shared with another input) is copied.
 function accumulateInto(tensor: Tensor, grad: Tensor): void {
   const previous = tensor.grad;
-  // A fresh tensor every time: the incoming gradient may be a view or be shared with other inputs.
-  const next = previous ? add(previous, grad) : grad.clone();
+  const next = previous ? add(previous, grad) : isSoleFreshHandle(grad) ? grad : grad.clone();
   tensor.grad = keep(next);
   previous?.dispose();
   if (tensor.isLeaf) runPostAccumulateGradHooks(tensor);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isFathomError, matmul, memoryStats, randn, manualSeed, scope, tensor, keep, zeros, type Tensor } from '@fathom/core';
+import { isFathomError, matmul, memoryStats, profile, randn, manualSeed, scope, tensor, keep, zeros, type Tensor } from '@fathom/core';
 import { detectAnomaly, enableGrad, gradcheck, grad, noGrad, useAutograd, valueAndGrad } from '../src/index.js';
 
 useAutograd();
@@ -61,6 +61,30 @@ describe('backward', () => {
     expect(seen).toEqual([[1, 1]]);
     expect(await values(h.grad)).toEqual([10, 10]);
     expect(await values(x.grad)).toEqual([30, 30]);
+  });
+
+  it('takes a fresh gradient as .grad without a copy, and copies one that is shared', async () => {
+    const w = tensor([[1, 2], [3, 4]]).setRequiresGrad();
+    const v = tensor([[5, 6], [7, 8]]);
+    // matmul's formula makes dW = G·vᵀ, held by nothing else: it becomes w.grad as it is.
+    const run = profile(() => w.matmul(v).sum().backward());
+    expect(run.events.filter((e) => e.name === 'copy')).toEqual([]);
+    expect(await values(w.grad)).toEqual([11, 15, 11, 15]);
+    // add's formula hands the incoming gradient to both inputs: each leaf gets a copy of its own.
+    const a = tensor([1, 2]).setRequiresGrad();
+    const b = tensor([3, 4]).setRequiresGrad();
+    a.add(b).mul(tensor([2, 3])).sum().backward();
+    expect(a.grad).not.toBe(b.grad);
+    a.grad!.copy_(a.grad!.mul(10));
+    expect(await values(a.grad)).toEqual([20, 30]);
+    expect(await values(b.grad)).toEqual([2, 3]);
+    // A gradient passed in by the caller is the caller's: .grad is a copy.
+    const c = tensor([1, 2]).setRequiresGrad();
+    const seed = tensor([5, 6]);
+    c.backward(seed);
+    expect(c.grad).not.toBe(seed);
+    seed.copy_(tensor([0, 0]));
+    expect(await values(c.grad)).toEqual([5, 6]);
   });
 
   it('routes max gradients to the extreme element, sharing ties evenly', async () => {

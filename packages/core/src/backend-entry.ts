@@ -23,6 +23,7 @@ export {
 } from './backend.js';
 export type { DeviceTimer, DeviceSpan, DeviceSpanSink } from './profiler-hook.js';
 export { Storage } from './storage.js';
+export { isSoleFreshHandle } from './sole-handle.js';
 export { createCpuBackend } from './cpu/cpu-backend.js';
 export {
   collapseDims, splitReducedDims, foldMatmulBatches, type StridedShape, type ReducedDims, type MatmulGeometry,

@@ -9,6 +9,11 @@ export function adoptIntoScope(tensor: Tensor): void {
   if (open.length > 0) open[open.length - 1].add(tensor);
 }
 
+/** Whether `tensor` was created inside the innermost open scope and is still in its charge. */
+export function heldByInnermostScope(tensor: Tensor): boolean {
+  return open.length > 0 && open[open.length - 1].has(tensor);
+}
+
 /**
  * Exempts `tensor` from every scope's clean-up (for parameters and state made
  * inside a step). Taking it out of the open scopes is enough: a scope only

@@ -32,6 +32,11 @@ export class Storage {
     if (this.references++ === 0) this.madeBy = madeBy;
   }
 
+  /** How many live tensors view this storage. */
+  get handles(): number {
+    return this.references;
+  }
+
   /** Its size in bytes. */
   get bytes(): number {
     return this.buffer.length * bytesPerElement(this.buffer.dtype);

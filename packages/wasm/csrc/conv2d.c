@@ -8,12 +8,14 @@
 // 3×3 stride-1 convolutions with enough channels go through Winograd's
 // F(2×2, 3×3) instead (winograd.c), forward and both gradients; planes so
 // small that a quarter of the taps' products read padding go tap by tap
-// (conv_taps.c), and stride-1 layers with few channels go direct
-// (conv_direct.c).
+// (conv_taps.c), stride-1 layers with few channels go direct
+// (conv_direct.c), and the input gradients of other stride-1 layers with few
+// output channels scatter their products straight into dx (conv_scatter.c).
 #include "gemm.h"
 #include "winograd.h"
 #include "conv_direct.h"
 #include "conv_taps.h"
+#include "conv_scatter.h"
 
 // ConvGeometry (core's Conv2dParams) is generated in abi.h.
 
@@ -360,6 +362,10 @@ EXPORT(fathom_conv2d_input_grad) int fathom_conv2d_input_grad(const i32* ints, c
   }
   if (direct_conv_pays(&j.g, DIRECT_INPUT_GRAD)) {
     direct_conv_input_grad(&j.g, j.x, j.weight, j.out);
+    return OK;
+  }
+  if (scatter_conv_pays(&j.g)) {
+    scatter_conv_input_grad(&j.g, j.x, j.weight, j.out);
     return OK;
   }
   if (merge_images(&j)) {

@@ -165,6 +165,12 @@ const CASES: readonly ConvCase[] = [
   { name: "LeNet-5's second layer, 6→16 channels 5×5, 14×14", input: [2, 6, 14, 14], weight: [16, 6, 5, 5] },
   { name: '3×3 stride 1, 3→5 channels, 11×13, padding 1, bias', input: [3, 3, 11, 13], weight: [5, 3, 3, 3], geometry: { padding: 1 }, bias: true },
   { name: '5×3 kernel, stride 1, 2→7 channels, six 7×9 images, padding [1,2]', input: [6, 2, 7, 9], weight: [7, 2, 5, 3], geometry: { padding: [1, 2] } },
+  // Stride-1 input gradients a backend may scatter straight into dx (wasm, up
+  // to 32 output channels a group): a 7-row kernel (rows in chunks), groups,
+  // padding cropped off a padded dx, and rows of 6 that leave a part-filled
+  // last tile; then 32 output channels over five images (a thread's share).
+  { name: '7×5 kernel, stride 1, groups 2 of 2→3 channels, three 11×6 images, padding [1,2]', input: [3, 4, 11, 6], weight: [6, 2, 7, 5], geometry: { groups: 2, padding: [1, 2] } },
+  { name: '5×5 stride 1, 3→32 channels, five 10×12 images', input: [5, 3, 10, 12], weight: [32, 3, 5, 5] },
   // 3×3 stride-1 shapes with ≥ 16 channels a group, where a backend may switch to
   // a fast algorithm (Winograd on wasm): odd sizes leave part-filled tiles at
   // the bottom and right edges, and paddings 0, 1, 2 give the input gradient
