@@ -156,8 +156,8 @@ export interface ChannelAffineParams {
  * core; inputs are views (possibly strided or broadcast) unless a kernel says
  * it takes contiguous input. Adding a member here makes every backend fail to
  * type-check until it implements it — on purpose. The optional members are
- * fused kernels for composites (`sgdStep`, `channelAffine`): core runs the
- * composite's separate ops on a backend without them.
+ * fused kernels for composites (`sgdStep`, `channelAffine`, `conv2dWithBias`):
+ * core runs the composite's separate ops on a backend without them.
  */
 export interface Kernels {
   /** Sets every element of `out` to `value`. */
@@ -184,6 +184,12 @@ export interface Kernels {
   matmul(a: View, b: View, out: BackendBuffer): void;
   /** NCHW convolution; `x` and `w` contiguous. */
   conv2d(x: View, weight: View, out: BackendBuffer, params: Conv2dParams): void;
+  /**
+   * Optional, fused: conv2d with `bias` (O, contiguous) added to each output
+   * channel as the output is written, instead of a separate `add` pass over
+   * it. Without it core adds the bias as a separate op.
+   */
+  conv2dWithBias?(x: View, weight: View, bias: View, out: BackendBuffer, params: Conv2dParams): void;
   /** Gradient of conv2d with respect to its input, from `gradOut` (N, O, OH, OW) and `w`; contiguous inputs. */
   conv2dInputGrad(gradOut: View, weight: View, out: BackendBuffer, params: Conv2dParams): void;
   /** Gradient of conv2d with respect to its weight, from `x` and `gradOut`; contiguous inputs. */

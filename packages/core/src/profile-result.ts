@@ -4,7 +4,7 @@ import type { DeviceSpan } from './profiler-hook.js';
 
 /** One kernel call a profile recorded. Times are host milliseconds from the start of the profile. */
 export interface ProfileEvent {
-  /** The op: the elementwise or reduction op a generic kernel ran (`'add'`, `'relu'`, `'sum'`), else the kernel (`'matmul'`, `'copy'`). */
+  /** The op: the elementwise or reduction op a generic kernel ran (`'add'`, `'relu'`, `'sum'`), the op a fused kernel ran (`'conv2d'` for `conv2dWithBias`), else the kernel (`'matmul'`, `'copy'`). */
   readonly name: string;
   /** The member of the backend's kernel table that ran (`'binary'`, `'matmul'`). */
   readonly kernel: string;

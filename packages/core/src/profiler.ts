@@ -11,13 +11,15 @@ import type { Storage } from './storage.js';
 // the Backend interface fails to type-check here until it is listed.
 const OUTPUT_ARGUMENTS: Readonly<Record<keyof Kernels, readonly number[]>> = {
   fill: [0], copy: [1], unary: [2], binary: [3], where: [3], reduce: [3], argReduce: [3], matmul: [2],
-  conv2d: [2], conv2dInputGrad: [2], conv2dWeightGrad: [2],
+  conv2d: [2], conv2dWithBias: [3], conv2dInputGrad: [2], conv2dWeightGrad: [2],
   maxPool2d: [1, 2], maxPool2dGrad: [2], avgPool2d: [1], avgPool2dGrad: [1], adaptiveAvgPool2d: [1], adaptiveAvgPool2dGrad: [1],
   gather: [3], scatterAdd: [0], randomFill: [0], sgdStep: [0, 2], channelAffine: [5],
 };
 
 // Kernels that take the op as their first argument: their rows are named for the op ('add', 'relu', 'sum').
 const NAMED_BY_OP = new Set<keyof Kernels>(['unary', 'binary', 'reduce', 'argReduce']);
+// Fused kernels that run one op with what followed it: their rows are named for the op.
+const NAMED_FOR: Partial<Record<keyof Kernels, string>> = { conv2dWithBias: 'conv2d' };
 
 // performance.now() is in browsers and Node; core builds against the ES library alone, which lacks it.
 const clock = (globalThis as { performance?: { now(): number } }).performance ?? Date;
@@ -147,7 +149,7 @@ class Recorder {
       }
     }
     const event: OpenEvent = {
-      name: namedByOp ? String(args[0]) : kernel,
+      name: namedByOp ? String(args[0]) : NAMED_FOR[kernel] ?? kernel,
       kernel,
       device: backend.name,
       inputShapes,

@@ -75,7 +75,11 @@ export interface RecordedOps extends UnaryOps, BinaryOps, ReduceOps {
   readonly sub: ScaledAttrs;
   // Matrices only: core promotes 1-D operands with recorded views first (see ops/matmul.ts).
   readonly matmul: NoAttrs;
-  /** Without the bias, which conv2d adds as a separate recorded `add`. */
+  /**
+   * Inputs x and weight, and the bias as a third where the backend adds it in
+   * the kernel (`Kernels.conv2dWithBias`); elsewhere conv2d records two inputs
+   * and adds the bias as a separate recorded `add`. `options` never holds it.
+   */
   readonly conv2d: { readonly options: Omit<Conv2dOptions, 'bias'> };
   /** `indices` are the argmax positions the forward wrote (int32, the output's shape). */
   readonly maxPool2d: Pool2dAttrs & { readonly indices: Tensor };

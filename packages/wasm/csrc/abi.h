@@ -373,12 +373,14 @@ INLINE void read_matmul_arguments(const i32* ints, const double* floats, MatmulA
   a->out = (u8*)(uintptr_t)next_address(&p);
 }
 
-// fathom_conv2d: [geometry, x, weight, out]
+// fathom_conv2d: [geometry, x, weight, out, bias, hasBias]
 typedef struct {
   ConvGeometry geometry;
   u8* x;
   u8* weight;
   u8* out;
+  u8* bias;
+  i32 hasBias;
 } Conv2dArguments;
 INLINE void read_conv2d_arguments(const i32* ints, const double* floats, Conv2dArguments* a) {
   Params p = {ints, floats};
@@ -386,6 +388,8 @@ INLINE void read_conv2d_arguments(const i32* ints, const double* floats, Conv2dA
   a->x = (u8*)(uintptr_t)next_address(&p);
   a->weight = (u8*)(uintptr_t)next_address(&p);
   a->out = (u8*)(uintptr_t)next_address(&p);
+  a->bias = (u8*)(uintptr_t)next_address(&p);
+  a->hasBias = next_int(&p);
 }
 
 // fathom_conv2d_input_grad: the block of fathom_conv2d

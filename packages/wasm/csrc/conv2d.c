@@ -102,6 +102,7 @@ typedef struct {
   int groupIn, groupOut, taps, outPlane, inPlane, pointwise, splitGemm;
   const float* x;       // forward, weight grad: the input; input grad: gradOut
   const float* weight;  // forward, input grad: the weight; weight grad: gradOut
+  const float* bias;    // forward: one per output channel, or null
   float* out;
   float* scratch;
   u32 colsFloats, packFloats, threadFloats;
@@ -116,6 +117,7 @@ static void setup(ConvJob* j, Params* p) {
   j->x = (const float*)args.x;
   j->weight = (const float*)args.weight;
   j->out = (float*)args.out;
+  j->bias = args.hasBias ? (const float*)args.bias : 0;
   const ConvGeometry* g = &j->g;
   j->groupIn = g->inChannels / g->groups;
   j->groupOut = g->outChannels / g->groups;
@@ -279,41 +281,73 @@ static void forward_unit(const ConvJob* j, int unit, int thread, int parallelGem
 
 static void forward_task(void* args, int task, int thread) { forward_unit((const ConvJob*)args, task, thread, 0); }
 
-// [geometry (16), x address, weight address, out address]
+// The bias pass of the paths that do not add it as they store: bias[c] onto
+// each plane of channel c, planes first…last−1 of the output a task.
+typedef struct {
+  float* out;
+  const float* bias;
+  int channels, plane, tasks;
+  i64 planes;
+} BiasPass;
+
+static void bias_task(void* args, int task, int thread) {
+  const BiasPass b = *(const BiasPass*)args;  // a copy: see TaskFn
+  (void)thread;
+  for (i64 i = b.planes * task / b.tasks, last = b.planes * (task + 1) / b.tasks; i < last; i++) {
+    float* o = b.out + i * b.plane;
+    float value = b.bias[i % b.channels];
+    v128_t v = wasm_f32x4_splat(value);
+    int k = 0;
+    for (; k + 4 <= b.plane; k += 4) wasm_v128_store(o + k, wasm_f32x4_add(wasm_v128_load(o + k), v));
+    for (; k < b.plane; k++) o[k] += value;
+  }
+}
+
+// The convolution by the fastest path for its geometry; returns whether that
+// path added the bias itself (the direct one, as it stores).
+static int forward(ConvJob* j) {
+  int units = j->g.batch * j->g.groups;
+  if (taps_conv_pays(&j->g)) {
+    taps_conv(&j->g, j->x, j->weight, j->out);
+    return 0;
+  }
+  WinogradConv winograd;
+  if (winograd_geometry(&j->g, WINOGRAD_FORWARD, &winograd)) {
+    winograd_conv3x3(&winograd, j->x, j->weight, j->out);
+    return 0;
+  }
+  if (direct_conv_pays(&j->g, DIRECT_FORWARD)) {
+    direct_conv(&j->g, j->x, j->weight, j->bias, j->out);
+    return 1;
+  }
+  if (merge_images(j)) {
+    run_merged(j, MERGED_FORWARD);
+    return 0;
+  }
+  int spread = spread_units(units);
+  j->packFloats = gemm_pack_floats(j->groupOut, j->outPlane, j->taps);
+  j->threadFloats = j->colsFloats + j->packFloats;
+  // Only thread 0's column buffer is used when the GEMM is split instead.
+  u32 total = spread ? j->threadFloats * (u32)thread_count() : j->colsFloats + j->packFloats * (u32)thread_count();
+  j->scratch = (float*)fathom_scratch(total * 4u);
+  if (spread) {
+    parallel_for(forward_task, j, units);
+  } else {
+    for (int unit = 0; unit < units; unit++) forward_unit(j, unit, 0, 1);
+  }
+  return 0;
+}
+
+// [geometry (16), x address, weight address, out address, bias address, hasBias]
 EXPORT(fathom_conv2d) int fathom_conv2d(const i32* ints, const double* floats) {
   Params p = {ints, floats};
   ConvJob j;
   setup(&j, &p);
-  int units = j.g.batch * j.g.groups;
-  if (units == 0 || j.outPlane == 0 || j.groupOut == 0) return OK;
-  if (taps_conv_pays(&j.g)) {
-    taps_conv(&j.g, j.x, j.weight, j.out);
-    return OK;
-  }
-  WinogradConv winograd;
-  if (winograd_geometry(&j.g, WINOGRAD_FORWARD, &winograd)) {
-    winograd_conv3x3(&winograd, j.x, j.weight, j.out);
-    return OK;
-  }
-  if (direct_conv_pays(&j.g, DIRECT_FORWARD)) {
-    direct_conv(&j.g, j.x, j.weight, j.out);
-    return OK;
-  }
-  if (merge_images(&j)) {
-    run_merged(&j, MERGED_FORWARD);
-    return OK;
-  }
-  int spread = spread_units(units);
-  j.packFloats = gemm_pack_floats(j.groupOut, j.outPlane, j.taps);
-  j.threadFloats = j.colsFloats + j.packFloats;
-  // Only thread 0's column buffer is used when the GEMM is split instead.
-  u32 total = spread ? j.threadFloats * (u32)thread_count() : j.colsFloats + j.packFloats * (u32)thread_count();
-  j.scratch = (float*)fathom_scratch(total * 4u);
-  if (spread) {
-    parallel_for(forward_task, &j, units);
-  } else {
-    for (int unit = 0; unit < units; unit++) forward_unit(&j, unit, 0, 1);
-  }
+  if (j.g.batch * j.g.groups == 0 || j.outPlane == 0 || j.groupOut == 0) return OK;
+  if (forward(&j) || !j.bias) return OK;
+  BiasPass b = {j.out, j.bias, j.g.outChannels, j.outPlane, 0, (i64)j.g.batch * j.g.outChannels};
+  b.tasks = task_count(b.planes * j.outPlane, PARALLEL_ELEMENTS);
+  parallel_for(bias_task, &b, b.tasks);
   return OK;
 }
 

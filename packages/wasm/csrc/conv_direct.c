@@ -31,6 +31,7 @@ typedef struct {
   int paddedH, paddedW, blocks, splits, taps;
   const i32* offsets;   // per tap (c, kh, kw): c·paddedH·paddedW + kh·paddedW + kw
   const float* x;
+  const float* bias;    // forward: one per output channel, added as each output is stored; else null
   float* out;
   const float* packed;  // [group][block][tap][OB]: OB output channels' weights per tap
   float* pads;          // per thread: one padded image of a group (cin, paddedH, paddedW)
@@ -83,8 +84,10 @@ static void pack_block(const Direct* d, const float* weight, int group, int bloc
 // out[i][v] (output channel i of the tile, columns 4v…4v+3) over every tap,
 // from `in`: the padded image at the tile's first row and column. One flat
 // loop over the taps, their offsets in the padded image precomputed, so a
-// 5×5 kernel is not five loops of five steps.
-INLINE void tile(const Direct* d, const float* in, const float* w, int ob, int vb, float* out, int columns) {
+// 5×5 kernel is not five loops of five steps. With `bias` (the tile's first
+// channel's), bias[i] is added to the sum as it is stored: the rounding of a
+// separate add after the convolution, without its pass over the output.
+INLINE void tile(const Direct* d, const float* in, const float* w, const float* bias, int ob, int vb, float* out, int columns) {
   v128_t acc[OB][VB];
   for (int i = 0; i < OB; i++) {
     for (int v = 0; v < VB; v++) acc[i][v] = wasm_f32x4_splat(0);
@@ -102,6 +105,10 @@ INLINE void tile(const Direct* d, const float* in, const float* w, int ob, int v
   int outPlane = d->outH * d->outW;
   for (int i = 0; i < ob; i++) {
     float* o = out + (i64)i * outPlane;
+    if (bias) {
+      v128_t b = wasm_v128_load32_splat(bias + i);
+      for (int v = 0; v < vb; v++) acc[i][v] = wasm_f32x4_add(acc[i][v], b);
+    }
     for (int v = 0; v < vb; v++) {
       if (4 * v + 4 <= columns) {
         wasm_v128_store(o + 4 * v, acc[i][v]);
@@ -117,9 +124,9 @@ INLINE void tile(const Direct* d, const float* in, const float* w, int ob, int v
 
 // The tile for every count of channels and columns, each with constant trip
 // counts so the accumulators stay in registers.
-static void run_tile(const Direct* d, const float* in, const float* w, int ob, int vb, float* out, int columns) {
+static void run_tile(const Direct* d, const float* in, const float* w, const float* bias, int ob, int vb, float* out, int columns) {
 #define CASE(o, v) \
-  case (o) * 4 + (v): tile(d, in, w, o, v, out, columns); break;
+  case (o) * 4 + (v): tile(d, in, w, bias, o, v, out, columns); break;
   switch (ob * 4 + vb) {
     CASE(4, 2) CASE(4, 1) CASE(3, 2) CASE(3, 1) CASE(2, 2) CASE(2, 1) CASE(1, 2) CASE(1, 1)
   }
@@ -149,10 +156,11 @@ static void direct_task(void* args, int task, int thread) {
     const float* w = d->packed + ((i64)group * d->blocks + block) * taps * OB;
     int ob = d->cout - block * OB < OB ? d->cout - block * OB : OB;
     float* outBlock = out + (i64)block * OB * outPlane;
+    const float* bias = d->bias ? d->bias + (i64)group * d->cout + block * OB : 0;
     for (int oh = 0; oh < d->outH; oh++) {
       for (int ow = 0; ow < d->outW; ow += 4 * VB) {
         int columns = d->outW - ow < 4 * VB ? d->outW - ow : 4 * VB;
-        run_tile(d, pad + (i64)oh * d->paddedW + ow, w, ob, (columns + 3) / 4, outBlock + (i64)oh * d->outW + ow, columns);
+        run_tile(d, pad + (i64)oh * d->paddedW + ow, w, bias, ob, (columns + 3) / 4, outBlock + (i64)oh * d->outW + ow, columns);
       }
     }
   }
@@ -184,10 +192,10 @@ static void run(Direct* d, const float* weight, int flipped) {
   parallel_for(direct_task, d, units * d->splits);
 }
 
-void direct_conv(const ConvGeometry* g, const float* x, const float* weight, float* out) {
+void direct_conv(const ConvGeometry* g, const float* x, const float* weight, const float* bias, float* out) {
   Direct d = {g->batch, g->groups, g->inChannels / g->groups, g->outChannels / g->groups,
               g->inHeight, g->inWidth, g->outHeight, g->outWidth, g->kernelHeight, g->kernelWidth, g->padHeight, g->padWidth,
-              0, 0, 0, 0, 0, 0, x, out, 0, 0, 0};
+              0, 0, 0, 0, 0, 0, x, bias, out, 0, 0, 0};
   run(&d, weight, 0);
 }
 
@@ -195,6 +203,6 @@ void direct_conv_input_grad(const ConvGeometry* g, const float* gradOut, const f
   Direct d = {g->batch, g->groups, g->outChannels / g->groups, g->inChannels / g->groups,
               g->outHeight, g->outWidth, g->inHeight, g->inWidth, g->kernelHeight, g->kernelWidth,
               g->kernelHeight - 1 - g->padHeight, g->kernelWidth - 1 - g->padWidth,
-              0, 0, 0, 0, 0, 0, gradOut, dx, 0, 0, 0};
+              0, 0, 0, 0, 0, 0, gradOut, 0, dx, 0, 0, 0};
   run(&d, weight, 1);
 }

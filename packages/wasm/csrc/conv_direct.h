@@ -12,8 +12,9 @@ enum { DIRECT_FORWARD, DIRECT_INPUT_GRAD, DIRECT_WEIGHT_GRAD };
 int direct_conv_pays(const ConvGeometry* g, int kind);
 
 // The forward convolution: out (N, O, OH, OW) from x (N, C, H, W) and
-// weight (O, C/groups, kH, kW). Main thread; uses fathom_scratch and the pool.
-void direct_conv(const ConvGeometry* g, const float* x, const float* weight, float* out);
+// weight (O, C/groups, kH, kW), plus bias (O) where not null. Main thread;
+// uses fathom_scratch and the pool.
+void direct_conv(const ConvGeometry* g, const float* x, const float* weight, const float* bias, float* out);
 
 // Its input gradient: dx (N, C, H, W) from gradOut (N, O, OH, OW).
 void direct_conv_input_grad(const ConvGeometry* g, const float* gradOut, const float* weight, float* dx);

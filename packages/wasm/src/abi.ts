@@ -133,8 +133,12 @@ const structField = <const N extends string, const S extends AbiStruct>(name: N,
 
 // One block for the three convolution kernels (csrc/conv2d.c reads them alike):
 // x is the input (gradOut for the input gradient), weight the weight (gradOut
-// for the weight gradient).
-const CONV_ARGUMENTS = [structField('geometry', CONV_GEOMETRY), field('x', 'start'), field('weight', 'start'), field('out', 'output')] as const;
+// for the weight gradient). The forward convolution adds bias (O) to each
+// output channel where hasBias is set; elsewhere any view stands in for it.
+const CONV_ARGUMENTS = [
+  structField('geometry', CONV_GEOMETRY), field('x', 'start'), field('weight', 'start'), field('out', 'output'),
+  field('bias', 'start'), field('hasBias', 'int'),
+] as const;
 
 /** Every kernel's argument block, in the order C reads it. */
 export const KERNEL_ARGUMENTS = {

@@ -37,4 +37,13 @@ describe('profile on wasm', () => {
     expect(onWasm.asyncDevices).toEqual([]);
     expect(await onWasm.value.item()).toBeCloseTo(await onCpu.value.item(), 4);
   });
+
+  it('adds a convolution\'s bias in the convolution kernel: one conv2d row, no add', () => {
+    manualSeed(1);
+    const x = randn([2, 3, 12, 12], { device: 'wasm' });
+    const weight = randn([4, 3, 3, 3], { device: 'wasm' });
+    const bias = randn([4], { device: 'wasm' });
+    const run = profile(() => conv2d(x, weight, { bias, padding: 1 }));
+    expect(run.events.map(({ name, kernel }) => ({ name, kernel }))).toEqual([{ name: 'conv2d', kernel: 'conv2dWithBias' }]);
+  });
 });

@@ -70,7 +70,7 @@ for (const threads of [3, 2, 1]) {
       expect(await relativeError(matmul(c.to('wasm'), d.to('wasm')), matmul(c, d))).toBeLessThan(1e-5);
     });
 
-    it('conv2d and both gradients: padded, strided, grouped, pointwise, one image and many', async () => {
+    it('conv2d with a bias and both gradients: padded, strided, grouped, pointwise, one image and many', async () => {
       await onWasm();
       manualSeed(2);
       const cases: [number, number, number, number, number, number, number, number][] = [
@@ -86,17 +86,21 @@ for (const threads of [3, 2, 1]) {
         [6, 8, 8, 12, 3, 2, 1, 2],
         [3, 16, 5, 16, 3, 1, 1, 1],
         [4, 12, 4, 8, 1, 2, 0, 1],
+        // 131,072 outputs through the GEMM: the bias pass splits over the threads
+        [4, 8, 64, 32, 3, 2, 1, 1],
       ];
       for (const [batch, inChannels, size, outChannels, kernel, stride, padding, groups] of cases) {
         const options = { stride, padding, groups };
         const x = randn([batch, inChannels, size, size]);
         const w = randn([outChannels, inChannels / groups, kernel, kernel]);
+        const bias = randn([outChannels]);
         const y = conv2d(x, w, options);
         const gradOut = randn(y.shape);
         const xw = x.to('wasm');
         const ww = w.to('wasm');
         const gw = gradOut.to('wasm');
         expect(await relativeError(conv2d(xw, ww, options), y)).toBeLessThan(1e-5);
+        expect(await relativeError(conv2d(xw, ww, { ...options, bias: bias.to('wasm') }), conv2d(x, w, { ...options, bias }))).toBeLessThan(1e-5);
         expect(await relativeError(conv2dInputGrad(gw, ww, x.shape, options), conv2dInputGrad(gradOut, w, x.shape, options))).toBeLessThan(1e-5);
         expect(await relativeError(conv2dWeightGrad(xw, gw, w.shape, options), conv2dWeightGrad(x, gradOut, w.shape, options))).toBeLessThan(1e-5);
       }

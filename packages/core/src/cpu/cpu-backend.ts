@@ -3,7 +3,7 @@ import { allocateArray, bytesPerElement, type DType, type TypedArray } from '../
 import { DeviceError, DTypeError, ValueError } from '../errors.js';
 import { describeMemoryHolders, formatBytes } from '../memory-holders.js';
 import type { CpuBuffer } from './cpu-buffer.js';
-import { conv2dInputGradKernel, conv2dKernel, conv2dWeightGradKernel } from './kernels/conv2d.js';
+import { conv2dInputGradKernel, conv2dKernel, conv2dWeightGradKernel, conv2dWithBiasKernel } from './kernels/conv2d.js';
 import { binaryKernel, copyKernel, fillKernel, unaryKernel, whereKernel } from './kernels/elementwise.js';
 import { gatherKernel, scatterAddKernel } from './kernels/indexing.js';
 import { matmulKernel } from './kernels/matmul.js';
@@ -25,6 +25,7 @@ const KERNELS: Kernels = {
   argReduce: argReduceKernel,
   matmul: matmulKernel,
   conv2d: conv2dKernel,
+  conv2dWithBias: conv2dWithBiasKernel,
   conv2dInputGrad: conv2dInputGradKernel,
   conv2dWeightGrad: conv2dWeightGradKernel,
   maxPool2d: maxPool2dKernel,

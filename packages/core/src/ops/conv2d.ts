@@ -97,10 +97,14 @@ export function conv2d(x: Tensor, weight: Tensor, options: Conv2dOptions = {}): 
     throw new ShapeError(`conv2d: bias must have shape [${params.outChannels}], got ${formatShape(options.bias.shape)}`);
   }
   const out = x.newZeros([params.batch, params.outChannels, params.outHeight, params.outWidth]);
-  withoutRecording(() => scope(() => {
-    backend.kernels.conv2d(contiguous(x).layout(), contiguous(weight).layout(), out.layout().buffer, params);
-  }));
   const { bias, ...geometry } = options;
+  const fused = bias ? backend.kernels.conv2dWithBias : undefined;
+  withoutRecording(() => scope(() => {
+    const [xView, weightView] = [contiguous(x).layout(), contiguous(weight).layout()];
+    if (fused && bias) fused.call(backend.kernels, xView, weightView, contiguous(bias).layout(), out.layout().buffer, params);
+    else backend.kernels.conv2d(xView, weightView, out.layout().buffer, params);
+  }));
+  if (fused && bias) return recordOp('conv2d', [x, weight, bias], out, { options: geometry });
   recordOp('conv2d', [x, weight], out, { options: geometry });
   if (!bias) return out;
   return scope(() => out.add(reshape(bias, [params.outChannels, 1, 1])));

@@ -105,6 +105,21 @@ export function conv2dKernel(x: View, weight: View, out: BackendBuffer, p: Conv2
   }
 }
 
+/** Kernels.conv2dWithBias: conv2d, then `bias[o]` added to each output of channel o, rounded as a separate add rounds it. */
+export function conv2dWithBiasKernel(x: View, weight: View, bias: View, out: BackendBuffer, p: Conv2dParams): void {
+  conv2dKernel(x, weight, out, p);
+  const biasData = (bias.buffer as CpuBuffer).data as FloatArray;
+  const outData = (out as CpuBuffer).data as FloatArray;
+  const plane = p.outHeight * p.outWidth;
+  for (let n = 0; n < p.batch; n++) {
+    for (let o = 0; o < p.outChannels; o++) {
+      const value = biasData[bias.offset + o * bias.strides[0]];
+      const start = (n * p.outChannels + o) * plane;
+      for (let i = start; i < start + plane; i++) outData[i] += value;
+    }
+  }
+}
+
 /**
  * Kernels.conv2dInputGrad: per image and group, `cols = W_gᵀ · gradOut_g`,
  * then each column entry is added back onto the input it was read from.
