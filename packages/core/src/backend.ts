@@ -152,11 +152,22 @@ export interface ChannelAffineParams {
 }
 
 /**
+ * The layout {@link Kernels.logSoftmax} walks: `outer` blocks of `size`
+ * slices of `inner` elements, each run of `size` elements `inner` apart one
+ * softmax (the reduced dim in the middle).
+ */
+export interface LogSoftmaxParams {
+  readonly outer: number;
+  readonly size: number;
+  readonly inner: number;
+}
+
+/**
  * One kernel per primitive op. Outputs are fresh contiguous buffers sized by
  * core; inputs are views (possibly strided or broadcast) unless a kernel says
  * it takes contiguous input. Adding a member here makes every backend fail to
  * type-check until it implements it — on purpose. The optional members are
- * fused kernels for composites (`sgdStep`, `channelAffine`, `conv2dWithBias`):
+ * fused kernels for composites (`sgdStep`, `channelAffine`, `conv2dWithBias`, `logSoftmax`):
  * core runs the composite's separate ops on a backend without them.
  */
 export interface Kernels {
@@ -238,6 +249,14 @@ export interface Kernels {
    * gradient are made of it. Without it core runs the composite.
    */
   channelAffine?(a: BackendBuffer, alpha: BackendBuffer | null, b: BackendBuffer | null, beta: BackendBuffer | null, gamma: BackendBuffer | null, out: BackendBuffer, params: ChannelAffineParams): void;
+  /**
+   * Optional, fused: log-softmax of each run of `x` (a whole buffer of one
+   * float dtype, laid out as `params` says) into `out`: `x − m − log Σ
+   * exp(x − m)` with `m` the run's max, or 0 where that max is ±∞ (so a run
+   * of all −∞ gives NaN, as PyTorch). Without it core runs the composite
+   * (`max`, `exp`, `sum`, `log` and the subtractions).
+   */
+  logSoftmax?(x: BackendBuffer, out: BackendBuffer, params: LogSoftmaxParams): void;
 }
 
 /** What a backend can do; core checks requests against it before calling a kernel. */

@@ -97,6 +97,8 @@ export interface RecordedOps extends UnaryOps, BinaryOps, ReduceOps {
   readonly select: SelectAttrs;
   /** `sizes[i]` is input i's extent along `dim` (0 for a skipped empty 1-D input). */
   readonly cat: { readonly dim: number; readonly sizes: readonly number[] };
+  /** Whatever computed it (a fused kernel or the composite): one node, `dim` normalised. */
+  readonly logSoftmax: DimAttrs;
   readonly gather: DimAttrs;
   readonly scatterAdd: DimAttrs;
   /** `torch.nn.functional.pad` order: (left, right) pairs from the last dim backwards. */

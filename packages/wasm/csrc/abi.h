@@ -573,6 +573,23 @@ INLINE void read_sgd_step_arguments(const i32* ints, const double* floats, SgdSt
   a->firstStep = next_int(&p);
 }
 
+// fathom_log_softmax: [x, out, outer, size, inner]
+typedef struct {
+  u8* x;
+  u8* out;
+  i32 outer;
+  i32 size;
+  i32 inner;
+} LogSoftmaxArguments;
+INLINE void read_log_softmax_arguments(const i32* ints, const double* floats, LogSoftmaxArguments* a) {
+  Params p = {ints, floats};
+  a->x = (u8*)(uintptr_t)next_address(&p);
+  a->out = (u8*)(uintptr_t)next_address(&p);
+  a->outer = next_int(&p);
+  a->size = next_int(&p);
+  a->inner = next_int(&p);
+}
+
 // fathom_channel_affine: [a, alpha, b, beta, gamma, out, outer, channels, inner, hasAlpha, hasB, hasGamma]
 typedef struct {
   u8* a;

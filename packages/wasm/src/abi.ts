@@ -183,6 +183,7 @@ export const KERNEL_ARGUMENTS = {
     field('lr', 'float'), field('momentum', 'float'), field('dampening', 'float'), field('weightDecay', 'float'),
     field('nesterov', 'int'), field('maximize', 'int'), field('firstStep', 'int'),
   ],
+  fathom_log_softmax: [field('x', 'address'), field('out', 'output'), field('outer', 'int'), field('size', 'int'), field('inner', 'int')],
   // alpha, b, beta and gamma are read only where flagged: any buffer stands in for an absent one.
   fathom_channel_affine: [
     field('a', 'address'), field('alpha', 'address'), field('b', 'address'), field('beta', 'address'), field('gamma', 'address'),

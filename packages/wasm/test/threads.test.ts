@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  adaptiveAvgPool2d, avgPool2d, cat, conv2d, conv2dInputGrad, conv2dWeightGrad, manualSeed, matmul, maxPool2dWithIndices, rand, randint, randn,
+  adaptiveAvgPool2d, avgPool2d, cat, conv2d, conv2dInputGrad, conv2dWeightGrad, logSoftmax, manualSeed, matmul, maxPool2dWithIndices, rand, randint, randn,
   registerBackend, sum, unregisterBackend, where, type Conv2dOptions, type Tensor,
 } from '@fathom/core';
 import { createWasmBackend, type WasmBackend } from '../src/node/index.js';
@@ -166,6 +166,9 @@ for (const threads of [3, 2, 1]) {
       expect(await relativeError(xw.sum([0, 2, 3]), act.sum([0, 2, 3]))).toBeLessThan(1e-6);
       expect(await relativeError(aw.sum(0), a.sum(0))).toBeLessThan(1e-6);
       expect(await relativeError(bw.t().sum(1), b.t().sum(1))).toBeLessThan(1e-6);
+      // 210,000 elements: log-softmax's runs split over the threads, along rows and down columns.
+      expect(await relativeError(logSoftmax(aw, 1), logSoftmax(a, 1))).toBeLessThan(1e-6);
+      expect(await relativeError(logSoftmax(aw, 0), logSoftmax(a, 0))).toBeLessThan(1e-6);
     });
 
     it('elementwise ops and sums over short rows, walked in groups of rows: broadcast, transposed, bool and int32 operands, cut between threads', async () => {

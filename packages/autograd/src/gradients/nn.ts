@@ -3,8 +3,8 @@ import {
 } from '@fathom/core';
 import type { FormulaFamily } from '../formula.js';
 
-/** Gradients of convolution, pooling and the gather/scatter pair, through the backward kernels core declares. */
-export const nnFormulas: FormulaFamily<'conv2d' | 'maxPool2d' | 'avgPool2d' | 'adaptiveAvgPool2d' | 'gather' | 'scatterAdd'> = {
+/** Gradients of convolution, pooling, log-softmax and the gather/scatter pair, through the backward kernels core declares. */
+export const nnFormulas: FormulaFamily<'conv2d' | 'maxPool2d' | 'avgPool2d' | 'adaptiveAvgPool2d' | 'logSoftmax' | 'gather' | 'scatterAdd'> = {
   conv2d: {
     save: ({ inputs }) => [inputs[0], inputs[1]],
     backward: (grad, { saved, attrs, needsGrad }) => {
@@ -28,6 +28,11 @@ export const nnFormulas: FormulaFamily<'conv2d' | 'maxPool2d' | 'avgPool2d' | 'a
     backward: (grad, { attrs, inputShapes }) => [avgPool2dGrad(grad, inputShapes[0], attrs.kernelSize, attrs.options)],
   },
   adaptiveAvgPool2d: { backward: (grad, { inputShapes }) => [adaptiveAvgPool2dGrad(grad, inputShapes[0])] },
+  // y = x − logsumexp(x): dx = g − softmax(x)·Σ g, with softmax(x) = exp(y).
+  logSoftmax: {
+    save: ({ output }) => [output],
+    backward: (grad, { saved, attrs }) => [grad.sub(saved[0].exp().mul(grad.sum(attrs.dim, true)))],
+  },
   gather: {
     save: ({ inputs }) => [inputs[1]],
     backward: (grad, { saved, attrs, inputShapes }) => [scatterAdd(grad.newZeros(inputShapes[0]), attrs.dim, saved[0], grad), null],

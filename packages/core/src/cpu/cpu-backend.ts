@@ -13,6 +13,7 @@ import {
 import { randomFillKernel } from './kernels/random.js';
 import { sgdStepKernel } from './kernels/sgd-step.js';
 import { channelAffineKernel } from './kernels/channel-affine.js';
+import { logSoftmaxKernel } from './kernels/log-softmax.js';
 import { argReduceKernel, reduceKernel } from './kernels/reduce.js';
 
 const KERNELS: Kernels = {
@@ -39,6 +40,7 @@ const KERNELS: Kernels = {
   randomFill: randomFillKernel,
   sgdStep: sgdStepKernel,
   channelAffine: channelAffineKernel,
+  logSoftmax: logSoftmaxKernel,
 };
 
 // Typed arrays are capped at 2³¹−1 elements in V8 for these element sizes.
