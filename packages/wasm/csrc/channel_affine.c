@@ -2,8 +2,9 @@
 // (core's Kernels.channelAffine): BatchNorm's output and input gradient in
 // one pass where the separate ops made two and four, each with its own
 // output. Each product and sum rounded to float32 in the composite's order,
-// so the values are its bits.
-#include "fathom.h"
+// so the values are its bits. Also the bias pass of the convolutions that do
+// not add their bias as they store (conv2d.c).
+#include "channel_affine.h"
 
 typedef struct {
   const float* a;
@@ -44,18 +45,23 @@ static void affine_task(void* args, int task, int thread) {
   }
 }
 
-// [a, alpha, b, beta, gamma (unread unless flagged), out, outer, channels, inner, hasAlpha, hasB, hasGamma]
-EXPORT(fathom_channel_affine) int fathom_channel_affine(const i32* ints, const double* floats) {
-  ChannelAffineArguments args;
-  read_channel_affine_arguments(ints, floats, &args);
-  AffineJob j = {(const float*)args.a, args.hasAlpha ? (const float*)args.alpha : 0, args.hasB ? (const float*)args.b : 0, (const float*)args.beta,
-                 args.hasGamma ? (const float*)args.gamma : 0, (float*)args.out, args.outer, args.channels, args.inner, 0};
-  i64 rows = (i64)j.outer * j.channels, total = rows * j.inner;
-  if (total == 0) return OK;
+void channel_affine(const float* a, const float* alpha, const float* b, const float* beta, const float* gamma, float* out,
+                    int outer, int channels, int inner) {
+  AffineJob j = {a, alpha, b, beta, gamma, out, outer, channels, inner, 0};
+  i64 rows = (i64)outer * channels, total = rows * inner;
+  if (total == 0) return;
   i64 tasks = task_count(total, PARALLEL_ELEMENTS);
   if (tasks > rows) tasks = rows;
   j.perTask = (int)((rows + tasks - 1) / tasks);
   if (tasks == 1) affine_task(&j, 0, 0);
   else parallel_for(affine_task, &j, (int)((rows + j.perTask - 1) / j.perTask));
+}
+
+// [a, alpha, b, beta, gamma (unread unless flagged), out, outer, channels, inner, hasAlpha, hasB, hasGamma]
+EXPORT(fathom_channel_affine) int fathom_channel_affine(const i32* ints, const double* floats) {
+  ChannelAffineArguments args;
+  read_channel_affine_arguments(ints, floats, &args);
+  channel_affine((const float*)args.a, args.hasAlpha ? (const float*)args.alpha : 0, args.hasB ? (const float*)args.b : 0, (const float*)args.beta,
+                 args.hasGamma ? (const float*)args.gamma : 0, (float*)args.out, args.outer, args.channels, args.inner);
   return OK;
 }

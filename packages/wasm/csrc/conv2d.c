@@ -16,6 +16,7 @@
 #include "conv_direct.h"
 #include "conv_taps.h"
 #include "conv_scatter.h"
+#include "channel_affine.h"
 
 // ConvGeometry (core's Conv2dParams) is generated in abi.h.
 
@@ -281,28 +282,6 @@ static void forward_unit(const ConvJob* j, int unit, int thread, int parallelGem
 
 static void forward_task(void* args, int task, int thread) { forward_unit((const ConvJob*)args, task, thread, 0); }
 
-// The bias pass of the paths that do not add it as they store: bias[c] onto
-// each plane of channel c, planes first…last−1 of the output a task.
-typedef struct {
-  float* out;
-  const float* bias;
-  int channels, plane, tasks;
-  i64 planes;
-} BiasPass;
-
-static void bias_task(void* args, int task, int thread) {
-  const BiasPass b = *(const BiasPass*)args;  // a copy: see TaskFn
-  (void)thread;
-  for (i64 i = b.planes * task / b.tasks, last = b.planes * (task + 1) / b.tasks; i < last; i++) {
-    float* o = b.out + i * b.plane;
-    float value = b.bias[i % b.channels];
-    v128_t v = wasm_f32x4_splat(value);
-    int k = 0;
-    for (; k + 4 <= b.plane; k += 4) wasm_v128_store(o + k, wasm_f32x4_add(wasm_v128_load(o + k), v));
-    for (; k < b.plane; k++) o[k] += value;
-  }
-}
-
 // The convolution by the fastest path for its geometry; returns whether that
 // path added the bias itself (the direct one, as it stores).
 static int forward(ConvJob* j) {
@@ -344,10 +323,8 @@ EXPORT(fathom_conv2d) int fathom_conv2d(const i32* ints, const double* floats) {
   ConvJob j;
   setup(&j, &p);
   if (j.g.batch * j.g.groups == 0 || j.outPlane == 0 || j.groupOut == 0) return OK;
-  if (forward(&j) || !j.bias) return OK;
-  BiasPass b = {j.out, j.bias, j.g.outChannels, j.outPlane, 0, (i64)j.g.batch * j.g.outChannels};
-  b.tasks = task_count(b.planes * j.outPlane, PARALLEL_ELEMENTS);
-  parallel_for(bias_task, &b, b.tasks);
+  // The other paths' bias: one pass of out + bias[c], in place.
+  if (!forward(&j) && j.bias) channel_affine(j.out, 0, 0, 0, j.bias, j.out, j.g.batch, j.g.outChannels, j.outPlane);
   return OK;
 }
 

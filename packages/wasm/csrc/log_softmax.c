@@ -15,18 +15,20 @@ typedef struct {
   i64 runs;
 } LogSoftmax;
 
+// The larger, or NaN if either is (as f32x4.max).
+INLINE float larger(float max, float v) { return v > max || v != v ? v : max; }
+
 INLINE double shift_of(float max) { return max == max && __builtin_fabs(max) == F_INF ? 0 : max; }
 
 static void contiguous_run(const float* x, float* out, int size) {
   v128_t peak = wasm_f32x4_splat(-__builtin_inff());
   int k = 0;
   for (; k + 4 <= size; k += 4) peak = wasm_f32x4_max(peak, wasm_v128_load(x + k));
-  float max = wasm_f32x4_extract_lane(peak, 0);
-  for (int lane = 1; lane < 4; lane++) {
-    float v = lane == 1 ? wasm_f32x4_extract_lane(peak, 1) : lane == 2 ? wasm_f32x4_extract_lane(peak, 2) : wasm_f32x4_extract_lane(peak, 3);
-    max = v > max || v != v ? v : max;
-  }
-  for (; k < size; k++) max = x[k] > max || x[k] != x[k] ? x[k] : max;
+  float lanes[4];
+  wasm_v128_store(lanes, peak);
+  float max = lanes[0];
+  for (int lane = 1; lane < 4; lane++) max = larger(max, lanes[lane]);
+  for (; k < size; k++) max = larger(max, x[k]);
   float shift = (float)shift_of(max);
   v128_t s = wasm_f32x4_splat(shift), sum = wasm_f32x4_splat(0);
   for (k = 0; k + 4 <= size; k += 4) sum = wasm_f32x4_add(sum, exp4(wasm_f32x4_sub(wasm_v128_load(x + k), s)));
@@ -41,7 +43,7 @@ static void contiguous_run(const float* x, float* out, int size) {
 
 static void strided_run(const float* x, float* out, int size, int inner) {
   float max = -__builtin_inff();
-  for (int k = 0; k < size; k++) max = x[(i64)k * inner] > max || x[(i64)k * inner] != x[(i64)k * inner] ? x[(i64)k * inner] : max;
+  for (int k = 0; k < size; k++) max = larger(max, x[(i64)k * inner]);
   double shift = shift_of(max), total = 0;
   for (int k = 0; k < size; k++) total += exp_d((double)x[(i64)k * inner] - shift);
   float logTotal = (float)(shift + log_d(total));

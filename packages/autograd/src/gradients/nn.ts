@@ -10,12 +10,13 @@ export const nnFormulas: FormulaFamily<'conv2d' | 'maxPool2d' | 'avgPool2d' | 'a
     backward: (grad, { saved, attrs, needsGrad }) => {
       const [x, weight] = saved;
       const { options } = attrs;
-      return [
+      const grads = [
         needsGrad[0] ? conv2dInputGrad(grad, weight, x.shape, options) : null,
         needsGrad[1] ? conv2dWeightGrad(x, grad, weight.shape, options) : null,
-        // A third input is a bias the backend added in the kernel: each channel's sum.
-        ...(needsGrad.length > 2 ? [needsGrad[2] ? grad.sum([0, 2, 3]) : null] : []),
       ];
+      // A third input is a bias the backend added in the kernel: each channel's sum.
+      if (needsGrad.length > 2) grads.push(needsGrad[2] ? grad.sum([0, 2, 3]) : null);
+      return grads;
     },
   },
   maxPool2d: {
