@@ -4,9 +4,11 @@ import type { Tensor } from './tensor.js';
 // Stack of open scopes; each collects the tensors created while it is on top.
 const open = shared('scopes', (): Set<Tensor>[] => []);
 
-/** Called by every new tensor: the innermost open scope takes charge of it. */
-export function adoptIntoScope(tensor: Tensor): void {
-  if (open.length > 0) open[open.length - 1].add(tensor);
+/** Called by every new tensor: the innermost open scope takes charge of it. Returns whether one did. */
+export function adoptIntoScope(tensor: Tensor): boolean {
+  if (open.length === 0) return false;
+  open[open.length - 1].add(tensor);
+  return true;
 }
 
 /** Whether `tensor` was created inside the innermost open scope and is still in its charge. */
@@ -22,6 +24,7 @@ export function heldByInnermostScope(tensor: Tensor): boolean {
  */
 export function keep<T extends Tensor>(tensor: T): T {
   for (const tensors of open) tensors.delete(tensor);
+  tensor.watchForCollection();
   return tensor;
 }
 
@@ -41,8 +44,9 @@ function close<T>(tensors: Set<Tensor>, result: T): T {
   collectTensors(result, survivors);
   const parent = open.length > 0 ? open[open.length - 1] : undefined;
   for (const tensor of tensors) {
-    if (survivors.has(tensor)) parent?.add(tensor);
-    else tensor.release('at the end of the scope() that created it');
+    if (!survivors.has(tensor)) tensor.release('at the end of the scope() that created it');
+    else if (parent) parent.add(tensor);
+    else tensor.watchForCollection();
   }
   return result;
 }

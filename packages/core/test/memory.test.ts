@@ -109,16 +109,16 @@ describe('release model', () => {
 });
 
 describe('garbage-collector backstop', () => {
-  it('returns the storage of tensors nobody released once they are collected', async () => {
-    const gc = (globalThis as { gc?: () => void }).gc;
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const settle = async (done: () => boolean) => {
+    for (let attempt = 0; attempt < 100 && !done(); attempt++) {
+      gc!();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+  // Earlier tests leave unreleased garbage too: settle it first for a clean baseline.
+  const baseline = async () => {
     expect(gc, 'vitest runs core tests with --expose-gc').toBeTypeOf('function');
-    // Earlier tests leave unreleased garbage too: settle it first for a clean baseline.
-    const settle = async (done: () => boolean) => {
-      for (let attempt = 0; attempt < 100 && !done(); attempt++) {
-        gc!();
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    };
     let previous = -1;
     await settle(() => {
       const now = memoryStats().storages;
@@ -126,9 +126,28 @@ describe('garbage-collector backstop', () => {
       previous = now;
       return stable;
     });
-    const before = memoryStats();
+    return memoryStats();
+  };
+
+  it('returns the storage of tensors nobody released once they are collected', async () => {
+    const before = await baseline();
     (() => {
       for (let i = 0; i < 100; i++) randn([256]);
+    })();
+    expect(memoryStats().storages).toBe(before.storages + 100);
+    await settle(() => memoryStats().storages === before.storages);
+    expect(memoryStats()).toEqual(before);
+  });
+
+  // A scope holds its tensors, so they are handed to the collector only when
+  // they leave every scope: returned from the outermost one, or kept.
+  it('collects tensors that left their scopes and were then dropped', async () => {
+    const before = await baseline();
+    (() => {
+      for (let i = 0; i < 50; i++) scope(() => scope(() => randn([256]).mul(2)));
+      scope(() => {
+        for (let i = 0; i < 50; i++) keep(randn([256]));
+      });
     })();
     expect(memoryStats().storages).toBe(before.storages + 100);
     await settle(() => memoryStats().storages === before.storages);
