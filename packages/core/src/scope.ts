@@ -29,7 +29,8 @@ export function keep<T extends Tensor>(tensor: T): T {
 }
 
 function collectTensors(value: unknown, found: Set<Tensor>, depth = 0): void {
-  if (depth > 4 || value === null || typeof value !== 'object') return;
+  // Typed arrays and buffers hold no tensors: listing a read-back's million values took seconds.
+  if (depth > 4 || value === null || typeof value !== 'object' || ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return;
   if (isTensorLike(value)) {
     found.add(value);
     return;

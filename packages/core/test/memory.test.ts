@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { isFathomError, keep, matmul, memoryStats, randn, scope, scopeAsync, tensor, zeros } from '../src/index.js';
 
 describe('release model', () => {
@@ -24,6 +24,20 @@ describe('release model', () => {
       expect(inner.isReleased).toBe(false);
     });
     expect(memoryStats()).toEqual(before);
+  });
+
+  it('returns read-back values without listing them in search of tensors', () => {
+    const values = vi.spyOn(Object, 'values');
+    try {
+      const read = scope(() => randn([1000]).mul(2).dataSync());
+      const nested = scope(() => ({ loss: randn([10]).sum().dataSync(), raw: new ArrayBuffer(8) }));
+      expect(read).toHaveLength(1000);
+      expect(nested.loss).toHaveLength(1);
+      // Object.values of a typed array lists every element: a million-value read took seconds.
+      expect(values.mock.calls.filter(([arg]) => ArrayBuffer.isView(arg) || arg instanceof ArrayBuffer)).toEqual([]);
+    } finally {
+      values.mockRestore();
+    }
   });
 
   it('keep() exempts a tensor from every enclosing scope', () => {
