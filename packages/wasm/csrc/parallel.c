@@ -90,16 +90,17 @@ __attribute__((unused)) static void run_tasks(u32 generation, int thread) {
   TaskFn fn = LOAD(&job.fn);
   void* args = LOAD(&job.args);
   int count = LOAD(&job.count);
+  int done = 0;
   for (int k = 0; k < threads; k++) {
     int t = (thread + k) % threads;
-    for (int task; (task = claim_task(generation, count, t)) >= 0;) {
-      fn(args, task, thread);
-      if (ADD(&job.completed, 1) + 1 == count) {
+    for (int task; (task = claim_task(generation, count, t)) >= 0; done++) fn(args, task, thread);
+  }
+  // Counted once a thread has no task left to claim, not task by task: the
+  // caller polls this line, and every add took it back from the caller's core.
+  if (done > 0 && ADD(&job.completed, done) + done == count) {
 #ifdef __wasm_atomics__
-        __builtin_wasm_memory_atomic_notify(&job.completed, 1);
+    __builtin_wasm_memory_atomic_notify(&job.completed, 1);
 #endif
-      }
-    }
   }
 }
 
