@@ -50,10 +50,14 @@ export interface UnaryParams {
   readonly max: number;
 }
 
-/** Elementwise functions of two broadcast operands. Comparisons and logical ops write `bool`. */
+/**
+ * Elementwise functions of two broadcast operands. Comparisons and logical
+ * ops write `bool`; `reluBackward` is `b > 0 ? a : 0` (ReLU's gradient `a`
+ * through its output `b`, in one pass).
+ */
 export type BinaryOp =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
-  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'logicalAnd' | 'logicalOr' | 'logicalXor';
+  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'logicalAnd' | 'logicalOr' | 'logicalXor' | 'reluBackward';
 
 /** Reductions over a set of dimensions. */
 export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'all' | 'any';

@@ -18,7 +18,7 @@ export {
   neg, abs, sign, exp, expm1, log, log1p, sqrt, rsqrt, reciprocal, square, sin, cos, tanh, sigmoid, relu, gelu, softplus, silu, erf, floor, ceil, round, logicalNot,
   leakyRelu, elu, clamp,
 } from './ops/unary.js';
-export { add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, type ScaledOptions } from './ops/binary.js';
+export { add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, reluBackward, type ScaledOptions } from './ops/binary.js';
 export { where } from './ops/where.js';
 export { sum, mean, prod, max, min, all, any, argmax, argmin, variance, std, logsumexp, type VarianceOptions } from './ops/reduce.js';
 export { softmax, logSoftmax } from './ops/softmax.js';

@@ -73,6 +73,7 @@ enum {
   B_LOGICAL_AND = 13,
   B_LOGICAL_OR = 14,
   B_LOGICAL_XOR = 15,
+  B_RELU_BACKWARD = 16,
 };
 
 // Reduction codes (core's ReduceOp).

@@ -294,6 +294,8 @@ static void binary_f32_block(BinaryCtx* ctx, const float* a, int aRepeat, const 
                              (sa > sb || sa != sa) ? sa : sb)
     case B_MINIMUM: VEC_LOOP(wasm_v128_bitselect(va, vb, wasm_v128_or(wasm_f32x4_lt(va, vb), wasm_f32x4_ne(va, va))),
                              (sa < sb || sa != sa) ? sa : sb)
+    // A NaN output compares false: no gradient, as where(output > 0, grad, 0) gives.
+    case B_RELU_BACKWARD: VEC_LOOP(wasm_v128_and(va, wasm_f32x4_gt(vb, wasm_f32x4_splat(0))), sb > 0 ? sa : 0)
     case B_POW:
       for (; i < n; i++) y[i] = (float)pow_d(AT_A, AT_B);
       break;
@@ -428,6 +430,7 @@ static void binary_i32_row(void* c, u8* const* p, int n, const int* s) {
     case B_POW: I32_LOOP(to_int32(pow_d(x, z)))
     case B_MAXIMUM: I32_LOOP(x > z ? x : z)
     case B_MINIMUM: I32_LOOP(x < z ? x : z)
+    case B_RELU_BACKWARD: I32_LOOP(z > 0 ? x : 0)
     default: ctx->status = ERR_OP;
   }
 #undef I32_LOOP
@@ -457,7 +460,7 @@ EXPORT(fathom_binary) int fathom_binary(const i32* ints, const double* floats) {
   Walk w;
   walk_init(&w, a->ndim, a->shape, 3, strides, sizes);
   u8* bases[3] = {a->base, b->base, out};
-  int logical = ctx.op >= B_EQ;
+  int logical = ctx.op >= B_EQ && ctx.op <= B_LOGICAL_XOR;
   if (logical || ctx.compute == DT_BOOL) {
     if (ctx.result != (logical ? DT_BOOL : ctx.compute)) return ERR_DTYPE;
     walk_elementwise(&w, bases, compare_row, &ctx);

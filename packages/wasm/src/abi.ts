@@ -61,7 +61,7 @@ export const ABI_ENUMS = {
     prefix: 'B_',
     codes: {
       add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6,
-      eq: 7, ne: 8, lt: 9, le: 10, gt: 11, ge: 12, logicalAnd: 13, logicalOr: 14, logicalXor: 15,
+      eq: 7, ne: 8, lt: 9, le: 10, gt: 11, ge: 12, logicalAnd: 13, logicalOr: 14, logicalXor: 15, reluBackward: 16,
     },
   } satisfies AbiEnum<BinaryOp>,
   reduce: {

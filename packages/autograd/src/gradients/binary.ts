@@ -1,4 +1,4 @@
-import { where, type Tensor } from '@fathom/core';
+import { reluBackward, where, type Tensor } from '@fathom/core';
 import type { BinaryOp } from '@fathom/core/backend';
 import type { FormulaFamily, GradientFormula } from '../formula.js';
 import { sumToShape } from '../reduce-to-shape.js';
@@ -64,6 +64,11 @@ export const binaryFormulas: FormulaFamily<BinaryOp | 'where'> = {
   },
   maximum: extremum('gt'),
   minimum: extremum('lt'),
+  // Linear in the gradient; the output only selects (its derivative is 0 almost everywhere, as PyTorch's).
+  reluBackward: {
+    save: ({ inputs }) => [inputs[1]],
+    backward: (grad, { saved, inputShapes }) => [sumToShape(reluBackward(grad, saved[0]), inputShapes[0]), null],
+  },
   where: {
     save: ({ inputs }) => [inputs[0]],
     backward: (grad, { saved, inputShapes }) => {

@@ -1,4 +1,4 @@
-import { erf, exp, where, type Tensor } from '@fathom/core';
+import { erf, exp, reluBackward, where, type Tensor } from '@fathom/core';
 import type { UnaryAttrs, UnaryOp } from '@fathom/core/backend';
 import type { FormulaFamily, GradientFormula } from '../formula.js';
 
@@ -50,7 +50,7 @@ export const unaryFormulas: FormulaFamily<UnaryOp> = {
   // From the output, as PyTorch's threshold_backward: y > 0 exactly where x > 0,
   // the next layer keeps y anyway (so x can go after the forward pass), and one
   // select replaces a compare, a cast and a multiply.
-  relu: { save: ({ output }) => [output], backward: (grad, { saved }) => [where(saved[0].gt(0), grad, 0)] },
+  relu: { save: ({ output }) => [output], backward: (grad, { saved }) => [reluBackward(grad, saved[0])] },
   leakyRelu: fromInput((x, attrs) => where(x.gt(0), 1, attrs.params.alpha).cast(x.dtype)),
   elu: {
     save: ({ inputs, output }) => [inputs[0], output],

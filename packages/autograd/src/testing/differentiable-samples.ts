@@ -13,6 +13,7 @@ const NOT_DIFFERENTIABLE = /^(conv2dInputGrad|conv2dWeightGrad|maxPool2dGrad|avg
 // Where finite differences straddle a kink they measure a jump, not a derivative.
 const KINKS: Record<string, (v: number) => boolean> = {
   relu: (v) => Math.abs(v) < 1e-3,
+  reluBackward: (v) => Math.abs(v) < 1e-3,
   leakyRelu: (v) => Math.abs(v) < 1e-3,
   elu: (v) => Math.abs(v) < 1e-3,
   abs: (v) => Math.abs(v) < 1e-3,

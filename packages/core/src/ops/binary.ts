@@ -94,6 +94,15 @@ export const mul = (a: Tensor, b: Tensor | Scalar): Tensor => binary('mul', a, b
 export const div = (a: Tensor, b: Tensor | Scalar): Tensor => binary('div', a, b);
 /** `a ** b` with broadcasting. */
 export const pow = (a: Tensor, b: Tensor | Scalar): Tensor => binary('pow', a, b);
+/**
+ * ReLU's backward in one pass: `grad` where the ReLU's `output` is positive,
+ * else 0 (PyTorch's `threshold_backward` at 0; a NaN output passes no gradient).
+ *
+ * ```ts
+ * const dx = reluBackward(dy, y); // where(y.gt(0), dy, 0)
+ * ```
+ */
+export const reluBackward = (grad: Tensor, output: Tensor | Scalar): Tensor => binary('reluBackward', grad, output);
 /** Elementwise maximum; NaN wins, as in PyTorch. */
 export const maximum = (a: Tensor, b: Tensor | Scalar): Tensor => binary('maximum', a, b);
 /** Elementwise minimum; NaN wins, as in PyTorch. */

@@ -236,6 +236,7 @@ const FLOAT_BINARY: Record<BinaryOp, Expression> = {
   logicalAnd: { code: 'u32(truthyF32(a) && truthyF32(b))', uses: ['truthy'] },
   logicalOr: { code: 'u32(truthyF32(a) || truthyF32(b))', uses: ['truthy'] },
   logicalXor: { code: 'u32(truthyF32(a) != truthyF32(b))', uses: ['truthy'] },
+  reluBackward: { code: 'select(0.0, a, b > 0.0 && !isNan(b))', uses: ['isNan'] },
 };
 
 // x^y in wrapping int32 arithmetic by squaring; negative powers as the CPU's
@@ -275,6 +276,7 @@ const INT_BINARY: Partial<Record<BinaryOp, Expression>> = {
   logicalAnd: { code: 'u32(a != 0 && b != 0)' },
   logicalOr: { code: 'u32(a != 0 || b != 0)' },
   logicalXor: { code: 'u32((a != 0) != (b != 0))' },
+  reluBackward: { code: 'select(0, a, b > 0)' },
 };
 
 const BOOL_BINARY: Partial<Record<BinaryOp, Expression>> = {

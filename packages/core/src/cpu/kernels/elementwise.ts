@@ -70,6 +70,7 @@ const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
   logicalAnd: (a, b) => Number(truthy(a) && truthy(b)),
   logicalOr: (a, b) => Number(truthy(a) || truthy(b)),
   logicalXor: (a, b) => Number(truthy(a) !== truthy(b)),
+  reluBackward: (a, b) => (b > 0 ? a : 0),
 };
 
 /** Kernels.fill: bool buffers store any nonzero value as 1. */

@@ -1,6 +1,6 @@
 import type { DType } from '../../dtype.js';
 import {
-  add, div, eq, ge, gt, le, logicalAnd, logicalOr, logicalXor, lt, maximum, minimum, mul, ne, pow, sub, where,
+  add, div, eq, ge, gt, le, logicalAnd, logicalOr, logicalXor, lt, maximum, minimum, mul, ne, pow, reluBackward, sub, where,
   type Scalar, type Tensor,
 } from '../../index.js';
 import type { Layout, OpErrorCase, OpSample, OpSpec, ReferenceTensor, SampleInput, ToleranceTier } from '../op-spec.js';
@@ -228,6 +228,11 @@ const CASES: readonly BinaryCase[] = [
     name: 'minimum', kind: 'arithmetic', tier: 'T1', run: minimum, f: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b)),
     domains: ARITHMETIC_DOMAINS, intDomains: INT_DOMAINS,
     specials: { 'NaN propagates from either side': [[NaN, 1], [1, NaN], [NaN, NaN], [NaN, INF], [-INF, NaN], [INF, -INF], [-0, 0], [3, 3]] },
+  },
+  {
+    name: 'reluBackward', kind: 'arithmetic', tier: 'T1', run: reluBackward, f: (a, b) => (b > 0 ? a : 0),
+    domains: ARITHMETIC_DOMAINS, intDomains: INT_DOMAINS,
+    specials: { 'gradient through positive outputs only; a NaN output passes none': [[NaN, 1], [1, NaN], [NaN, NaN], [2, 0], [2, -0], [-0, 1], [INF, 1], [INF, -1], [-3, INF], [5, 1e-30]] },
   },
   { name: 'eq', kind: 'comparison', tier: 'T1', run: eq, f: (a, b) => Number(a === b), domains: ARITHMETIC_DOMAINS, intDomains: INT_DOMAINS, specials: COMPARISON_SPECIALS },
   { name: 'ne', kind: 'comparison', tier: 'T1', run: ne, f: (a, b) => Number(a !== b), domains: ARITHMETIC_DOMAINS, intDomains: INT_DOMAINS, specials: COMPARISON_SPECIALS },
