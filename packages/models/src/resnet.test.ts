@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { manualSeed, randint, randn, scope, type Tensor } from '@fathom/core';
+import { manualSeed, memoryStats, randint, randn, scope, type Tensor } from '@fathom/core';
 import { useAutograd } from '@fathom/autograd';
 import { crossEntropy, summary } from '@fathom/layers';
 import { SGD } from '@fathom/optim';
@@ -192,6 +192,29 @@ describe('residual blocks and the ResNet constructor', () => {
     expect(table).toMatch(/layer4 \(Sequential\)\s+\[2, 512, 2, 2\]/);
     expect(model.forward(randn([2, 1, 16, 16])).shape).toEqual([2, 7]);
     expect(() => model.forward(randn([2, 3, 16, 16]))).toThrow('ResNet: input must be (N, 1, H, W), got [2,3,16,16]');
+  });
+
+  // A block's forward leaves held what its backward reads: both BatchNorms' centred inputs, both
+  // ReLUs' outputs (the second is the block's output) and per-channel terms. The convolutions' and
+  // BatchNorms' outputs and the residual sum, five more activations, are released when it returns.
+  it('keeps only what backward reads once a block returns', () => {
+    manualSeed(3);
+    const [n, planes, size] = [2, 8, 6];
+    const activation = n * planes * size * size * 4;
+    for (const block of [new BasicBlock(planes, planes), new Bottleneck(planes * 4, planes)]) {
+      const held = scope(() => {
+        const x = randn([n, block instanceof Bottleneck ? planes * 4 : planes, size, size]).setRequiresGrad();
+        const before = memoryStats('cpu').bytes;
+        const out = block.forward(x);
+        const bytes = memoryStats('cpu').bytes - before;
+        out.sum().backward();
+        return bytes;
+      });
+      // BasicBlock: 2 BatchNorm deviations + 2 ReLU outputs; Bottleneck: 3 deviations (one 4× wide) + 3 ReLU outputs (one 4× wide).
+      const kept = block instanceof Bottleneck ? (1 + 1 + 4 + 1 + 1 + 4) * activation : 4 * activation;
+      expect(held - kept).toBeGreaterThanOrEqual(0);
+      expect(held - kept, 'per-channel terms only').toBeLessThan(activation / 4);
+    }
   });
 
   it('rejects what torchvision rejects', () => {
