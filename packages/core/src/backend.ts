@@ -314,4 +314,11 @@ export interface Backend {
   destroy(): Promise<void>;
   /** Times kernels on the device itself, for the profiler (webgpu's timestamp queries); absent where only host times exist. */
   readonly deviceTimer?: DeviceTimer;
+  /**
+   * Called by the profiler with `true` when it starts recording and `false`
+   * when it stops. A backend that runs kernels on another thread after their
+   * call returns, with no device clock (wasm's kernel queue), runs each at
+   * its call while on, so that the call's host time is the kernel's.
+   */
+  timeKernelsOnHost?(on: boolean): void;
 }

@@ -78,6 +78,7 @@ class Recorder {
     // The one place the profiler changes a backend: its kernel table, for as long as a profile runs.
     if (Reflect.set(backend, 'kernels', wrapped)) {
       this.originals.set(backend, original);
+      backend.timeKernelsOnHost?.(true);
       this.startTimer(backend);
     } else this.uninstrumented.add(backend);
   }
@@ -91,7 +92,10 @@ class Recorder {
   }
 
   restore(): void {
-    for (const [backend, original] of this.originals) Reflect.set(backend, 'kernels', original);
+    for (const [backend, original] of this.originals) {
+      Reflect.set(backend, 'kernels', original);
+      backend.timeKernelsOnHost?.(false);
+    }
     this.originals.clear();
     for (const timer of this.timers.values()) timer.stopTiming();
     this.timers.clear();

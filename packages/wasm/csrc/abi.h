@@ -622,4 +622,33 @@ INLINE void read_channel_affine_arguments(const i32* ints, const double* floats,
   a->hasGamma = next_int(&p);
 }
 
+// The kernels' codes in the queue (csrc/queue.c), then its two entries of its own.
+#define FOR_EACH_KERNEL(X) \
+  X(0, fathom_fill) \
+  X(1, fathom_copy) \
+  X(2, fathom_unary) \
+  X(3, fathom_binary) \
+  X(4, fathom_where) \
+  X(5, fathom_reduce) \
+  X(6, fathom_arg_reduce) \
+  X(7, fathom_matmul) \
+  X(8, fathom_conv2d) \
+  X(9, fathom_conv2d_input_grad) \
+  X(10, fathom_conv2d_weight_grad) \
+  X(11, fathom_max_pool2d) \
+  X(12, fathom_max_pool2d_grad) \
+  X(13, fathom_avg_pool2d) \
+  X(14, fathom_avg_pool2d_grad) \
+  X(15, fathom_adaptive_avg_pool2d) \
+  X(16, fathom_adaptive_avg_pool2d_grad) \
+  X(17, fathom_gather) \
+  X(18, fathom_scatter_add) \
+  X(19, fathom_random_fill) \
+  X(20, fathom_sgd_step) \
+  X(21, fathom_log_softmax) \
+  X(22, fathom_channel_affine)
+#define QUEUE_ZERO 23
+#define QUEUE_SGEMM 24
+#define QUEUE_ENTRIES 25
+
 #endif

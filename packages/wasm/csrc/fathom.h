@@ -90,9 +90,27 @@ int thread_count(void);
 // the threads, at least 1 (then the calling thread does it all).
 int task_count(i64 units, i64 grain);
 
-// Grow-only scratch from JavaScript, valid until the exported kernel returns.
-// Only the calling (main) thread may ask for it.
-IMPORT(fathom_scratch) u8* fathom_scratch(u32 bytes);
+// Grow-only scratch from JavaScript, valid until the kernel returns. The
+// main thread's import hands it out; a kernel run from the queue (queue.c)
+// asks the main thread for it.
+IMPORT(fathom_scratch) u8* host_scratch(u32 bytes);
+u8* fathom_scratch(u32 bytes);
+
+// The thread that runs kernels (queue.c): 1, the queue's runner, while the
+// queue is on; 0, the main thread, otherwise. Its tasks' `thread` argument.
+int kernel_thread(void);
+// Whether the queue is on; the main thread's wait for a slot or for the queue
+// to drain runs the runner's tasks (parallel.c's help_with_job).
+int queue_on(void);
+int help_with_job(int thread);
+int main_may_wait(void);
+// The loop of the queue's runner (worker 1); returns after fathom_threads_quit.
+void run_queue(void);
+// Whether fathom_threads_quit was called.
+int pool_quitting(void);
+// Whether a worker died inside a task.
+int pool_failed(void);
+void wake_queue_runner(void);
 
 // ---------------------------------------------------------------------------
 // Integer helpers shared by the kernels.

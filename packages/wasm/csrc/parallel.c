@@ -106,8 +106,9 @@ __attribute__((unused)) static void run_tasks(u32 generation, int thread) {
 
 void parallel_for(TaskFn fn, void* args, int count) {
   if (count <= 0) return;
+  int self = kernel_thread();
   if (threads == 1 || count == 1) {
-    for (int i = 0; i < count; i++) fn(args, i, 0);
+    for (int i = 0; i < count; i++) fn(args, i, self);
     return;
   }
 #ifdef __wasm_atomics__
@@ -121,7 +122,8 @@ void parallel_for(TaskFn fn, void* args, int count) {
   for (int t = 0; t < threads; t++) STORE(&shares[t].claim, (u64)generation << 32 | (u32)share_begin(t, count));
   STORE(&job.generation, (int)generation);
   if (LOAD(&job.sleeping) > 0) __builtin_wasm_memory_atomic_notify(&job.generation, (u32)(threads - 1));
-  run_tasks(generation, 0);
+  run_tasks(generation, self);
+  int mayWait = self != 0 || mainMayWait;
   // Spin for the tail, then sleep if allowed: on a busy machine the worker
   // we wait for may need this very core. A million polls before sleeping
   // (0.47 ns a poll of an idle cache line here, so half a millisecond; more
@@ -130,7 +132,7 @@ void parallel_for(TaskFn fn, void* args, int count) {
   // of µs (LeNet-5 steps 0.96×, median of ten alternating runs; ResNet-18 a
   // tie; 200,000 polls a tie, 4,000,000 no better).
   for (int spin = 0; LOAD(&job.completed) < count && !LOAD(&job.failed); spin++) {
-    if (spin > 1000000 && mainMayWait) {
+    if (spin > 1000000 && mayWait) {
       int completed = LOAD(&job.completed);
       if (completed < count) __builtin_wasm_memory_atomic_wait32(&job.completed, completed, 50000);
     }
@@ -141,13 +143,35 @@ void parallel_for(TaskFn fn, void* args, int count) {
     __builtin_trap();
   }
 #else
-  for (int i = 0; i < count; i++) fn(args, i, 0);
+  for (int i = 0; i < count; i++) fn(args, i, self);
+#endif
+}
+
+int main_may_wait(void) { return mainMayWait; }
+
+// The main thread's part in a job the queue's runner published while it
+// waits for the queue (queue.c): runs what tasks are left, once per job.
+int help_with_job(int thread) {
+#ifdef __wasm_atomics__
+  static int seen = 0;  // only the main thread helps
+  int generation = LOAD(&job.generation);
+  if (generation == seen) return 0;
+  seen = generation;
+  run_tasks((u32)generation, thread);
+  return 1;
+#else
+  (void)thread;
+  return 0;
 #endif
 }
 
 // The loop of worker `thread` (1…threads−1); returns after fathom_threads_quit.
 EXPORT(fathom_worker_main) void fathom_worker_main(int thread) {
 #ifdef __wasm_atomics__
+  if (thread == 1 && queue_on()) {
+    run_queue();
+    return;
+  }
   int seen = 0;
   for (;;) {
     // Spin before sleeping: a training step's jobs come tens of µs apart
@@ -182,8 +206,12 @@ EXPORT(fathom_worker_failed) void fathom_worker_failed(int thread) {
 #endif
 }
 
+int pool_quitting(void) { return LOAD(&job.quit); }
+int pool_failed(void) { return LOAD(&job.failed); }
+
 EXPORT(fathom_threads_quit) void fathom_threads_quit(void) {
   STORE(&job.quit, 1);
+  wake_queue_runner();
   ADD(&job.generation, 1);
 #ifdef __wasm_atomics__
   __builtin_wasm_memory_atomic_notify(&job.generation, 0xffffffffu);

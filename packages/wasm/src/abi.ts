@@ -305,6 +305,12 @@ function cArguments(kernel: KernelName): string {
   ].join('\n');
 }
 
+/** Each kernel's code in the queue (csrc/queue.c): its index in {@link KERNEL_ARGUMENTS}. */
+export const KERNEL_CODES = Object.fromEntries(Object.keys(KERNEL_ARGUMENTS).map((name, code) => [name, code])) as Readonly<Record<KernelName, number>>;
+
+/** The queue's entries that are not kernels: clearing a block ([address, bytes]) and the benchmark's SGEMM ([m, n, k, a, b, c]). */
+export const QUEUE_CODES = { zero: Object.keys(KERNEL_ARGUMENTS).length, sgemm: Object.keys(KERNEL_ARGUMENTS).length + 1 } as const;
+
 /** The text of csrc/abi.h: what the C kernels know of their arguments, generated from this file. */
 export function abiHeader(): string {
   const kernels = Object.keys(KERNEL_ARGUMENTS) as KernelName[];
@@ -346,6 +352,13 @@ void read_view(Params* p, View* v);
 ${[CONV_GEOMETRY, POOL_GEOMETRY, ADAPTIVE_POOL_GEOMETRY].map(cStruct).join('\n\n')}
 
 ${kernels.map(cArguments).join('\n\n')}
+
+// The kernels' codes in the queue (csrc/queue.c), then its two entries of its own.
+#define FOR_EACH_KERNEL(X) \\
+${kernels.map((name, code) => `  X(${code}, ${name})`).join(' \\\n')}
+#define QUEUE_ZERO ${QUEUE_CODES.zero}
+#define QUEUE_SGEMM ${QUEUE_CODES.sgemm}
+#define QUEUE_ENTRIES ${kernels.length + 2}
 
 #endif
 `;

@@ -57,6 +57,25 @@ describe('Heap', () => {
     expect(heap.stats()).toMatchObject({ cachedBlocks: 0, cachedBytes: 0 });
   });
 
+  it('hands out fresh memory only from allocateFresh, even below a top that merging lowered', () => {
+    const heap = new Heap(memory(1, 3), 0);
+    const a = heap.allocate(1000) as number;
+    heap.release(a);
+    // The released block fits, but allocateFresh never reuses one.
+    const fresh = heap.allocateFresh(1000) as number;
+    expect(fresh).toBeGreaterThanOrEqual(a + 1024);
+    const big = heap.allocate(60_000) as number;
+    heap.release(big);
+    // Too large for the memory's last page unless the cached blocks merge: the top drops to `a`.
+    expect(heap.allocate(3 * PAGE - 64)).toBeUndefined();
+    expect(heap.stats().top).toBeLessThan(big + 60_000);
+    const again = heap.allocateFresh(5000) as number;
+    expect(again).toBeGreaterThanOrEqual(big + sizeClass(60_000));
+    // The used stretch below the fresh memory is cached, and served by allocate.
+    expect(heap.allocate(60_000)).toBe(big);
+    expect(heap.stats()).toMatchObject({ liveBlocks: 3 });
+  });
+
   it('throws on a double release or an unknown address', () => {
     const heap = new Heap(memory(1, 1), 0);
     const a = heap.allocate(32) as number;

@@ -87,6 +87,30 @@ export class Heap {
   }
 
   /**
+   * {@link allocate} from memory no block was ever handed out from. The
+   * kernel queue's scratch comes from here: a queued kernel writes it while
+   * kernels queued after that one may still read blocks released since, which
+   * {@link allocate} would hand out again.
+   */
+  allocateFresh(bytes: number): number | undefined {
+    if (this.top < this.pristine) {
+      // Merging lowered the top below fresh memory: cache the used stretch between as a loose block.
+      this.loose.push({ address: this.top, size: this.pristine - this.top });
+      this.cachedBlocks++;
+      this.cachedBytes += this.pristine - this.top;
+      this.top = this.pristine;
+    }
+    const size = sizeClass(bytes);
+    const address = this.fromTop(size);
+    this.pristineCarve = false;
+    if (address === undefined) return undefined;
+    this.live.set(address, size);
+    this.liveBlocks++;
+    this.liveBytes += size;
+    return address;
+  }
+
+  /**
    * Whether the latest {@link allocate} carved memory nothing had been handed
    * out from before (fresh WebAssembly pages, still zero), so the caller may
    * skip zeroing it.

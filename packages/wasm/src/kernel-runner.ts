@@ -1,6 +1,6 @@
 import { DeviceError, DTypeError, ValueError } from '@fathom/core';
 import { coversBuffer, type BackendBuffer, type View } from '@fathom/core/backend';
-import { ABI_ENUMS, DTYPE_BYTES, DTYPE_CODES, KERNEL_ARGUMENTS, KERNEL_STATUS, MAX_DIMS, type AbiEnumName, type ArgumentField, type KernelArguments, type WasmDType } from './abi.js';
+import { ABI_ENUMS, DTYPE_BYTES, DTYPE_CODES, KERNEL_ARGUMENTS, KERNEL_CODES, KERNEL_STATUS, MAX_DIMS, QUEUE_CODES, type AbiEnumName, type ArgumentField, type KernelArguments, type WasmDType } from './abi.js';
 import type { FathomExports, KernelName } from './wasm-exports.js';
 
 export { MAX_DIMS } from './abi.js';
@@ -17,6 +17,8 @@ export interface WasmBuffer extends BackendBuffer {
    * whole first (most buffers are kernel outputs, so most are never cleared).
    */
   zeroPending: boolean;
+  /** How many kernels had been enqueued when the last one that writes it was (0: none has); a read waits for it to run. */
+  lastWriter: number;
 }
 
 /** What the kernels need of the backend: addresses of live buffers. */
@@ -43,11 +45,19 @@ export function requireFloat32(op: string, ...dtypes: string[]): void {
 /** The values of kernel `K`'s argument block (src/abi.ts), by field name. */
 export type Arguments<K extends KernelName> = KernelArguments<K, BackendBuffer, View>;
 
+// Kernels that may be waiting in the queue at once, at most (csrc/queue.c's
+// ring holds 65,536 words and an argument block takes at least six).
+const PENDING_NAMES = 16384;
+// Words at the end of the int block kept for the queue's own entries.
+const SIDE_WORDS = 8;
+
 /**
  * Writes a kernel's arguments into the parameter block (a stream of int32
  * words and one of doubles) as KERNEL_ARGUMENTS in src/abi.ts lays them out,
  * which is also what the C side reads (csrc/abi.h is generated from it), and
- * calls the kernel. One runner per backend; kernels run one at a time.
+ * calls the kernel, or, with the queue on (threads > 1), enqueues it for
+ * worker 1 (csrc/queue.c) and returns at once. One runner per backend;
+ * kernels run one at a time, in the order they were called.
  */
 export class KernelRunner {
   private ints = new Int32Array(0);
@@ -57,16 +67,135 @@ export class KernelRunner {
   private viewBytes = -1;
   // Buffers the kernel being prepared writes whole (see output()).
   private readonly outputs: BackendBuffer[] = [];
+  // Buffers it may write (outputs, output views, and buffers passed by address, which some kernels update in place).
+  private readonly writes: BackendBuffer[] = [];
+  private queueing = false;
+  // Each kernel is waited for at its call (while a profile records: its host time is then the kernel's).
+  private waitEach = false;
+  // The op of each kernel in the queue, by its number, for the error of one that refuses its arguments.
+  private readonly pendingOps: string[] = new Array<string>(PENDING_NAMES);
+  private enqueued = 0;
+  // Once a worker died with kernels queued: how many had run; the outputs of the others are missing.
+  private ranBeforeFailure = Infinity;
+  private sideInts = new Int32Array(0);
+  private readonly intCapacity: number;
 
   constructor(
     private readonly exports: FathomExports,
     private readonly memory: WebAssembly.Memory,
     private readonly resolver: BufferResolver,
     private readonly intsAddress: number,
-    private readonly intCapacity: number,
+    intWords: number,
     private readonly floatsAddress: number,
     private readonly floatCapacity: number,
-  ) {}
+  ) {
+    this.intCapacity = intWords - SIDE_WORDS;
+  }
+
+  /** Sends kernels through the queue (the backend turns it on before starting the workers, and off after a failure). */
+  useQueue(on: boolean): void {
+    this.queueing = on;
+  }
+
+  /** Whether kernels go through the queue. */
+  get queued(): boolean {
+    return this.queueing;
+  }
+
+  /** Makes each kernel call return only once the kernel has run (see Backend.timeKernelsOnHost). */
+  waitForEach(on: boolean): void {
+    this.waitEach = on;
+  }
+
+  /**
+   * Returns once every kernel called so far has run, so JavaScript may write
+   * any memory; throws the error of a kernel that refused its arguments
+   * since the last report, or a DeviceError when a worker died (the backend
+   * then runs on one thread, without the queue).
+   */
+  drain(op: string): void {
+    this.waitForKernels(this.enqueued, op);
+  }
+
+  /** Returns once the last kernel that writes `buffer` has run, so JavaScript may read it; throws as {@link drain}. */
+  waitFor(buffer: BackendBuffer, op: string): void {
+    const writer = (buffer as WasmBuffer).lastWriter;
+    if (writer > this.ranBeforeFailure) {
+      throw new DeviceError(`wasm.${op}: the kernel that computes this tensor was lost when a worker thread died; compute it again`);
+    }
+    this.waitForKernels(writer, op);
+  }
+
+  private waitForKernels(kernels: number, op: string): void {
+    if (!this.queueing) return;
+    const status = this.trapping(op, () => this.exports.fathom_queue_wait(kernels >>> 0));
+    if (status === -1) {
+      this.ranBeforeFailure = this.exports.fathom_queue_kernels_run();
+      this.stopQueue();
+      throw new DeviceError(`wasm.${op}: a worker thread died while running a kernel; the backend now runs on one thread`);
+    }
+    if (status !== KERNEL_STATUS.ok) this.reportRefusal(status);
+  }
+
+  /** Clears `buffer`'s memory (its `bytes` bytes at `address`), in order with the kernels. */
+  zero(buffer: WasmBuffer, address: number, bytes: number): void {
+    if (!this.queueing) {
+      this.exports.fathom_zero(address, bytes);
+      buffer.lastWriter = 0;
+      return;
+    }
+    this.enqueueSide(QUEUE_CODES.zero, 'zero', [address, bytes]);
+    // A read of the buffer now waits for the clearing (kernels that read it come after it anyway).
+    buffer.lastWriter = this.enqueued;
+  }
+
+  /** The benchmark's row-major SGEMM at byte addresses; returns once it has run. */
+  sgemm(m: number, n: number, k: number, a: number, b: number, c: number): void {
+    if (!this.queueing) {
+      this.exports.fathom_sgemm(m, n, k, a, b, c);
+      return;
+    }
+    this.enqueueSide(QUEUE_CODES.sgemm, 'sgemm', [m, n, k, a, b, c]);
+    this.drain('sgemm');
+  }
+
+  // An entry of the queue's own, its ints in the words kept at the block's end
+  // (a kernel's block may be half written: zero() runs from addressOf()).
+  private enqueueSide(code: number, op: string, ints: readonly number[]): void {
+    this.refreshViews();
+    this.sideInts.set(ints);
+    const status = this.exports.fathom_enqueue(code, this.intsAddress + this.intCapacity * 4, ints.length, this.floatsAddress, 0);
+    this.pendingOps[this.enqueued++ % PENDING_NAMES] = op;
+    if (status !== KERNEL_STATUS.ok) this.reportRefusal(status);
+  }
+
+  private stopQueue(): void {
+    this.queueing = false;
+    this.exports.fathom_queue_enable(0);
+    this.exports.fathom_set_threads(1, 0);
+  }
+
+  private reportRefusal(status: number): never {
+    const op = this.pendingOps[this.exports.fathom_queue_take_failure() % PENDING_NAMES] ?? 'kernel';
+    throw statusError(op, status);
+  }
+
+  // Runs `body`, turning a trap into a DeviceError.
+  private trapping<T>(op: string, body: () => T): T {
+    try {
+      return body();
+    } catch (error) {
+      if (error instanceof WebAssembly.RuntimeError) {
+        if (this.queueing) {
+          // The main thread trapped inside the runner's task: release the runner from waiting for it.
+          this.exports.fathom_worker_failed(0);
+          this.stopQueue();
+        }
+        throw new DeviceError(`wasm.${op}: the kernel trapped (${error.message}); a worker thread may have died, the backend now runs on one thread`);
+      }
+      throw error;
+    }
+  }
 
   /** Whether all of `buffer` is zero with its memory not yet cleared (a copy from it need not read it). */
   zeroPending(buffer: BackendBuffer): boolean {
@@ -117,17 +246,23 @@ export class KernelRunner {
 
   /** Starts a new argument list. */
   private begin(): this {
-    // Growing the memory replaces (or, unshared, detaches) its buffer: re-view it.
-    const buffer = this.memory.buffer;
-    if (buffer.byteLength !== this.viewBytes || this.ints.length === 0) {
-      this.ints = new Int32Array(buffer, this.intsAddress, this.intCapacity);
-      this.floats = new Float64Array(buffer, this.floatsAddress, this.floatCapacity);
-      this.viewBytes = buffer.byteLength;
-    }
+    this.refreshViews();
     this.intCount = 0;
     this.floatCount = 0;
     this.outputs.length = 0;
+    this.writes.length = 0;
     return this;
+  }
+
+  // Growing the memory replaces (or, unshared, detaches) its buffer: re-view it.
+  private refreshViews(): void {
+    const buffer = this.memory.buffer;
+    if (buffer.byteLength !== this.viewBytes || this.ints.length === 0) {
+      this.ints = new Int32Array(buffer, this.intsAddress, this.intCapacity);
+      this.sideInts = new Int32Array(buffer, this.intsAddress + this.intCapacity * 4, SIDE_WORDS);
+      this.floats = new Float64Array(buffer, this.floatsAddress, this.floatCapacity);
+      this.viewBytes = buffer.byteLength;
+    }
   }
 
   private int(value: number): this {
@@ -149,17 +284,20 @@ export class KernelRunner {
 
   /** The address of a buffer the kernel reads (or reads and writes). */
   private address(buffer: BackendBuffer, op: string): this {
+    this.writes.push(buffer);
     return this.int(this.resolver.addressOf(buffer, op));
   }
 
   /** The address of a buffer the kernel writes whole without reading it: a pending zero is never cleared. */
   private output(buffer: BackendBuffer, op: string): this {
     this.outputs.push(buffer);
+    this.writes.push(buffer);
     return this.int(this.resolver.outputAddressOf(buffer, op));
   }
 
   /** {@link view} of a view the kernel writes: as {@link output} when it covers its whole buffer. */
   private outputView(view: View, op: string): this {
+    this.writes.push(view.buffer);
     if (!coversBuffer(view)) return this.view(view, op);
     this.outputs.push(view.buffer);
     return this.viewAt(this.resolver.outputAddressOf(view.buffer, op), view, op);
@@ -186,25 +324,29 @@ export class KernelRunner {
     return this;
   }
 
-  /** Runs the kernel on the arguments written since {@link begin}; turns an error code into a typed error. */
+  /** Runs (or enqueues) the kernel on the arguments written since {@link begin}; turns an error code into a typed error. */
   private run(kernel: KernelName, op: string): void {
     if (this.intCount > this.intCapacity || this.floatCount > this.floatCapacity) {
       throw new ValueError(`wasm.${op}: too many kernel arguments`);
     }
-    let status: number;
-    try {
-      status = this.exports[kernel](this.intsAddress, this.floatsAddress);
-    } catch (error) {
-      if (error instanceof WebAssembly.RuntimeError) {
-        throw new DeviceError(`wasm.${op}: the kernel trapped (${error.message}); a worker thread may have died, the backend now runs on one thread`);
-      }
-      throw error;
-    }
-    if (status === KERNEL_STATUS.ok) {
+    if (this.queueing) {
+      const status = this.exports.fathom_enqueue(KERNEL_CODES[kernel], this.intsAddress, this.intCount, this.floatsAddress, this.floatCount);
+      this.pendingOps[this.enqueued++ % PENDING_NAMES] = op;
+      for (const buffer of this.writes) (buffer as WasmBuffer).lastWriter = this.enqueued;
       for (const buffer of this.outputs) this.resolver.written(buffer);
+      if (status !== KERNEL_STATUS.ok) this.reportRefusal(status);
+      if (this.waitEach) this.drain(op);
       return;
     }
-    if (status === KERNEL_STATUS.dtype) throw new DTypeError(`wasm.${op}: this combination of dtypes is not supported`);
-    throw new ValueError(`wasm.${op}: the kernel refused its arguments (status ${status})`);
+    const status = this.trapping(op, () => this.exports[kernel](this.intsAddress, this.floatsAddress));
+    if (status !== KERNEL_STATUS.ok) throw statusError(op, status);
+    // Written now (a buffer last written by a kernel the queue lost is whole again).
+    for (const buffer of this.writes) (buffer as WasmBuffer).lastWriter = 0;
+    for (const buffer of this.outputs) this.resolver.written(buffer);
   }
+}
+
+function statusError(op: string, status: number): Error {
+  if (status === KERNEL_STATUS.dtype) return new DTypeError(`wasm.${op}: this combination of dtypes is not supported`);
+  return new ValueError(`wasm.${op}: the kernel refused its arguments (status ${status})`);
 }

@@ -91,7 +91,8 @@ export async function createWasmBackendOn(platform: WasmPlatform, options: WasmB
     const live = heap as Heap;
     if (scratchBytes > 0) live.release(scratchAddress);
     scratchBytes = 0;
-    const address = live.allocate(bytes);
+    // Asked for by a queued kernel, while later kernels may still read blocks released since.
+    const address = runner.queued ? live.allocateFresh(bytes) : live.allocate(bytes);
     if (address === undefined) throw outOfMemory(bytes, 'kernel scratch space');
     scratchAddress = address;
     scratchBytes = live.sizeOf(address) ?? bytes;
@@ -135,7 +136,7 @@ export async function createWasmBackendOn(platform: WasmPlatform, options: WasmB
     addressOf(buffer, op) {
       const live = own(buffer, op);
       if (live.zeroPending) {
-        exports.fathom_zero(live.address, live.length * BYTES[live.dtype as WasmDType]);
+        runner.zero(live, live.address, live.length * BYTES[live.dtype as WasmDType]);
         live.zeroPending = false;
       }
       return live.address;
@@ -155,17 +156,21 @@ export async function createWasmBackendOn(platform: WasmPlatform, options: WasmB
   const workers: PoolWorker[] = [];
   if (threads > 1) {
     const start = platform.startWorker as NonNullable<WasmPlatform['startWorker']>;
+    // Worker 1 runs the kernel queue (csrc/queue.c) when it sees it on at its start.
+    exports.fathom_queue_enable(1);
     try {
       for (let thread = 1; thread < threads; thread++) {
         const stack = permanent(WORKER_STACK_BYTES, 'a worker stack');
         workers.push(await start({ module, memory, stackTop: stack + WORKER_STACK_BYTES, thread }));
       }
     } catch (error) {
+      exports.fathom_queue_enable(0);
       exports.fathom_threads_quit();
       for (const worker of workers) worker.terminate();
       throw error;
     }
     exports.fathom_set_threads(threads, platform.mainThreadMayWait ? 1 : 0);
+    runner.useQueue(true);
   }
 
   const kernels: Kernels = {
@@ -188,7 +193,10 @@ export async function createWasmBackendOn(platform: WasmPlatform, options: WasmB
   // A copy of the elements; a buffer still owed its zeros is not cleared just to be read.
   const readCopy = (buffer: BackendBuffer, op: string): TypedArray => {
     const live = own(buffer, op);
-    if (!live.zeroPending) return viewAt(buffer, live.address).slice();
+    if (!live.zeroPending) {
+      runner.waitFor(live, op);
+      return viewAt(buffer, live.address).slice();
+    }
     switch (buffer.dtype) {
       case 'float32': return new Float32Array(buffer.length);
       case 'int32': return new Int32Array(buffer.length);
@@ -215,10 +223,12 @@ export async function createWasmBackendOn(platform: WasmPlatform, options: WasmB
       buffers++;
       bytesInBuffers += bytes;
       // A reused block is cleared only if something reads the buffer before a kernel overwrites it.
-      const buffer: WasmBuffer = { dtype, length, address, owner, released: false, zeroPending: !liveHeap.lastWasPristine };
+      const buffer: WasmBuffer = { dtype, length, address, owner, released: false, zeroPending: !liveHeap.lastWasPristine, lastWriter: 0 };
       return buffer;
     },
     upload(buffer: BackendBuffer, values: TypedArray): void {
+      // The block may be one a queued kernel still reads or writes.
+      runner.drain('upload');
       const target = viewAt(buffer, resolver.outputAddressOf(buffer, 'upload'));
       if (values.length !== target.length) {
         throw new ValueError(`wasm.upload: ${values.length} values for a buffer of ${target.length} ${buffer.dtype} elements`);
@@ -240,20 +250,31 @@ export async function createWasmBackendOn(platform: WasmPlatform, options: WasmB
       buffers--;
       bytesInBuffers -= buffer.length * BYTES[buffer.dtype as WasmDType];
     },
+    timeKernelsOnHost(on: boolean): void {
+      runner.waitForEach(on);
+    },
     flush(): void {},
-    async sync(): Promise<void> {},
+    async sync(): Promise<void> {
+      runner.drain('sync');
+    },
     memory: (): BackendMemoryStats => ({ buffers, bytes: bytesInBuffers }),
     heapStats: (): WasmHeapStats => ({ ...liveHeap.stats(), scratchBytes }),
     sgemm(m, n, k, a, b, c): void {
       for (const [buffer, size] of [[a, m * k], [b, k * n], [c, m * n]] as const) {
         if (buffer.dtype !== 'float32' || buffer.length < size) throw new ValueError('wasm.sgemm: needs float32 buffers of m·k, k·n and m·n elements');
       }
-      exports.fathom_sgemm(m, n, k, resolver.addressOf(a, 'sgemm'), resolver.addressOf(b, 'sgemm'), resolver.addressOf(c, 'sgemm'));
+      runner.sgemm(m, n, k, resolver.addressOf(a, 'sgemm'), resolver.addressOf(b, 'sgemm'), resolver.addressOf(c, 'sgemm'));
     },
     async destroy(): Promise<void> {
       if (destroyed) return;
       destroyed = true;
       if (workers.length === 0) return;
+      try {
+        runner.drain('destroy');
+      } finally {
+        runner.useQueue(false);
+        exports.fathom_queue_enable(0);
+      }
       // Kernels on tensors that outlive the backend then run on the calling thread instead of waiting for workers that left.
       exports.fathom_set_threads(1, 0);
       exports.fathom_threads_quit();

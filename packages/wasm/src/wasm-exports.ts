@@ -33,10 +33,23 @@ export interface FathomExports {
   /** Sets `bytes` bytes from `address` to zero. */
   readonly fathom_zero: (address: number, bytes: number) => void;
   readonly fathom_set_threads: (threads: number, mainMayWait: number) => void;
+  /** Turns the kernel queue on (before the workers start: worker 1 runs it) or off. */
+  readonly fathom_queue_enable: (on: number) => void;
+  /** Enqueues an argument block (a kernel code, then the ints and doubles at their addresses); returns the first refusal not yet reported. */
+  readonly fathom_enqueue: (code: number, ints: number, intCount: number, floats: number, floatCount: number) => number;
+  /** Waits until the first `kernels` kernels enqueued have run; returns the first refusal not yet reported, or −1 when a worker died. */
+  readonly fathom_queue_wait: (kernels: number) => number;
+  /** How many of the kernels enqueued have run. */
+  readonly fathom_queue_kernels_run: () => number;
+  /** Clears the reported refusal; returns the number of the kernel that made it. */
+  readonly fathom_queue_take_failure: () => number;
   readonly fathom_worker_main: (thread: number) => void;
   readonly fathom_threads_quit: () => void;
   readonly fathom_worker_failed: (thread: number) => void;
 }
 
 /** Names of the kernel entry points. */
-export type KernelName = { [K in keyof FathomExports]: FathomExports[K] extends KernelEntry ? K : never }[keyof FathomExports];
+export type KernelName = {
+  // The queue's exports that take no arguments are assignable to KernelEntry too: count the parameters.
+  [K in keyof FathomExports]: FathomExports[K] extends KernelEntry ? (Parameters<FathomExports[K]>['length'] extends 2 ? K : never) : never;
+}[keyof FathomExports];

@@ -23,6 +23,10 @@ function startWorker(init: WorkerInit): Promise<PoolWorker> {
     worker.once('message', () => {
       worker.off('error', fail);
       worker.off('exit', fail);
+      // A trap in a kernel reaches the calling thread through the memory
+      // (fathom_worker_failed) and is thrown there as a DeviceError; unheard,
+      // the worker's error event would end the process.
+      worker.on('error', () => {});
       // Pool workers block in Atomics.wait between jobs: never let them keep the process alive.
       worker.unref();
       resolve({ exited, terminate: () => void worker.terminate() });
