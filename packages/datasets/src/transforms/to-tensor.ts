@@ -23,7 +23,11 @@ export function imageToTensor(image: RawImage, device?: Device): Tensor {
 
 /**
  * Converts a {@link RawImage} (HWC bytes) to a `(C, H, W)` float32 tensor in
- * `[0, 1]`, as torchvision's `ToTensor`.
+ * `[0, 1]` on the CPU, as torchvision's `ToTensor`: the transforms after it
+ * run on the host, and the training loop moves each batch to its device
+ * (`@fathom/train` does). Made on the default device, every sample cost a
+ * copy to it and reads back (on wasm each one waited for the queued
+ * training kernels: 20,000 such waits an epoch of the digits).
  *
  * ```ts
  * const t = compose(centerCrop(224), toTensor());
@@ -31,5 +35,5 @@ export function imageToTensor(image: RawImage, device?: Device): Tensor {
  * ```
  */
 export function toTensor(): Transform<RawImage, Tensor> {
-  return withSpec({ name: 'toTensor' }, (image: RawImage): Tensor => imageToTensor(image));
+  return withSpec({ name: 'toTensor' }, (image: RawImage): Tensor => imageToTensor(image, 'cpu'));
 }
