@@ -92,9 +92,21 @@ export class KernelRunner {
     this.intCapacity = intWords - SIDE_WORDS;
   }
 
-  /** Sends kernels through the queue (the backend turns it on before starting the workers, and off after a failure). */
-  useQueue(on: boolean): void {
-    this.queueing = on;
+  /**
+   * Sends kernels through the queue from now on; worker 1 runs it from its
+   * start, so this comes before the workers start (no kernel is called until
+   * they have).
+   */
+  startQueue(): void {
+    this.exports.fathom_queue_enable(1);
+    this.queueing = true;
+  }
+
+  /** Runs kernels on the calling thread from now on (after {@link drain}, or when the queue failed). */
+  stopQueue(): void {
+    this.queueing = false;
+    this.exports.fathom_queue_enable(0);
+    this.exports.fathom_set_threads(1, 0);
   }
 
   /** Whether kernels go through the queue. */
@@ -137,14 +149,14 @@ export class KernelRunner {
     if (status !== KERNEL_STATUS.ok) this.reportRefusal(status);
   }
 
-  /** Clears `buffer`'s memory (its `bytes` bytes at `address`), in order with the kernels. */
-  zero(buffer: WasmBuffer, address: number, bytes: number): void {
+  /** Clears the first `bytes` bytes of `buffer`'s memory, in order with the kernels. */
+  zero(buffer: WasmBuffer, bytes: number): void {
     if (!this.queueing) {
-      this.exports.fathom_zero(address, bytes);
+      this.exports.fathom_zero(buffer.address, bytes);
       buffer.lastWriter = 0;
       return;
     }
-    this.enqueueSide(QUEUE_CODES.zero, 'zero', [address, bytes]);
+    this.enqueueSide(QUEUE_CODES.zero, 'zero', [buffer.address, bytes]);
     // A read of the buffer now waits for the clearing (kernels that read it come after it anyway).
     buffer.lastWriter = this.enqueued;
   }
@@ -167,12 +179,6 @@ export class KernelRunner {
     const status = this.exports.fathom_enqueue(code, this.intsAddress + this.intCapacity * 4, ints.length, this.floatsAddress, 0);
     this.pendingOps[this.enqueued++ % PENDING_NAMES] = op;
     if (status !== KERNEL_STATUS.ok) this.reportRefusal(status);
-  }
-
-  private stopQueue(): void {
-    this.queueing = false;
-    this.exports.fathom_queue_enable(0);
-    this.exports.fathom_set_threads(1, 0);
   }
 
   private reportRefusal(status: number): never {

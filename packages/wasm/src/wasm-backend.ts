@@ -136,7 +136,7 @@ export async function createWasmBackendOn(platform: WasmPlatform, options: WasmB
     addressOf(buffer, op) {
       const live = own(buffer, op);
       if (live.zeroPending) {
-        runner.zero(live, live.address, live.length * BYTES[live.dtype as WasmDType]);
+        runner.zero(live, live.length * BYTES[live.dtype as WasmDType]);
         live.zeroPending = false;
       }
       return live.address;
@@ -157,20 +157,19 @@ export async function createWasmBackendOn(platform: WasmPlatform, options: WasmB
   if (threads > 1) {
     const start = platform.startWorker as NonNullable<WasmPlatform['startWorker']>;
     // Worker 1 runs the kernel queue (csrc/queue.c) when it sees it on at its start.
-    exports.fathom_queue_enable(1);
+    runner.startQueue();
     try {
       for (let thread = 1; thread < threads; thread++) {
         const stack = permanent(WORKER_STACK_BYTES, 'a worker stack');
         workers.push(await start({ module, memory, stackTop: stack + WORKER_STACK_BYTES, thread }));
       }
     } catch (error) {
-      exports.fathom_queue_enable(0);
+      runner.stopQueue();
       exports.fathom_threads_quit();
       for (const worker of workers) worker.terminate();
       throw error;
     }
     exports.fathom_set_threads(threads, platform.mainThreadMayWait ? 1 : 0);
-    runner.useQueue(true);
   }
 
   const kernels: Kernels = {
@@ -272,11 +271,9 @@ export async function createWasmBackendOn(platform: WasmPlatform, options: WasmB
       try {
         runner.drain('destroy');
       } finally {
-        runner.useQueue(false);
-        exports.fathom_queue_enable(0);
+        // Kernels on tensors that outlive the backend then run on the calling thread instead of waiting for workers that left.
+        runner.stopQueue();
       }
-      // Kernels on tensors that outlive the backend then run on the calling thread instead of waiting for workers that left.
-      exports.fathom_set_threads(1, 0);
       exports.fathom_threads_quit();
       // Workers leave their loop by themselves; one that does not within a second is stopped.
       await Promise.all(

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conv2d, DeviceError, DTypeError, matmul, profile, randn, registerBackend, tensor, unregisterBackend, zeros, type Tensor } from '@fathom/core';
 import type { BackendBuffer, View } from '@fathom/core/backend';
 import { createWasmBackend, type WasmBackend } from '../src/node/index.js';
+import { maxRelativeError } from './relative-error.js';
 
 // With more than one thread, kernels go through a queue (csrc/queue.c): a
 // kernel call returns before the kernel runs, on worker 1. These tests pin
@@ -18,16 +19,6 @@ function referenceProduct(a: ArrayLike<number>, b: ArrayLike<number>, n: number)
     }
   }
   return c;
-}
-
-function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let worst = 0;
-  let scale = 1e-30;
-  for (let i = 0; i < expected.length; i++) {
-    worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return worst / scale;
 }
 
 const flat = (buffer: BackendBuffer, length: number): View => ({ buffer, shape: [length], strides: [1], offset: 0 });

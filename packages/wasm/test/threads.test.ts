@@ -7,24 +7,15 @@ import {
   registerBackend, sum, unregisterBackend, where, type Conv2dOptions, type Tensor,
 } from '@fathom/core';
 import { createWasmBackend, type WasmBackend } from '../src/node/index.js';
+import { maxRelativeError } from './relative-error.js';
 
 // The kit's cases are small; these are big enough to take the parallel paths
 // (GEMM split by rows and by columns, batches and images spread over threads,
 // per-thread weight-gradient partials, pooling by planes, random fill by
 // ranges) and are checked against the CPU backend at 3, 2 and 1 threads.
 
-/** Largest |difference| over the largest |reference|: float32 against CPU's double accumulation. */
 async function relativeError(actual: Tensor, expected: Tensor): Promise<number> {
-  const a = await actual.data();
-  const e = await expected.data();
-  expect(a.length).toBe(e.length);
-  let worst = 0;
-  let scale = 1e-30;
-  for (let i = 0; i < a.length; i++) {
-    worst = Math.max(worst, Math.abs(a[i] - e[i]));
-    scale = Math.max(scale, Math.abs(e[i]));
-  }
-  return worst / scale;
+  return maxRelativeError(await actual.data(), await expected.data());
 }
 
 const backends: WasmBackend[] = [];
