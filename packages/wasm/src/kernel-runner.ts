@@ -138,15 +138,30 @@ export class KernelRunner {
     this.waitForKernels(writer, op);
   }
 
+  /**
+   * Returns once every kernel called so far has run, leaving a refusal among
+   * them for the next call or wait to report; after a worker died, reads of
+   * the tensors it lost throw. For the profiler, whose first timed kernel
+   * must not wait for the kernels called before the profile.
+   */
+  settle(op: string): void {
+    if (!this.queueing) return;
+    if (this.trapping(op, () => this.exports.fathom_queue_wait(this.enqueued >>> 0)) === -1) this.workerDied();
+  }
+
   private waitForKernels(kernels: number, op: string): void {
     if (!this.queueing) return;
     const status = this.trapping(op, () => this.exports.fathom_queue_wait(kernels >>> 0));
     if (status === -1) {
-      this.ranBeforeFailure = this.exports.fathom_queue_kernels_run();
-      this.stopQueue();
+      this.workerDied();
       throw new DeviceError(`wasm.${op}: a worker thread died while running a kernel; the backend now runs on one thread`);
     }
     if (status !== KERNEL_STATUS.ok) this.reportRefusal(status);
+  }
+
+  private workerDied(): void {
+    this.ranBeforeFailure = this.exports.fathom_queue_kernels_run();
+    this.stopQueue();
   }
 
   /** Clears the first `bytes` bytes of `buffer`'s memory, in order with the kernels. */

@@ -250,6 +250,8 @@ export async function createWasmBackendOn(platform: WasmPlatform, options: WasmB
       bytesInBuffers -= buffer.length * BYTES[buffer.dtype as WasmDType];
     },
     timeKernelsOnHost(on: boolean): void {
+      // Else the first kernel timed would wait for every kernel queued before the profile.
+      if (on) runner.settle('profile');
       runner.waitForEach(on);
     },
     flush(): void {},

@@ -154,6 +154,27 @@ describe('the wasm kernel queue (2 threads)', () => {
     backend.release(out);
   });
 
+  it("charges a profile's first kernel with its own time, not that of the kernels queued before it", () => {
+    const n = 512;
+    const a = backend.allocate('float32', n * n);
+    backend.upload(a, new Float32Array(n * n).fill(1));
+    const square = { buffer: a, shape: [n, n], strides: [n, 1], offset: 0 };
+    const products = [0, 1, 2, 3].map(() => backend.allocate('float32', n * n));
+    // Three products queued before the profile, the same product once inside it.
+    for (const c of products.slice(0, 3)) backend.kernels.matmul(square, square, c);
+    const x = backend.allocate('float32', 4);
+    const y = backend.allocate('float32', 4);
+    const { events } = profile(() => {
+      backend.kernels.unary('neg', flat(x, 4), y, noParams);
+      backend.kernels.matmul(square, square, products[3]);
+    });
+    const [neg, product] = events;
+    expect([neg.name, product.name]).toEqual(['neg', 'matmul']);
+    // Waiting for the three products would take about three times the one's time.
+    expect(neg.duration).toBeLessThan(product.duration);
+    for (const buffer of [a, ...products, x, y]) backend.release(buffer);
+  });
+
   it('finishes queued kernels before destroy stops the workers', async () => {
     const other = await createWasmBackend({ threads: 2 });
     const n = 256;
