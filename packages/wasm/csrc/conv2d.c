@@ -126,7 +126,7 @@ static void setup(ConvJob* j, Params* p) {
   j->outPlane = g->outHeight * g->outWidth;
   j->inPlane = g->inHeight * g->inWidth;
   j->pointwise = is_pointwise(g);
-  j->colsFloats = j->pointwise ? 0 : (u32)j->taps * (u32)j->outPlane;
+  j->colsFloats = j->pointwise ? 0 : whole_lines((u32)j->taps * (u32)j->outPlane);
 }
 
 // Whether to spread `units` independent pieces (images or image·groups) over
@@ -230,7 +230,7 @@ static void run_merged(const ConvJob* j, int kind) {
   int ld = count * P;
   u32 packFloats = kind == MERGED_FORWARD ? gemm_pack_floats(Og, ld, Kg)
                  : kind == MERGED_INPUT_GRAD ? gemm_pack_floats(Kg, ld, Og) : gemm_pack_floats(Og, Kg, ld);
-  u32 colsFloats = (u32)allTaps * (u32)ld, planesFloats = (u32)g->outChannels * (u32)ld;
+  u32 colsFloats = whole_lines((u32)allTaps * (u32)ld), planesFloats = whole_lines((u32)g->outChannels * (u32)ld);
   float* scratch = (float*)fathom_scratch((colsFloats + planesFloats + packFloats * (u32)thread_count()) * 4u);
   MergedChunk m = {j, 0, 0, 0, scratch, scratch + colsFloats, scratch + colsFloats + planesFloats,
                    kind == MERGED_INPUT_GRAD ? j->x : j->weight};
@@ -471,7 +471,7 @@ EXPORT(fathom_conv2d_weight_grad) int fathom_conv2d_weight_grad(const i32* ints,
   slices = (j.taps + rowsPerSlice - 1) / rowsPerSlice;
   j.slices = slices;
   j.rowsPerSlice = rowsPerSlice;
-  j.colsFloats = j.pointwise ? 0 : (u32)rowsPerSlice * (u32)j.outPlane;
+  j.colsFloats = j.pointwise ? 0 : whole_lines((u32)rowsPerSlice * (u32)j.outPlane);
   j.packFloats = gemm_pack_floats(rowsPerSlice, j.groupOut, j.outPlane);
   j.threadFloats = j.colsFloats + j.packFloats;
   j.scratch = (float*)fathom_scratch((j.threadFloats * (u32)threads + weightFloats) * 4u);

@@ -172,9 +172,9 @@ static void run(Direct* d, const float* weight, int flipped) {
   d->blocks = (d->cout + OB - 1) / OB;
   int threads = thread_count(), units = d->batch * d->groups;
   d->splits = units >= 2 * threads ? 1 : d->blocks;
-  d->padFloats = (u32)d->cin * (u32)d->paddedH * (u32)d->paddedW;
+  d->padFloats = whole_lines((u32)d->cin * (u32)d->paddedH * (u32)d->paddedW);
   d->taps = d->cin * d->kH * d->kW;
-  u32 packedFloats = (u32)d->groups * (u32)d->blocks * (u32)d->taps * OB;
+  u32 packedFloats = whole_lines((u32)d->groups * (u32)d->blocks * (u32)d->taps * OB);
   float* scratch = (float*)fathom_scratch((packedFloats + d->padFloats * (u32)threads + (u32)d->taps) * 4u);
   i32* offsets = (i32*)(scratch + packedFloats + d->padFloats * (u32)threads);
   for (int t = 0; t < d->taps; t++) {

@@ -121,8 +121,8 @@ void direct_conv_weight_grad(const ConvGeometry* g, const float* x, const float*
   d.paddedH = d.inH + 2 * d.padH;
   d.paddedW = d.rowW + d.kW - 1;  // a row's last vector, shifted by the last tap, stays inside
   d.chunks = (d.batch + CHUNK - 1) / CHUNK;
-  d.padFloats = (u32)d.cin * (u32)d.paddedH * (u32)d.paddedW + (u32)d.cout * (u32)d.outH * (u32)d.rowW;
-  d.weightFloats = (u32)g->outChannels * (u32)d.cin * (u32)(d.kH * d.kW);
+  d.padFloats = whole_lines((u32)d.cin * (u32)d.paddedH * (u32)d.paddedW + (u32)d.cout * (u32)d.outH * (u32)d.rowW);
+  d.weightFloats = whole_lines((u32)g->outChannels * (u32)d.cin * (u32)(d.kH * d.kW));
   u32 taps = (u32)d.cin * (u32)(d.kH * d.kW);
   float* scratch = (float*)fathom_scratch(((u32)d.chunks * d.weightFloats + d.padFloats * (u32)thread_count() + taps) * 4u);
   d.partials = scratch;

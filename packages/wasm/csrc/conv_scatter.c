@@ -150,9 +150,9 @@ void scatter_conv_input_grad(const ConvGeometry* g, const float* gradOut, const 
   s.dxCols = s.rowFloats + s.KW - 1;
   s.gradOut = gradOut;
   s.dx = dx;
-  s.threadFloats = (u32)s.O * (u32)s.OH * (u32)s.rowFloats + (u32)s.C * (u32)s.dxRows * (u32)s.dxCols;
+  s.threadFloats = whole_lines((u32)s.O * (u32)s.OH * (u32)s.rowFloats + (u32)s.C * (u32)s.dxRows * (u32)s.dxCols);
   int taps = s.KH * s.KW;
-  u32 packedFloats = (u32)s.groups * (u32)s.C * (u32)s.O * (u32)taps;
+  u32 packedFloats = whole_lines((u32)s.groups * (u32)s.C * (u32)s.O * (u32)taps);
   float* scratch = (float*)fathom_scratch((packedFloats + s.threadFloats * (u32)thread_count()) * 4u);
   // packed[group][c][kw][o][kh] = weight[group·O + o][c][kh][kw]
   float* p = scratch;

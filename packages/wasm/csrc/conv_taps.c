@@ -279,8 +279,8 @@ static void tap_by_tap(const ConvGeometry* g, const float* from, const float* we
   setup(&s, g);
   int K = transposed ? s.O : s.C, S = transposed ? s.P : s.Q, M = transposed ? s.C : s.O, R = transposed ? s.Q : s.P;
   u32 columnsMost = (u32)(s.P > s.Q ? s.P : s.Q) * (u32)s.count, threads = (u32)thread_count();
-  u32 result = (u32)M * (u32)R * (u32)s.count, packedB = (u32)s.T * (u32)K * (u32)round_up((int)columnsMost, NR);
-  u32 packA = (u32)s.T * TAP_ROWS * KC, laid = ROW_BLOCK * (u32)S * (u32)s.count;
+  u32 result = whole_lines((u32)M * (u32)R * (u32)s.count), packedB = whole_lines((u32)s.T * (u32)K * (u32)round_up((int)columnsMost, NR));
+  u32 packA = whole_lines((u32)s.T * TAP_ROWS * KC), laid = whole_lines(ROW_BLOCK * (u32)S * (u32)s.count);
   float* scratch = (float*)fathom_scratch((result + packedB + (packA + laid) * threads + 2u * (u32)s.T) * 4u);
   float* packs = scratch + result + packedB;
   i32* columns = (i32*)(packs + (packA + laid) * threads);
@@ -370,11 +370,11 @@ static void weight_layout_task(void* args, int o, int thread) {
 void taps_conv_weight_grad(const ConvGeometry* g, const float* x, const float* gradOut, float* dw) {
   Taps s;
   setup(&s, g);
-  u32 wt = (u32)s.T * (u32)s.O * (u32)s.C, reached = 0;
+  u32 wt = whole_lines((u32)s.T * (u32)s.O * (u32)s.C), reached = 0;
   for (int t = 0; t < s.T; t++) reached += (u32)reach(g, t).m;
-  u32 left = (u32)s.O * reached * (u32)s.count, right = (u32)s.C * reached * (u32)s.count;
+  u32 left = whole_lines((u32)s.O * reached * (u32)s.count), right = whole_lines((u32)s.C * reached * (u32)s.count);
   int most = s.O > s.C ? s.O : s.C, columnsMost = s.P * s.count;
-  u32 laid = ROW_BLOCK * (u32)(s.P > s.Q ? s.P : s.Q) * (u32)s.count;
+  u32 laid = whole_lines(ROW_BLOCK * (u32)(s.P > s.Q ? s.P : s.Q) * (u32)s.count);
   u32 pack = gemm_pack_floats(most, most, columnsMost), threads = (u32)thread_count();
   float* scratch = (float*)fathom_scratch((wt + left + right + (pack + laid) * threads + 2u * (u32)s.T) * 4u);
   float* packs = scratch + wt + left + right;

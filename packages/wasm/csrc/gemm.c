@@ -26,7 +26,7 @@
 
 u32 gemm_pack_floats(int m, int n, int k) {
   int kc = min_int(k, KC);
-  return (u32)(min_int(round_up(m, MR), MC) * kc + kc * min_int(round_up(n, NR), NC));
+  return whole_lines((u32)(min_int(round_up(m, MR), MC) * kc + kc * min_int(round_up(n, NR), NC)));
 }
 
 int gemm_worth_splitting(int m, int n, int k) {

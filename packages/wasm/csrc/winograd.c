@@ -297,8 +297,9 @@ static int winograd_setup(Winograd* w, const WinogradConv* c, const float* x, co
   w->tilesHigh = (c->outHeight + 1) / 2;
   w->tilesWide = (c->outWidth + 1) / 2;
   w->tilesPerImage = w->tilesHigh * w->tilesWide;
-  // Room for the padded row and the last 4-tile group's 12-float reads.
-  w->stripWidth = 2 * w->tilesWide + 12;
+  // Room for the padded row and the last 4-tile group's 12-float reads; a
+  // multiple of 4, so a thread's 4 rows are whole cache lines (fathom.h).
+  w->stripWidth = round_up(2 * w->tilesWide + 12, 4);
   u32 perImage = 16u * (u32)(c->inChannels + c->outChannels) * (u32)w->tilesPerImage;
   int count = (int)(WINOGRAD_CHUNK_FLOATS / perImage);
   if (count < 1) count = 1;
@@ -316,7 +317,7 @@ void winograd_conv3x3(const WinogradConv* c, const float* x, const float* weight
   set_chunk(&w, 0, count);
   u32 uFloats = 16u * (u32)w.uStride;
   u32 vFloats = 16u * (u32)w.vStride;
-  u32 mFloats = 16u * (u32)w.mStride + 4u;
+  u32 mFloats = whole_lines(16u * (u32)w.mStride + 4u);  // 4 floats of slack
   u32 stripFloats = 4u * (u32)w.stripWidth;
   float* scratch = (float*)fathom_scratch((uFloats + vFloats + mFloats + (w.packFloats + stripFloats) * (u32)threads) * 4u);
   w.u = scratch;

@@ -74,6 +74,7 @@ export async function createWasmBackendOn(platform: WasmPlatform, options: WasmB
 
   let heap: Heap | undefined;
   let scratchAddress = 0;
+  let scratchBlock = 0;
   let scratchBytes = 0;
   const outOfMemory = (bytes: number, what: string): DeviceError => {
     const stats = heap?.stats();
@@ -89,14 +90,15 @@ export async function createWasmBackendOn(platform: WasmPlatform, options: WasmB
     const bytes = requested >>> 0;
     if (bytes <= scratchBytes) return scratchAddress;
     const live = heap as Heap;
-    if (scratchBytes > 0) live.release(scratchAddress);
+    if (scratchBytes > 0) live.release(scratchBlock);
     scratchBytes = 0;
     // Asked for by a queued kernel, while later kernels may still read blocks released since.
-    const address = runner.queued ? live.allocateFresh(bytes) : live.allocate(bytes);
+    const address = runner.queued ? live.allocateFresh(bytes + 48) : live.allocate(bytes + 48);
     if (address === undefined) throw outOfMemory(bytes, 'kernel scratch space');
-    scratchAddress = address;
-    scratchBytes = live.sizeOf(address) ?? bytes;
-    return address;
+    scratchBlock = address;
+    scratchAddress = Math.ceil(address / 64) * 64;
+    scratchBytes = (live.sizeOf(address) ?? bytes + 48) - (scratchAddress - address);
+    return scratchAddress;
   };
   const instance = await WebAssembly.instantiate(module, { env: { memory, fathom_scratch: scratch } });
   const exports = instance.exports as unknown as FathomExports;
