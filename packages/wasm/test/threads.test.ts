@@ -77,6 +77,8 @@ for (const threads of [3, 2, 1]) {
         [6, 8, 8, 12, 3, 2, 1, 2],
         [3, 16, 5, 16, 3, 1, 1, 1],
         [4, 12, 4, 8, 1, 2, 0, 1],
+        // 3×3 on 4×4 planes: forward and input gradient tap by tap, the weight gradient by Winograd
+        [4, 32, 4, 48, 3, 1, 1, 1],
         // 131,072 outputs through the GEMM: the bias pass splits over the threads
         [4, 8, 64, 32, 3, 2, 1, 1],
       ];
