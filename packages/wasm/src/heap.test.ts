@@ -76,6 +76,35 @@ describe('Heap', () => {
     expect(heap.stats()).toMatchObject({ liveBlocks: 3 });
   });
 
+  it('reports the latest number a handed-out block was released with: 0 for fresh memory, the largest over merged blocks', () => {
+    const heap = new Heap(memory(4, 4), 0); // 256 KiB, fixed
+    const blocks = [0, 1, 2, 3].map(() => heap.allocate(48 * 1024) as number);
+    expect(heap.lastReusableAfter).toBe(0);
+    heap.release(blocks[1], 7);
+    expect(heap.allocate(48 * 1024)).toBe(blocks[1]);
+    expect(heap.lastReusableAfter).toBe(7);
+    heap.release(blocks[1], 9);
+    heap.release(blocks[2], 12);
+    // Only the two merged blocks make room for 80 KiB: the later of their numbers.
+    expect(heap.allocate(80 * 1024)).toBe(blocks[1]);
+    expect(heap.lastReusableAfter).toBe(12);
+  });
+
+  it('carries the numbers of blocks merged into the top to what is carved there again, not to fresh memory', () => {
+    const heap = new Heap(memory(1, 3), 0);
+    const low = heap.allocate(1000) as number;
+    const high = heap.allocate(60_000) as number;
+    heap.release(high, 20);
+    heap.release(low, 30);
+    // Too large for the room above the top unless the cached blocks merge, which lowers the top to 0:
+    // both numbers reach the top, and the block carved there spans both.
+    const big = heap.allocate(140_000) as number;
+    expect(big).toBe(low);
+    expect(heap.lastReusableAfter).toBe(30);
+    expect(heap.allocateFresh(16)).toBeGreaterThanOrEqual(big + 140_000);
+    expect(heap.lastReusableAfter).toBe(0);
+  });
+
   it('throws on a double release or an unknown address', () => {
     const heap = new Heap(memory(1, 1), 0);
     const a = heap.allocate(32) as number;

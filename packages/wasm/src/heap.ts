@@ -38,6 +38,8 @@ export function sizeClass(bytes: number): number {
 interface LooseBlock {
   address: number;
   size: number;
+  /** The latest `after` its memory was released with (see {@link Heap.release}). */
+  after: number;
 }
 
 /**
@@ -52,6 +54,9 @@ interface LooseBlock {
 export class Heap {
   private top: number;
   private pristine: number;
+  // The latest `after` of the memory between the top and the pristine mark (merged into the top).
+  private topAfter = 0;
+  // Per size class, the cached blocks as pairs [address, after].
   private readonly free = new Map<number, number[]>();
   private loose: LooseBlock[] = [];
   // Size class by address; 0 once released. Entries are overwritten rather
@@ -78,6 +83,7 @@ export class Heap {
   allocate(bytes: number): number | undefined {
     const size = sizeClass(bytes);
     this.pristineCarve = false;
+    this.carvedAfter = 0;
     const address = this.fromFreeList(size) ?? this.fromLoose(size) ?? this.fromTop(size) ?? this.afterMerging(size);
     if (address === undefined) return undefined;
     this.live.set(address, size);
@@ -93,9 +99,10 @@ export class Heap {
    * {@link allocate} would hand out again.
    */
   allocateFresh(bytes: number): number | undefined {
+    this.carvedAfter = 0;
     if (this.top < this.pristine) {
       // Merging lowered the top below fresh memory: cache the used stretch between as a loose block.
-      this.loose.push({ address: this.top, size: this.pristine - this.top });
+      this.loose.push({ address: this.top, size: this.pristine - this.top, after: this.topAfter });
       this.cachedBlocks++;
       this.cachedBytes += this.pristine - this.top;
       this.top = this.pristine;
@@ -120,15 +127,31 @@ export class Heap {
   }
   private pristineCarve = false;
 
-  /** Returns a block to the heap. Throws on an address that is not a live block. */
-  release(address: number): void {
+  /**
+   * The largest `after` that any of the memory of the latest {@link allocate}
+   * was released with (0 for memory never handed out): the block may be
+   * written once the work so numbered is done.
+   */
+  get lastReusableAfter(): number {
+    return this.carvedAfter;
+  }
+  private carvedAfter = 0;
+
+  /**
+   * Returns a block to the heap. `after` numbers the work that may still
+   * touch its memory (the wasm backend's count of kernels queued so far),
+   * which {@link lastReusableAfter} reports when the memory is handed out
+   * again; numbers must not decrease from one release to the next. Throws on
+   * an address that is not a live block.
+   */
+  release(address: number, after = 0): void {
     const size = this.live.get(address);
     if (!size) throw new Error(`heap: release of ${address}, which is not a live block`);
     this.live.set(address, 0);
     this.liveBlocks--;
     this.liveBytes -= size;
     if (this.live.size > 4 * this.liveBlocks + 4096) this.rebuildLive();
-    this.cache(address, size);
+    this.cache(address, size, after);
   }
 
   /** The size class of a live block. */
@@ -153,18 +176,19 @@ export class Heap {
     this.live = live;
   }
 
-  private cache(address: number, size: number): void {
+  private cache(address: number, size: number, after: number): void {
     let list = this.free.get(size);
     if (!list) this.free.set(size, (list = []));
-    list.push(address);
+    list.push(address, after);
     this.cachedBlocks++;
     this.cachedBytes += size;
   }
 
   private fromFreeList(size: number): number | undefined {
     const list = this.free.get(size);
-    const address = list?.pop();
-    if (address === undefined) return undefined;
+    if (list === undefined || list.length === 0) return undefined;
+    this.carvedAfter = list.pop() as number;
+    const address = list.pop() as number;
     this.cachedBlocks--;
     this.cachedBytes -= size;
     return address;
@@ -180,6 +204,7 @@ export class Heap {
     if (best < 0) return undefined;
     const block = this.loose[best];
     const address = block.address;
+    this.carvedAfter = block.after;
     block.address += size;
     block.size -= size;
     if (block.size === 0) this.loose.splice(best, 1);
@@ -199,6 +224,7 @@ export class Heap {
     }
     const address = this.top;
     this.pristineCarve = address >= this.pristine;
+    this.carvedAfter = this.pristineCarve ? 0 : this.topAfter;
     this.top = end;
     this.pristine = Math.max(this.pristine, end);
     return address;
@@ -214,18 +240,23 @@ export class Heap {
   // reaches the top lowers the top instead.
   private merge(): void {
     const blocks: LooseBlock[] = this.loose.map((b) => ({ ...b }));
-    for (const [size, list] of this.free) for (const address of list) blocks.push({ address, size });
+    for (const [size, list] of this.free) {
+      for (let i = 0; i < list.length; i += 2) blocks.push({ address: list[i], size, after: list[i + 1] });
+    }
     this.free.clear();
     blocks.sort((a, b) => a.address - b.address);
     const merged: LooseBlock[] = [];
     for (const block of blocks) {
       const last = merged[merged.length - 1];
-      if (last && last.address + last.size === block.address) last.size += block.size;
-      else merged.push({ ...block });
+      if (last && last.address + last.size === block.address) {
+        last.size += block.size;
+        last.after = Math.max(last.after, block.after);
+      } else merged.push({ ...block });
     }
     const last = merged[merged.length - 1];
     if (last && last.address + last.size === this.top) {
       this.top = last.address;
+      this.topAfter = Math.max(this.topAfter, last.after);
       merged.pop();
     }
     this.loose = merged;

@@ -19,6 +19,10 @@ export interface WasmBuffer extends BackendBuffer {
   zeroPending: boolean;
   /** How many kernels had been enqueued when the last one that writes it was (0: none has); a read waits for it to run. */
   lastWriter: number;
+  /** The same for the last kernel that reads or writes it; JavaScript's write into it waits for that one. */
+  lastUser: number;
+  /** How many kernels had been enqueued when its memory was last released before it got it: a write waits for them too. */
+  readonly reusableAfter: number;
 }
 
 /** What the kernels need of the backend: addresses of live buffers. */
@@ -69,6 +73,8 @@ export class KernelRunner {
   private readonly outputs: BackendBuffer[] = [];
   // Buffers it may write (outputs, output views, and buffers passed by address, which some kernels update in place).
   private readonly writes: BackendBuffer[] = [];
+  // Buffers it only reads.
+  private readonly reads: BackendBuffer[] = [];
   private queueing = false;
   // Each kernel is waited for at its call (while a profile records: its host time is then the kernel's).
   private waitEach = false;
@@ -129,6 +135,20 @@ export class KernelRunner {
     this.waitForKernels(this.enqueued, op);
   }
 
+  /** How many kernels have been called: the number a buffer released now is reusable after (see WasmBuffer.reusableAfter). */
+  get called(): number {
+    return this.enqueued;
+  }
+
+  /**
+   * Returns once no queued kernel reads or writes `buffer`'s memory (as this
+   * buffer or as one released before it got the memory), so JavaScript may
+   * write it; throws as {@link drain}.
+   */
+  waitToWrite(buffer: WasmBuffer, op: string): void {
+    this.waitForKernels(Math.max(buffer.lastUser, buffer.reusableAfter), op);
+  }
+
   /** Returns once the last kernel that writes `buffer` has run, so JavaScript may read it; throws as {@link drain}. */
   waitFor(buffer: BackendBuffer, op: string): void {
     const writer = (buffer as WasmBuffer).lastWriter;
@@ -174,6 +194,7 @@ export class KernelRunner {
     this.enqueueSide(QUEUE_CODES.zero, 'zero', [buffer.address, bytes]);
     // A read of the buffer now waits for the clearing (kernels that read it come after it anyway).
     buffer.lastWriter = this.enqueued;
+    buffer.lastUser = this.enqueued;
   }
 
   /** The benchmark's row-major SGEMM at byte addresses; returns once it has run. */
@@ -272,6 +293,7 @@ export class KernelRunner {
     this.floatCount = 0;
     this.outputs.length = 0;
     this.writes.length = 0;
+    this.reads.length = 0;
     return this;
   }
 
@@ -326,12 +348,14 @@ export class KernelRunner {
 
   /** The address of a contiguous view's first element (kernels that take contiguous input need no more). */
   private start(view: View, op: string): this {
+    this.reads.push(view.buffer);
     const bytes = DTYPE_BYTES[view.buffer.dtype as WasmDType] ?? 4;
     return this.int(this.resolver.addressOf(view.buffer, op) + view.offset * bytes);
   }
 
   /** [address of the view's first element, ndim, shape…, strides…]. */
   private view(view: View, op: string): this {
+    this.reads.push(view.buffer);
     return this.viewAt(this.resolver.addressOf(view.buffer, op), view, op);
   }
 
@@ -353,7 +377,11 @@ export class KernelRunner {
     if (this.queueing) {
       const status = this.exports.fathom_enqueue(KERNEL_CODES[kernel], this.intsAddress, this.intCount, this.floatsAddress, this.floatCount);
       this.pendingOps[this.enqueued++ % PENDING_NAMES] = op;
-      for (const buffer of this.writes) (buffer as WasmBuffer).lastWriter = this.enqueued;
+      for (const buffer of this.writes) {
+        (buffer as WasmBuffer).lastWriter = this.enqueued;
+        (buffer as WasmBuffer).lastUser = this.enqueued;
+      }
+      for (const buffer of this.reads) (buffer as WasmBuffer).lastUser = this.enqueued;
       for (const buffer of this.outputs) this.resolver.written(buffer);
       if (status !== KERNEL_STATUS.ok) this.reportRefusal(status);
       if (this.waitEach) this.drain(op);

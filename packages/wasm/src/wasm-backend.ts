@@ -90,7 +90,7 @@ export async function createWasmBackendOn(platform: WasmPlatform, options: WasmB
     const bytes = requested >>> 0;
     if (bytes <= scratchBytes) return scratchAddress;
     const live = heap as Heap;
-    if (scratchBytes > 0) live.release(scratchBlock);
+    if (scratchBytes > 0) live.release(scratchBlock, runner.called);
     scratchBytes = 0;
     // Asked for by a queued kernel, while later kernels may still read blocks released since.
     const address = runner.queued ? live.allocateFresh(bytes + 48) : live.allocate(bytes + 48);
@@ -224,12 +224,15 @@ export async function createWasmBackendOn(platform: WasmPlatform, options: WasmB
       buffers++;
       bytesInBuffers += bytes;
       // A reused block is cleared only if something reads the buffer before a kernel overwrites it.
-      const buffer: WasmBuffer = { dtype, length, address, owner, released: false, zeroPending: !liveHeap.lastWasPristine, lastWriter: 0 };
+      const buffer: WasmBuffer = {
+        dtype, length, address, owner, released: false, zeroPending: !liveHeap.lastWasPristine, lastWriter: 0, lastUser: 0,
+        reusableAfter: liveHeap.lastReusableAfter,
+      };
       return buffer;
     },
     upload(buffer: BackendBuffer, values: TypedArray): void {
-      // The block may be one a queued kernel still reads or writes.
-      runner.drain('upload');
+      // Queued kernels may still read or write the block, as this buffer or as one released before.
+      runner.waitToWrite(own(buffer, 'upload'), 'upload');
       const target = viewAt(buffer, resolver.outputAddressOf(buffer, 'upload'));
       if (values.length !== target.length) {
         throw new ValueError(`wasm.upload: ${values.length} values for a buffer of ${target.length} ${buffer.dtype} elements`);
@@ -247,7 +250,7 @@ export async function createWasmBackendOn(platform: WasmPlatform, options: WasmB
     release(buffer: BackendBuffer): void {
       const live = own(buffer, 'release');
       live.released = true;
-      liveHeap.release(live.address);
+      liveHeap.release(live.address, runner.called);
       buffers--;
       bytesInBuffers -= buffer.length * BYTES[buffer.dtype as WasmDType];
     },

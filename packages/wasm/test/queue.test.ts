@@ -50,6 +50,48 @@ describe('the wasm kernel queue (2 threads)', () => {
     overwrite.dispose();
   });
 
+  it('writes uploaded values into a buffer a queued kernel reads only after that kernel ran', () => {
+    const n = 384;
+    const values = Float32Array.from({ length: n * n }, (_, i) => Math.sin(i));
+    const a = backend.allocate('float32', n * n);
+    backend.upload(a, values);
+    const product = backend.allocate('float32', n * n);
+    const square = { buffer: a, shape: [n, n], strides: [n, 1], offset: 0 };
+    // A slow product first, so the one reading a has not started when a is written below.
+    const big = 1024;
+    const b = backend.allocate('float32', big * big);
+    backend.upload(b, new Float32Array(big * big).fill(1));
+    const slow = backend.allocate('float32', big * big);
+    backend.kernels.matmul({ buffer: b, shape: [big, big], strides: [big, 1], offset: 0 }, { buffer: b, shape: [big, big], strides: [big, 1], offset: 0 }, slow);
+    backend.kernels.matmul(square, square, product);
+    // The same buffer, still read by the queued product, gets new values.
+    backend.upload(a, new Float32Array(n * n).fill(3));
+    expect(maxRelativeError(backend.readSync?.(product) ?? [], referenceProduct(values, values, n))).toBeLessThan(1e-5);
+    expect((backend.readSync?.(a) ?? []).every((v) => v === 3)).toBe(true);
+    for (const buffer of [a, product, b, slow]) backend.release(buffer);
+  });
+
+  it('uploads into memory no queued kernel touches without waiting for the queue', async () => {
+    const n = 768;
+    const a = backend.allocate('float32', n * n);
+    backend.upload(a, new Float32Array(n * n).fill(1));
+    await backend.sync();
+    const square = { buffer: a, shape: [n, n], strides: [n, 1], offset: 0 };
+    const products = [0, 1, 2].map(() => backend.allocate('float32', n * n));
+    const start = performance.now();
+    for (const c of products) backend.kernels.matmul(square, square, c);
+    // A fresh buffer never released by anything: its upload need not wait for the products.
+    const fresh = backend.allocate('float32', 64);
+    backend.upload(fresh, new Float32Array(64).fill(2));
+    const uploaded = performance.now();
+    await backend.sync();
+    const finished = performance.now();
+    // Had the upload waited for the queue, it would have returned after the three products ran.
+    expect(uploaded - start).toBeLessThan(finished - uploaded);
+    expect((backend.readSync?.(products[2]) ?? [])[0]).toBe(n);
+    for (const buffer of [a, ...products, fresh]) backend.release(buffer);
+  });
+
   it('reads a reused block as zeros once a kernel reading it has queued its clearing', () => {
     const n = 384;
     const before = backend.allocate('float32', n * n);
