@@ -198,14 +198,14 @@ static void gather_planes_task(void* args, int i, int thread) {
   const MergedChunk* m = (const MergedChunk*)args;
   const ConvJob* j = m->j;
   const float* from = m->gradOut + (i64)(m->first + i) * j->g.outChannels * j->outPlane;
-  for (int o = 0; o < j->g.outChannels; o++) memcpy(m->planes + (i64)o * m->ld + (i64)i * j->outPlane, from + (i64)o * j->outPlane, (size_t)j->outPlane * 4);
+  for (int o = 0; o < j->g.outChannels; o++) copy_floats(m->planes + (i64)o * m->ld + (i64)i * j->outPlane, from + (i64)o * j->outPlane, j->outPlane);
 }
 
 static void scatter_planes_task(void* args, int i, int thread) {
   const MergedChunk* m = (const MergedChunk*)args;
   const ConvJob* j = m->j;
   float* to = j->out + (i64)(m->first + i) * j->g.outChannels * j->outPlane;
-  for (int o = 0; o < j->g.outChannels; o++) memcpy(to + (i64)o * j->outPlane, m->planes + (i64)o * m->ld + (i64)i * j->outPlane, (size_t)j->outPlane * 4);
+  for (int o = 0; o < j->g.outChannels; o++) copy_floats(to + (i64)o * j->outPlane, m->planes + (i64)o * m->ld + (i64)i * j->outPlane, j->outPlane);
 }
 
 static void fold_task(void* args, int i, int thread) {
