@@ -72,7 +72,7 @@ describe('the wasm kernel queue (2 threads)', () => {
   });
 
   it('uploads into memory no queued kernel touches without waiting for the queue', async () => {
-    const n = 768;
+    const n = 1024;
     const a = backend.allocate('float32', n * n);
     backend.upload(a, new Float32Array(n * n).fill(1));
     await backend.sync();
@@ -197,7 +197,7 @@ describe('the wasm kernel queue (2 threads)', () => {
   });
 
   it("charges a profile's first kernel with its own time, not that of the kernels queued before it", () => {
-    const n = 512;
+    const n = 768;
     const a = backend.allocate('float32', n * n);
     backend.upload(a, new Float32Array(n * n).fill(1));
     const square = { buffer: a, shape: [n, n], strides: [n, 1], offset: 0 };
