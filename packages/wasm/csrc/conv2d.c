@@ -8,9 +8,10 @@
 // 3×3 stride-1 convolutions with enough channels go through Winograd's
 // F(2×2, 3×3) instead (winograd.c), forward and both gradients; planes so
 // small that a quarter of the taps' products read padding go tap by tap
-// (conv_taps.c; the weight gradient on 4×4 planes stays on Winograd), stride-1 layers with few channels go direct
-// (conv_direct.c), and the input gradients of other stride-1 layers with few
-// output channels scatter their products straight into dx (conv_scatter.c).
+// (conv_taps.c; the weight gradient on 4×4 planes stays on Winograd),
+// stride-1 layers with few channels go direct (conv_direct.c), and the input
+// gradients of other stride-1 layers with few output channels scatter their
+// products straight into dx (conv_scatter.c).
 #include "gemm.h"
 #include "winograd.h"
 #include "conv_direct.h"

@@ -90,9 +90,9 @@ int thread_count(void);
 // the threads, at least 1 (then the calling thread does it all).
 int task_count(i64 units, i64 grain);
 
-// Grow-only scratch from JavaScript, 64-byte aligned, valid until the kernel returns. The
-// main thread's import hands it out; a kernel run from the queue (queue.c)
-// asks the main thread for it.
+// Grow-only scratch from JavaScript, 64-byte aligned, valid until the kernel
+// returns. The main thread's import hands it out; a kernel run from the queue
+// (queue.c) asks the main thread for it.
 IMPORT(fathom_scratch) u8* host_scratch(u32 bytes);
 u8* fathom_scratch(u32 bytes);
 

@@ -165,23 +165,24 @@ export class KernelRunner {
    * must not wait for the kernels called before the profile.
    */
   settle(op: string): void {
-    if (!this.queueing) return;
-    if (this.trapping(op, () => this.exports.fathom_queue_wait(this.enqueued >>> 0)) === -1) this.workerDied();
+    this.wait(this.enqueued, op);
   }
 
   private waitForKernels(kernels: number, op: string): void {
-    if (!this.queueing) return;
-    const status = this.trapping(op, () => this.exports.fathom_queue_wait(kernels >>> 0));
-    if (status === -1) {
-      this.workerDied();
-      throw new DeviceError(`wasm.${op}: a worker thread died while running a kernel; the backend now runs on one thread`);
-    }
+    const status = this.wait(kernels, op);
+    if (status === -1) throw new DeviceError(`wasm.${op}: a worker thread died while running a kernel; the backend now runs on one thread`);
     if (status !== KERNEL_STATUS.ok) this.reportRefusal(status);
   }
 
-  private workerDied(): void {
-    this.ranBeforeFailure = this.exports.fathom_queue_kernels_run();
-    this.stopQueue();
+  // Waits for the first `kernels` kernels; returns the queue's status (−1: a worker died, and the queue is stopped).
+  private wait(kernels: number, op: string): number {
+    if (!this.queueing) return KERNEL_STATUS.ok;
+    const status = this.trapping(op, () => this.exports.fathom_queue_wait(kernels >>> 0));
+    if (status === -1) {
+      this.ranBeforeFailure = this.exports.fathom_queue_kernels_run();
+      this.stopQueue();
+    }
+    return status;
   }
 
   /** Clears the first `bytes` bytes of `buffer`'s memory, in order with the kernels. */

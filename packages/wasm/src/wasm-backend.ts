@@ -13,6 +13,8 @@ import { WASM_DTYPES, type WasmDType } from './abi.js';
 import type { PoolWorker, WasmPlatform } from './platform.js';
 import type { FathomExports } from './wasm-exports.js';
 
+const CACHE_LINE = 64;
+
 /** Options of {@link createWasmBackend}. */
 export interface WasmBackendOptions {
   /**
@@ -85,7 +87,8 @@ export async function createWasmBackendOn(platform: WasmPlatform, options: WasmB
         `; ${describeMemoryHolders('wasm')}. Release tensors sooner (scope(), dispose()) or use smaller batches.`,
     );
   };
-  // The kernels' grow-only scratch (GEMM packing panels, im2col columns).
+  // The kernels' grow-only scratch (GEMM packing panels, im2col columns), on a
+  // cache line: kernels carve it into per-thread regions of whole lines (csrc/fathom.h).
   const scratch = (requested: number): number => {
     const bytes = requested >>> 0;
     if (bytes <= scratchBytes) return scratchAddress;
@@ -93,11 +96,12 @@ export async function createWasmBackendOn(platform: WasmPlatform, options: WasmB
     if (scratchBytes > 0) live.release(scratchBlock, runner.called);
     scratchBytes = 0;
     // Asked for by a queued kernel, while later kernels may still read blocks released since.
-    const address = runner.queued ? live.allocateFresh(bytes + 48) : live.allocate(bytes + 48);
+    const blockBytes = bytes + CACHE_LINE;
+    const address = runner.queued ? live.allocateFresh(blockBytes) : live.allocate(blockBytes);
     if (address === undefined) throw outOfMemory(bytes, 'kernel scratch space');
     scratchBlock = address;
-    scratchAddress = Math.ceil(address / 64) * 64;
-    scratchBytes = (live.sizeOf(address) ?? bytes + 48) - (scratchAddress - address);
+    scratchAddress = Math.ceil(address / CACHE_LINE) * CACHE_LINE;
+    scratchBytes = (live.sizeOf(address) ?? blockBytes) - (scratchAddress - address);
     return scratchAddress;
   };
   const instance = await WebAssembly.instantiate(module, { env: { memory, fathom_scratch: scratch } });
