@@ -156,6 +156,15 @@ export interface ChannelAffineParams {
 }
 
 /**
+ * What {@link Kernels.batchNorm} and {@link Kernels.batchNormBackward} walk:
+ * {@link ChannelAffineParams}' layout, the statistics of each channel taken
+ * over its `outer · inner` elements, and the `eps` added to the variance.
+ */
+export interface BatchNormParams extends ChannelAffineParams {
+  readonly eps: number;
+}
+
+/**
  * The layout {@link Kernels.logSoftmax} walks: `outer` blocks of `size`
  * slices of `inner` elements, each run of `size` elements `inner` apart one
  * softmax (the reduced dim in the middle).
@@ -171,7 +180,8 @@ export interface LogSoftmaxParams {
  * core; inputs are views (possibly strided or broadcast) unless a kernel says
  * it takes contiguous input. Adding a member here makes every backend fail to
  * type-check until it implements it — on purpose. The optional members are
- * fused kernels for composites (`sgdStep`, `channelAffine`, `conv2dWithBias`, `logSoftmax`):
+ * fused kernels for composites (`sgdStep`, `channelAffine`, `batchNorm`, `batchNormBackward`,
+ * `conv2dWithBias`, `logSoftmax`):
  * core runs the composite's separate ops on a backend without them.
  */
 export interface Kernels {
@@ -253,6 +263,35 @@ export interface Kernels {
    * gradient are made of it. Without it core runs the composite.
    */
   channelAffine?(a: BackendBuffer, alpha: BackendBuffer | null, b: BackendBuffer | null, beta: BackendBuffer | null, gamma: BackendBuffer | null, out: BackendBuffer, params: ChannelAffineParams): void;
+  /**
+   * Optional, fused: training-mode batch normalization (PyTorch's
+   * `native_batch_norm`). Writes each channel's `mean` and biased `variance`
+   * (C values each) over its `outer · inner` elements of `x`, and
+   * `out = (x − mean)·scale + bias[c]` with `scale = weight[c] / √(variance + eps)`
+   * (`weight` and `bias` absent when null). All whole buffers of one float
+   * dtype, `x` and `out` laid out as `params` says. The sums run in any
+   * order and are rounded to the dtype; every other operation is rounded as core's
+   * composite (`batchNormTrain`) rounds its separate ops: `x − mean`, its
+   * square, the quotients by the count, `variance + eps`, the reciprocal
+   * square root, `·weight`, then `channelAffine`'s product and sum. Without
+   * it core runs the composite.
+   */
+  batchNorm?(x: BackendBuffer, weight: BackendBuffer | null, bias: BackendBuffer | null, out: BackendBuffer, mean: BackendBuffer, variance: BackendBuffer, params: BatchNormParams): void;
+  /**
+   * Optional, fused: the gradients of {@link batchNorm} from `grad` (laid
+   * out as `x`) and the forward's `mean` and `variance` (PyTorch's
+   * `native_batch_norm_backward`): `gradBias = Σ grad`, `gradWeight =
+   * Σ grad·(x − mean) · invstd` per channel, and unless `gradInput` is null
+   * `gradInput = grad·scale − (x − mean)·(invstd·mean(grad·x̂))·scale − mean(grad)·scale`,
+   * with `invstd = 1/√(variance + eps)`, `scale = invstd·weight[c]` (invstd
+   * without a weight) and `mean(·)` a channel's sum over the count. The sums
+   * in any order, each rounded to the dtype; the rest rounded as core's composite
+   * (`batchNormTrainBackward`) rounds its ops. Without it core runs the composite.
+   */
+  batchNormBackward?(
+    grad: BackendBuffer, x: BackendBuffer, mean: BackendBuffer, variance: BackendBuffer, weight: BackendBuffer | null,
+    gradInput: BackendBuffer | null, gradWeight: BackendBuffer, gradBias: BackendBuffer, params: BatchNormParams,
+  ): void;
   /**
    * Optional, fused: log-softmax of each run of `x` (a whole buffer of one
    * float dtype, laid out as `params` says) into `out`: `x − m − log Σ

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { arange, manualSeed, memoryStats, randn, scope, tensor, zeros, type Tensor } from '@fathom/core';
 import { gradcheck, noGrad, useAutograd } from '@fathom/autograd';
 import {
-  BatchNorm2d, bceWithLogits, binaryCrossEntropy, Conv2d, crossEntropy, Dropout, Embedding, Flatten, l1Loss, LayerNorm, Linear, mseLoss, ReLU, Sequential,
+  batchNorm, BatchNorm2d, bceWithLogits, binaryCrossEntropy, Conv2d, crossEntropy, Dropout, Embedding, Flatten, l1Loss, LayerNorm, Linear, mseLoss, ReLU, Sequential,
 } from '../src/index.js';
 
 useAutograd();
@@ -86,6 +86,18 @@ describe('normalization matches PyTorch', () => {
     expect(await state.num_batches_tracked.item()).toBe(1);
     bn.eval();
     await expectClose(bn.forward(x), expected('bn_eval') as number[]);
+  });
+
+  it('training-mode batch norm passes gradcheck in float64, with and without weight and bias', () => {
+    // The cpu device runs the fused kernels (Kernels.batchNorm and batchNormBackward): this checks their closed-form backward.
+    const f64 = { dtype: 'float64' } as const;
+    const x = randn([3, 4, 2, 3], f64).mul(1.5).add(0.5);
+    const weight = tensor([1, 2, 0.5, -1], f64), bias = tensor([0, -1, 0.25, 2], f64);
+    const r = arange(72, undefined, 1, f64).reshape(3, 4, 2, 3).sin(); // uneven weighting of the outputs
+    gradcheck((input, w, b) => batchNorm(input, null, null, w, b, true).output.mul(r), [x, weight, bias]);
+    gradcheck((input, w) => batchNorm(input, null, null, w, null, true).output.mul(r), [x, weight]);
+    gradcheck((input) => batchNorm(input, null, null, null, null, true, 0.1).output.mul(r), [x]);
+    gradcheck((input, w, b) => batchNorm(input, null, null, w, b, true).output.mul(tensor([[1, -2, 3, 0.5]], f64)), [randn([5, 4], f64), weight, bias]);
   });
 
   it('BatchNorm2d refuses one value per channel in training, as PyTorch does, and takes it in eval mode', async () => {

@@ -622,6 +622,72 @@ INLINE void read_channel_affine_arguments(const i32* ints, const double* floats,
   a->hasGamma = next_int(&p);
 }
 
+// fathom_batch_norm: [x, weight, bias, out, mean, variance, outer, channels, inner, eps, hasWeight, hasBias]
+typedef struct {
+  u8* x;
+  u8* weight;
+  u8* bias;
+  u8* out;
+  u8* mean;
+  u8* variance;
+  i32 outer;
+  i32 channels;
+  i32 inner;
+  double eps;
+  i32 hasWeight;
+  i32 hasBias;
+} BatchNormArguments;
+INLINE void read_batch_norm_arguments(const i32* ints, const double* floats, BatchNormArguments* a) {
+  Params p = {ints, floats};
+  a->x = (u8*)(uintptr_t)next_address(&p);
+  a->weight = (u8*)(uintptr_t)next_address(&p);
+  a->bias = (u8*)(uintptr_t)next_address(&p);
+  a->out = (u8*)(uintptr_t)next_address(&p);
+  a->mean = (u8*)(uintptr_t)next_address(&p);
+  a->variance = (u8*)(uintptr_t)next_address(&p);
+  a->outer = next_int(&p);
+  a->channels = next_int(&p);
+  a->inner = next_int(&p);
+  a->eps = next_float(&p);
+  a->hasWeight = next_int(&p);
+  a->hasBias = next_int(&p);
+}
+
+// fathom_batch_norm_backward: [grad, x, mean, variance, weight, gradInput, gradWeight, gradBias, outer, channels, inner, eps, hasWeight, hasGradInput]
+typedef struct {
+  u8* grad;
+  u8* x;
+  u8* mean;
+  u8* variance;
+  u8* weight;
+  u8* gradInput;
+  u8* gradWeight;
+  u8* gradBias;
+  i32 outer;
+  i32 channels;
+  i32 inner;
+  double eps;
+  i32 hasWeight;
+  i32 hasGradInput;
+} BatchNormBackwardArguments;
+INLINE void read_batch_norm_backward_arguments(const i32* ints, const double* floats, BatchNormBackwardArguments* a) {
+  Params p = {ints, floats};
+  a->grad = (u8*)(uintptr_t)next_address(&p);
+  a->x = (u8*)(uintptr_t)next_address(&p);
+  a->mean = (u8*)(uintptr_t)next_address(&p);
+  a->variance = (u8*)(uintptr_t)next_address(&p);
+  a->weight = (u8*)(uintptr_t)next_address(&p);
+  a->gradInput = (u8*)(uintptr_t)next_address(&p);
+  a->gradWeight = (u8*)(uintptr_t)next_address(&p);
+  a->gradBias = (u8*)(uintptr_t)next_address(&p);
+  a->outer = next_int(&p);
+  a->channels = next_int(&p);
+  a->inner = next_int(&p);
+  a->eps = next_float(&p);
+  a->hasWeight = next_int(&p);
+  a->hasGradInput = next_int(&p);
+}
+
 // The kernels' codes in the queue (csrc/queue.c), then its two entries of its own.
 #define FOR_EACH_KERNEL(X) \
   X(0, fathom_fill) \
@@ -646,9 +712,11 @@ INLINE void read_channel_affine_arguments(const i32* ints, const double* floats,
   X(19, fathom_random_fill) \
   X(20, fathom_sgd_step) \
   X(21, fathom_log_softmax) \
-  X(22, fathom_channel_affine)
-#define QUEUE_ZERO 23
-#define QUEUE_SGEMM 24
-#define QUEUE_ENTRIES 25
+  X(22, fathom_channel_affine) \
+  X(23, fathom_batch_norm) \
+  X(24, fathom_batch_norm_backward)
+#define QUEUE_ZERO 25
+#define QUEUE_SGEMM 26
+#define QUEUE_ENTRIES 27
 
 #endif

@@ -190,6 +190,17 @@ export const KERNEL_ARGUMENTS = {
     field('out', 'output'), field('outer', 'int'), field('channels', 'int'), field('inner', 'int'),
     field('hasAlpha', 'int'), field('hasB', 'int'), field('hasGamma', 'int'),
   ],
+  // weight and bias are read, gradInput written, only where flagged: any buffer stands in for an absent one.
+  fathom_batch_norm: [
+    field('x', 'address'), field('weight', 'address'), field('bias', 'address'),
+    field('out', 'output'), field('mean', 'output'), field('variance', 'output'),
+    field('outer', 'int'), field('channels', 'int'), field('inner', 'int'), field('eps', 'float'), field('hasWeight', 'int'), field('hasBias', 'int'),
+  ],
+  fathom_batch_norm_backward: [
+    field('grad', 'address'), field('x', 'address'), field('mean', 'address'), field('variance', 'address'), field('weight', 'address'),
+    field('gradInput', 'output'), field('gradWeight', 'output'), field('gradBias', 'output'),
+    field('outer', 'int'), field('channels', 'int'), field('inner', 'int'), field('eps', 'float'), field('hasWeight', 'int'), field('hasGradInput', 'int'),
+  ],
 } as const satisfies Readonly<Record<KernelName, readonly ArgumentField[]>>;
 
 /** What TypeScript passes for one field (see {@link ArgumentField}); buffer and view types are the runner's. */

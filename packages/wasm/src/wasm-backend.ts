@@ -2,6 +2,7 @@ import { DeviceError, DTypeError, ValueError, type Backend, type BackendMemorySt
 import { BACKEND_API_VERSION, describeMemoryHolders, formatBytes, type BackendBuffer, type Kernels } from '@fathom/core/backend';
 import { Heap, type HeapStats } from './heap.js';
 import { KernelRunner, type BufferResolver, type WasmBuffer } from './kernel-runner.js';
+import { batchNormKernels } from './kernels/batch-norm.js';
 import { conv2dKernels } from './kernels/conv2d.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
 import { indexingKernels } from './kernels/indexing.js';
@@ -186,6 +187,7 @@ export async function createWasmBackendOn(platform: WasmPlatform, options: WasmB
     ...pool2dKernels(runner),
     ...indexingKernels(runner),
     ...randomKernels(runner),
+    ...batchNormKernels(runner),
   };
 
   const viewAt = (buffer: BackendBuffer, address: number): TypedArray => {

@@ -28,6 +28,8 @@ export interface FathomExports {
   readonly fathom_sgd_step: KernelEntry;
   readonly fathom_channel_affine: KernelEntry;
   readonly fathom_log_softmax: KernelEntry;
+  readonly fathom_batch_norm: KernelEntry;
+  readonly fathom_batch_norm_backward: KernelEntry;
   /** Row-major C = A·B (m×k by k×n) at the given addresses; for benchmarks. */
   readonly fathom_sgemm: (m: number, n: number, k: number, a: number, b: number, c: number) => void;
   /** Sets `bytes` bytes from `address` to zero. */

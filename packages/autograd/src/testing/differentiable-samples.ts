@@ -9,7 +9,7 @@ const MAX_ELEMENTS = 160;
 // Samples that are not functions of float inputs, outputs that carry no gradient, and the
 // backward kernels themselves (conv2dInputGrad, …), which have no double backward yet, and
 // optimizer updates, which change their parameter in place.
-const NOT_DIFFERENTIABLE = /^(conv2dInputGrad|conv2dWeightGrad|maxPool2dGrad|avgPool2dGrad|adaptiveAvgPool2dGrad|argmax|argmin|all|any|eq|ne|lt|le|gt|ge|logical\w*|oneHot|rand\w*|uniform|normal|bernoulli|randint|randperm|tensor|zeros|ones|full\w*|zerosLike|onesLike|arange|linspace|eye|maxPool2dWithIndices|sgdStep_)$/;
+const NOT_DIFFERENTIABLE = /^(conv2dInputGrad|conv2dWeightGrad|batchNormTrainBackward|maxPool2dGrad|avgPool2dGrad|adaptiveAvgPool2dGrad|argmax|argmin|all|any|eq|ne|lt|le|gt|ge|logical\w*|oneHot|rand\w*|uniform|normal|bernoulli|randint|randperm|tensor|zeros|ones|full\w*|zerosLike|onesLike|arange|linspace|eye|maxPool2dWithIndices|sgdStep_)$/;
 // Where finite differences straddle a kink they measure a jump, not a derivative.
 const KINKS: Record<string, (v: number) => boolean> = {
   relu: (v) => Math.abs(v) < 1e-3,

@@ -12,6 +12,7 @@ import {
 } from './kernels/pool2d.js';
 import { randomFillKernel } from './kernels/random.js';
 import { sgdStepKernel } from './kernels/sgd-step.js';
+import { batchNormBackwardKernel, batchNormKernel } from './kernels/batch-norm.js';
 import { channelAffineKernel } from './kernels/channel-affine.js';
 import { logSoftmaxKernel } from './kernels/log-softmax.js';
 import { argReduceKernel, reduceKernel } from './kernels/reduce.js';
@@ -40,6 +41,8 @@ const KERNELS: Kernels = {
   randomFill: randomFillKernel,
   sgdStep: sgdStepKernel,
   channelAffine: channelAffineKernel,
+  batchNorm: batchNormKernel,
+  batchNormBackward: batchNormBackwardKernel,
   logSoftmax: logSoftmaxKernel,
 };
 

@@ -1,4 +1,4 @@
-import { channelAffine, type Tensor } from '@fathom/core';
+import { batchNormTrain, batchNormTrainBackward, channelAffine, type Tensor } from '@fathom/core';
 import { customFunction } from '@fathom/autograd';
 
 /** Per-channel statistics a training-mode batch norm normalizes with, each (1, C, 1, …). */
@@ -55,6 +55,7 @@ interface BackwardState {
  * 43, with the input gradient one pass where the device fuses channelAffine.
  */
 export function batchNormWithStatistics(x: Tensor, weight: Tensor | null, bias: Tensor | null, eps: number, source: BatchNormStatisticsSource): BatchStatistics {
+  if (source === localBatchStatistics) return localBatchNorm(x, weight, bias, eps);
   const dims = x.shape.map((_, d) => d).filter((d) => d !== 1);
   const channels = x.shape[1];
   const broadcast = x.shape.map((size, d) => (d === 1 ? size : 1)); // (1, C, 1, …)
@@ -97,6 +98,41 @@ export function batchNormWithStatistics(x: Tensor, weight: Tensor | null, bias: 
   const output = apply(...[x, weight, bias].filter((t): t is Tensor => t !== null));
   const { mean, variance, count } = statistics!;
   return { output, mean: mean.reshape([channels]), variance: variance.reshape([channels]), count };
+}
+
+interface LocalState {
+  readonly hasWeight: boolean;
+  readonly hasBias: boolean;
+}
+
+/**
+ * {@link batchNormWithStatistics} with this batch's statistics: core's
+ * `batchNormTrain` and `batchNormTrainBackward` (PyTorch's
+ * `native_batch_norm` and its backward), one kernel each on a device that
+ * fuses them, where the separate ops took 10 kernels forward and 12 backward,
+ * most of them passes over the whole input. Saves x, not x − mean.
+ */
+function localBatchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null, eps: number): BatchStatistics {
+  let statistics: { readonly mean: Tensor; readonly variance: Tensor } | null = null;
+  const apply = customFunction<LocalState>('batchNorm', {
+    forward(input, ...affine) {
+      const w = weight ? affine[0] : null;
+      const b = bias ? affine[weight ? 1 : 0] : null;
+      const { output, mean, variance } = batchNormTrain(input, w, b, eps);
+      statistics = { mean, variance };
+      return { output, saved: [input, mean, variance, ...(w ? [w] : [])], state: { hasWeight: w !== null, hasBias: b !== null } };
+    },
+    backward(grad, { saved: [input, mean, variance, w], state, needsInputGrad }) {
+      const { gradInput, gradWeight, gradBias } = batchNormTrainBackward(grad, input, mean, variance, w ?? null, eps, needsInputGrad[0]);
+      const grads: (Tensor | null)[] = [gradInput];
+      if (state.hasWeight) grads.push(needsInputGrad[grads.length] ? gradWeight : null);
+      if (state.hasBias) grads.push(needsInputGrad[grads.length] ? gradBias : null);
+      return grads;
+    },
+  });
+  const output = apply(...[x, weight, bias].filter((t): t is Tensor => t !== null));
+  const { mean, variance } = statistics!;
+  return { output, mean, variance, count: x.numel / x.shape[1] };
 }
 
 /** This batch's statistics over every dim but 1: two passes, the variance of the centred values. */

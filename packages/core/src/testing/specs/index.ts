@@ -1,4 +1,5 @@
 import type { OpSpec } from '../op-spec.js';
+import { batchNormSpecs } from './batch-norm.spec.js';
 import { binarySpecs } from './binary.spec.js';
 import { channelAffineSpecs } from './channel-affine.spec.js';
 import { conv2dSpecs } from './conv2d.spec.js';
@@ -38,4 +39,5 @@ export const allSpecs: readonly OpSpec[] = [
   ...randomSpecs,
   ...sgdStepSpecs,
   ...channelAffineSpecs,
+  ...batchNormSpecs,
 ];
