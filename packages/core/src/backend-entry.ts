@@ -19,7 +19,7 @@
 export {
   BACKEND_API_VERSION, coversBuffer, type Backend, type BackendBuffer, type BackendCapabilities, type BackendMemoryStats, type View, type Kernels,
   type UnaryOp, type UnaryParams, type BinaryOp, type ReduceOp, type ArgReduceOp, type Conv2dParams, type Pool2dParams, type AdaptivePool2dParams,
-  type RandomSpec, type SgdStepParams, type ChannelAffineParams, type BatchNormParams, type LogSoftmaxParams,
+  type RandomSpec, type SgdStepParams, type ChannelAffineParams, type BatchNormParams, type BatchNormForwardParams, type LogSoftmaxParams,
 } from './backend.js';
 export type { DeviceTimer, DeviceSpan, DeviceSpanSink } from './profiler-hook.js';
 export { Storage } from './storage.js';

@@ -164,6 +164,11 @@ export interface BatchNormParams extends ChannelAffineParams {
   readonly eps: number;
 }
 
+/** {@link BatchNormParams} and the weight of this batch's statistics in the running ones (read only where those are updated). */
+export interface BatchNormForwardParams extends BatchNormParams {
+  readonly momentum: number;
+}
+
 /**
  * The layout {@link Kernels.logSoftmax} walks: `outer` blocks of `size`
  * slices of `inner` elements, each run of `size` elements `inner` apart one
@@ -273,10 +278,17 @@ export interface Kernels {
    * order and are rounded to the dtype; every other operation is rounded as core's
    * composite (`batchNormTrain`) rounds its separate ops: `x − mean`, its
    * square, the quotients by the count, `variance + eps`, the reciprocal
-   * square root, `·weight`, then `channelAffine`'s product and sum. Without
-   * it core runs the composite.
+   * square root, `·weight`, then `channelAffine`'s product and sum. Unless
+   * null, `runningMean` and `runningVar` (C each) are updated in place:
+   * `running·(1 − momentum) + momentum·statistic`, the variance unbiased
+   * (`·count/(count − 1)`, in the scalar), each product and the sum rounded
+   * as `running.mul(1 − momentum).add(statistic, { alpha })` rounds them.
+   * Without it core runs the composite.
    */
-  batchNorm?(x: BackendBuffer, weight: BackendBuffer | null, bias: BackendBuffer | null, out: BackendBuffer, mean: BackendBuffer, variance: BackendBuffer, params: BatchNormParams): void;
+  batchNorm?(
+    x: BackendBuffer, weight: BackendBuffer | null, bias: BackendBuffer | null, out: BackendBuffer, mean: BackendBuffer, variance: BackendBuffer,
+    runningMean: BackendBuffer | null, runningVar: BackendBuffer | null, params: BatchNormForwardParams,
+  ): void;
   /**
    * Optional, fused: the gradients of {@link batchNorm} from `grad` (laid
    * out as `x`) and the forward's `mean` and `variance` (PyTorch's

@@ -34,7 +34,9 @@ export { pad } from './ops/pad.js';
 export { sliceScatter, selectScatter } from './ops/scatter-view.js';
 export { sgdStep_, type SgdStepOptions } from './ops/sgd-step.js';
 export { channelAffine, type ChannelAffineOptions } from './ops/channel-affine.js';
-export { batchNormTrain, batchNormTrainBackward, type BatchNormTrainGradients, type BatchNormTrainResult } from './ops/batch-norm.js';
+export {
+  batchNormTrain, batchNormTrainBackward, updateRunningStatistics, type BatchNormRunningStatistics, type BatchNormTrainGradients, type BatchNormTrainResult,
+} from './ops/batch-norm.js';
 export { eigh, type Eigh } from './ops/eigh.js';
 export { symmetricEigen } from './linalg/symmetric-eigen.js';
 export {

@@ -13,7 +13,7 @@ const OUTPUT_ARGUMENTS: Readonly<Record<keyof Kernels, readonly number[]>> = {
   fill: [0], copy: [1], unary: [2], binary: [3], where: [3], reduce: [3], argReduce: [3], matmul: [2],
   conv2d: [2], conv2dWithBias: [3], conv2dInputGrad: [2], conv2dWeightGrad: [2],
   maxPool2d: [1, 2], maxPool2dGrad: [2], avgPool2d: [1], avgPool2dGrad: [1], adaptiveAvgPool2d: [1], adaptiveAvgPool2dGrad: [1],
-  gather: [3], scatterAdd: [0], randomFill: [0], sgdStep: [0, 2], channelAffine: [5], batchNorm: [3, 4, 5], batchNormBackward: [5, 6, 7], logSoftmax: [1],
+  gather: [3], scatterAdd: [0], randomFill: [0], sgdStep: [0, 2], channelAffine: [5], batchNorm: [3, 4, 5, 6, 7], batchNormBackward: [5, 6, 7], logSoftmax: [1],
 };
 
 // Kernels that take the op as their first argument: their rows are named for the op ('add', 'relu', 'sum').

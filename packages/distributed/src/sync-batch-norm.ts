@@ -1,4 +1,4 @@
-import { DTypeError, formatShape, isFloating, ShapeError, tensor, type Tensor } from '@fathom/core';
+import { DTypeError, formatShape, isFloating, ShapeError, tensor, updateRunningStatistics, type BatchNormRunningStatistics, type Tensor } from '@fathom/core';
 import { BatchNorm, BatchNorm1d, BatchNorm2d, batchNormWithStatistics, localBatchStatistics, type BatchNormOptions, type BatchStatistics, type Module } from '@fathom/layers';
 import { DistributedError } from './distributed-error.js';
 import type { ProcessGroup } from './process-group.js';
@@ -92,9 +92,11 @@ export class SyncBatchNorm extends BatchNorm {
     this.group = options.group;
   }
 
-  /** The statistics of every rank's batch: BatchNorm's running-statistics update then uses them and their global count. */
-  protected override batchStatistics(x: Tensor): BatchStatistics {
-    return syncBatchNorm(x, this.weight, this.bias, this.group, this.eps);
+  /** The statistics of every rank's batch; the running statistics move towards them, unbiased with their global count. */
+  protected override batchStatistics(x: Tensor, running: BatchNormRunningStatistics | null): BatchStatistics {
+    const statistics = syncBatchNorm(x, this.weight, this.bias, this.group, this.eps);
+    if (running) updateRunningStatistics(running, statistics.mean, statistics.variance, statistics.count);
+    return statistics;
   }
 
   /**

@@ -622,7 +622,7 @@ INLINE void read_channel_affine_arguments(const i32* ints, const double* floats,
   a->hasGamma = next_int(&p);
 }
 
-// fathom_batch_norm: [x, weight, bias, out, mean, variance, outer, channels, inner, eps, hasWeight, hasBias]
+// fathom_batch_norm: [x, weight, bias, out, mean, variance, runningMean, runningVar, outer, channels, inner, eps, momentum, hasWeight, hasBias, hasRunning]
 typedef struct {
   u8* x;
   u8* weight;
@@ -630,12 +630,16 @@ typedef struct {
   u8* out;
   u8* mean;
   u8* variance;
+  u8* runningMean;
+  u8* runningVar;
   i32 outer;
   i32 channels;
   i32 inner;
   double eps;
+  double momentum;
   i32 hasWeight;
   i32 hasBias;
+  i32 hasRunning;
 } BatchNormArguments;
 INLINE void read_batch_norm_arguments(const i32* ints, const double* floats, BatchNormArguments* a) {
   Params p = {ints, floats};
@@ -645,12 +649,16 @@ INLINE void read_batch_norm_arguments(const i32* ints, const double* floats, Bat
   a->out = (u8*)(uintptr_t)next_address(&p);
   a->mean = (u8*)(uintptr_t)next_address(&p);
   a->variance = (u8*)(uintptr_t)next_address(&p);
+  a->runningMean = (u8*)(uintptr_t)next_address(&p);
+  a->runningVar = (u8*)(uintptr_t)next_address(&p);
   a->outer = next_int(&p);
   a->channels = next_int(&p);
   a->inner = next_int(&p);
   a->eps = next_float(&p);
+  a->momentum = next_float(&p);
   a->hasWeight = next_int(&p);
   a->hasBias = next_int(&p);
+  a->hasRunning = next_int(&p);
 }
 
 // fathom_batch_norm_backward: [grad, x, mean, variance, weight, gradInput, gradWeight, gradBias, outer, channels, inner, eps, hasWeight, hasGradInput]

@@ -20,7 +20,9 @@ typedef struct {
   float* variance;
   float* gradWeight;
   float* gradBias;
-  float eps;
+  float* runningMean;  // forward; null: no running statistics to update
+  float* runningVar;
+  float eps, keep, meanWeight, varianceWeight;  // the running update's 1 − momentum and weights
   int outer, channels, inner, perTask;
   i64 rowStride;  // floats from one of a channel's rows to the next
   float count;    // elements a channel
@@ -102,6 +104,11 @@ static void forward_task(void* args, int task, int thread) {
     float shift = j.bias ? j.bias[c] : 0;
     float* out = j.out + (i64)c * j.inner;
     for (int n = 0; n < j.outer; n++) row_normalize(x + n * rowStride, out + n * rowStride, j.inner, m, scale, shift, j.bias != 0);
+    if (j.runningMean) {
+      // As `running.mul(1 − momentum).add(statistic, { alpha })` rounds it.
+      j.runningMean[c] = j.runningMean[c] * j.keep + j.meanWeight * m;
+      j.runningVar[c] = j.runningVar[c] * j.keep + j.varianceWeight * variance;
+    }
   }
 }
 
@@ -176,12 +183,17 @@ static void over_channels(BatchNormJob* j, TaskFn fn) {
   else parallel_for(fn, j, (j->channels + j->perTask - 1) / j->perTask);
 }
 
-// [x, weight, bias (unread unless flagged), out, mean, variance, outer, channels, inner, eps, hasWeight, hasBias]
+// [x, weight, bias, out, mean, variance, runningMean, runningVar (the optional ones unread unless flagged), outer, channels,
+//  inner, eps, momentum, hasWeight, hasBias, hasRunning]
 EXPORT(fathom_batch_norm) int fathom_batch_norm(const i32* ints, const double* floats) {
   BatchNormArguments a;
   read_batch_norm_arguments(ints, floats, &a);
+  double count = (double)a.outer * a.inner;
   BatchNormJob j = {.x = (const float*)a.x, .weight = a.hasWeight ? (const float*)a.weight : 0, .bias = a.hasBias ? (const float*)a.bias : 0,
-                    .out = (float*)a.out, .mean = (float*)a.mean, .variance = (float*)a.variance, .eps = (float)a.eps,
+                    .out = (float*)a.out, .mean = (float*)a.mean, .variance = (float*)a.variance,
+                    .runningMean = a.hasRunning ? (float*)a.runningMean : 0, .runningVar = a.hasRunning ? (float*)a.runningVar : 0,
+                    .eps = (float)a.eps, .keep = (float)(1 - a.momentum), .meanWeight = (float)a.momentum,
+                    .varianceWeight = (float)(a.momentum * (count / (count > 1 ? count - 1 : 1))),
                     .outer = a.outer, .channels = a.channels, .inner = a.inner};
   over_channels(&j, forward_task);
   return OK;

@@ -190,11 +190,13 @@ export const KERNEL_ARGUMENTS = {
     field('out', 'output'), field('outer', 'int'), field('channels', 'int'), field('inner', 'int'),
     field('hasAlpha', 'int'), field('hasB', 'int'), field('hasGamma', 'int'),
   ],
-  // weight and bias are read, gradInput written, only where flagged: any buffer stands in for an absent one.
+  // weight, bias and the running statistics are read (those updated), gradInput written, only where flagged:
+  // any buffer stands in for an absent one.
   fathom_batch_norm: [
     field('x', 'address'), field('weight', 'address'), field('bias', 'address'),
-    field('out', 'output'), field('mean', 'output'), field('variance', 'output'),
-    field('outer', 'int'), field('channels', 'int'), field('inner', 'int'), field('eps', 'float'), field('hasWeight', 'int'), field('hasBias', 'int'),
+    field('out', 'output'), field('mean', 'output'), field('variance', 'output'), field('runningMean', 'address'), field('runningVar', 'address'),
+    field('outer', 'int'), field('channels', 'int'), field('inner', 'int'), field('eps', 'float'), field('momentum', 'float'),
+    field('hasWeight', 'int'), field('hasBias', 'int'), field('hasRunning', 'int'),
   ],
   fathom_batch_norm_backward: [
     field('grad', 'address'), field('x', 'address'), field('mean', 'address'), field('variance', 'address'), field('weight', 'address'),

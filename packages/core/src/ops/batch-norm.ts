@@ -1,7 +1,7 @@
 import { coversBuffer, type BackendBuffer, type BatchNormParams } from '../backend.js';
 import { isFloating } from '../dtype.js';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
-import { gradientEngine } from '../gradient-hook.js';
+import { gradientEngine, withoutRecording } from '../gradient-hook.js';
 import { formatShape, sameShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { channelAffine } from './channel-affine.js';
@@ -16,6 +16,16 @@ export interface BatchNormTrainResult {
   readonly mean: Tensor;
   /** Each channel's biased variance (C). */
   readonly variance: Tensor;
+}
+
+/** Running statistics {@link batchNormTrain} moves towards this batch's, in place (a BatchNorm layer's buffers). */
+export interface BatchNormRunningStatistics {
+  /** Running mean (C). */
+  readonly mean: Tensor;
+  /** Running variance (C), moved towards the unbiased batch variance. */
+  readonly variance: Tensor;
+  /** Weight of this batch's statistics, in [0, 1]: `running·(1 − momentum) + momentum·statistic`. */
+  readonly momentum: number;
 }
 
 /** What {@link batchNormTrainBackward} returns. */
@@ -36,35 +46,58 @@ export interface BatchNormTrainGradients {
  * [C] or null). A device with the fused kernel (`Kernels.batchNorm`: cpu and
  * wasm) makes it in one call; elsewhere it runs as separate ops, which are
  * recorded, so gradients flow through them while gradients are recorded for
- * an input. The BatchNorm layers call it inside their own graph node, with
- * {@link batchNormTrainBackward} as its gradient.
+ * an input. With `running`, its statistics move towards this batch's in
+ * place, as PyTorch's `native_batch_norm` moves a layer's buffers (in the
+ * same call where the device fuses it). The BatchNorm layers call it inside
+ * their own graph node, with {@link batchNormTrainBackward} as its gradient.
  *
  * ```ts
  * const { output, mean, variance } = batchNormTrain(x, gamma, beta, 1e-5);
  * ```
  */
-export function batchNormTrain(x: Tensor, weight: Tensor | null, bias: Tensor | null, eps: number): BatchNormTrainResult {
+export function batchNormTrain(x: Tensor, weight: Tensor | null, bias: Tensor | null, eps: number, running: BatchNormRunningStatistics | null = null): BatchNormTrainResult {
   const affine = [weight, bias].filter((t): t is Tensor => t !== null);
-  const backend = commonBackend('batchNormTrain', [x, ...affine]);
-  const params = check('batchNormTrain', x, { weight, bias }, eps);
+  const buffers = running ? [running.mean, running.variance] : [];
+  const backend = commonBackend('batchNormTrain', [x, ...affine, ...buffers]);
+  const params = check('batchNormTrain', x, { weight, bias, 'running mean': running?.mean ?? null, 'running variance': running?.variance ?? null }, eps);
+  if (running && !(running.momentum >= 0 && running.momentum <= 1)) throw new ValueError(`batchNormTrain: momentum must be in [0, 1], got ${running.momentum}`);
   const fused = backend.kernels.batchNorm;
   const recording = gradientEngine()?.isRecording() === true && [x, ...affine].some((t) => t.requiresGrad);
-  if (fused !== undefined && !recording && [x, ...affine].every((t) => coversBuffer(t.layout()))) {
+  if (fused !== undefined && !recording && [x, ...affine, ...buffers].every((t) => coversBuffer(t.layout()))) {
     const output = x.newZeros(x.shape);
     const mean = x.newZeros([params.channels]);
     const variance = x.newZeros([params.channels]);
-    fused.call(backend.kernels, x.storage.buffer, bufferOf(weight), bufferOf(bias), output.storage.buffer, mean.storage.buffer, variance.storage.buffer, params);
+    fused.call(
+      backend.kernels, x.storage.buffer, bufferOf(weight), bufferOf(bias), output.storage.buffer, mean.storage.buffer, variance.storage.buffer,
+      bufferOf(running?.mean ?? null), bufferOf(running?.variance ?? null), { ...params, momentum: running?.momentum ?? 0 },
+    );
     output.attributeTo('batchNorm');
     return { output, mean, variance };
   }
   const dims = reducedDims(x);
-  const mean = x.mean(dims, true);
-  const deviation = x.sub(mean);
-  const variance = deviation.square().mean(dims, true);
-  const invstd = variance.add(eps).rsqrt().reshape([params.channels]);
+  const mean = x.mean(dims, true).reshape([params.channels]);
+  const deviation = x.sub(reshape(mean, broadcastShape(x)));
+  const variance = deviation.square().mean(dims);
+  const invstd = variance.add(eps).rsqrt();
   const scale = weight ? invstd.mul(weight) : invstd;
   const output = channelAffine(deviation, scale, { shift: bias });
-  return { output, mean: mean.reshape([params.channels]), variance: variance.reshape([params.channels]) };
+  if (running) updateRunningStatistics(running, mean, variance, params.outer * params.inner);
+  return { output, mean, variance };
+}
+
+/**
+ * Moves `running` towards a batch's `mean` and biased `variance` over
+ * `count` elements a channel, in place: `running·(1 − momentum) +
+ * momentum·statistic`, the variance unbiased by `count/(count − 1)` as
+ * PyTorch's BatchNorm does. Never recorded for gradients.
+ */
+export function updateRunningStatistics(running: BatchNormRunningStatistics, mean: Tensor, variance: Tensor, count: number): void {
+  const { momentum } = running;
+  const unbiasing = count / Math.max(count - 1, 1);
+  withoutRecording(() => {
+    running.mean.copy_(running.mean.mul(1 - momentum).add(mean.detach(), { alpha: momentum }));
+    running.variance.copy_(running.variance.mul(1 - momentum).add(variance.detach(), { alpha: momentum * unbiasing }));
+  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { batchNormTrain, batchNormTrainBackward, channelAffine, type Tensor } from '@fathom/core';
+import { batchNormTrain, batchNormTrainBackward, channelAffine, updateRunningStatistics, type BatchNormRunningStatistics, type Tensor } from '@fathom/core';
 import { customFunction } from '@fathom/autograd';
 
 /** Per-channel statistics a training-mode batch norm normalizes with, each (1, C, 1, …). */
@@ -51,11 +51,16 @@ interface BackwardState {
  *
  * with Σ dy·x̂ = invstd·Σ dy·(x − mean). Differentiating the forward's ops one
  * by one made more kernels, most of them passes over the whole input: a
- * BatchNorm2d's forward, backward and running-statistics update took 55, now
- * 43, with the input gradient one pass where the device fuses channelAffine.
+ * BatchNorm2d's forward, backward and running-statistics update took 55,
+ * then 43. With this batch's statistics (`localBatchStatistics`) the forward
+ * and backward are core's `batchNormTrain` and `batchNormTrainBackward`,
+ * which move `running` (unless null) in the same call: 5 kernels where the
+ * device fuses them. Other sources move `running` with the separate ops.
  */
-export function batchNormWithStatistics(x: Tensor, weight: Tensor | null, bias: Tensor | null, eps: number, source: BatchNormStatisticsSource): BatchStatistics {
-  if (source === localBatchStatistics) return localBatchNorm(x, weight, bias, eps);
+export function batchNormWithStatistics(
+  x: Tensor, weight: Tensor | null, bias: Tensor | null, eps: number, source: BatchNormStatisticsSource, running: BatchNormRunningStatistics | null = null,
+): BatchStatistics {
+  if (source === localBatchStatistics) return localBatchNorm(x, weight, bias, eps, running);
   const dims = x.shape.map((_, d) => d).filter((d) => d !== 1);
   const channels = x.shape[1];
   const broadcast = x.shape.map((size, d) => (d === 1 ? size : 1)); // (1, C, 1, …)
@@ -97,7 +102,9 @@ export function batchNormWithStatistics(x: Tensor, weight: Tensor | null, bias: 
   });
   const output = apply(...[x, weight, bias].filter((t): t is Tensor => t !== null));
   const { mean, variance, count } = statistics!;
-  return { output, mean: mean.reshape([channels]), variance: variance.reshape([channels]), count };
+  const result = { output, mean: mean.reshape([channels]), variance: variance.reshape([channels]), count };
+  if (running) updateRunningStatistics(running, result.mean, result.variance, count);
+  return result;
 }
 
 interface LocalState {
@@ -112,13 +119,13 @@ interface LocalState {
  * fuses them, where the separate ops took 10 kernels forward and 12 backward,
  * most of them passes over the whole input. Saves x, not x − mean.
  */
-function localBatchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null, eps: number): BatchStatistics {
+function localBatchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null, eps: number, running: BatchNormRunningStatistics | null): BatchStatistics {
   let statistics: { readonly mean: Tensor; readonly variance: Tensor } | null = null;
   const apply = customFunction<LocalState>('batchNorm', {
     forward(input, ...affine) {
       const w = weight ? affine[0] : null;
       const b = bias ? affine[weight ? 1 : 0] : null;
-      const { output, mean, variance } = batchNormTrain(input, w, b, eps);
+      const { output, mean, variance } = batchNormTrain(input, w, b, eps, running);
       statistics = { mean, variance };
       return { output, saved: [input, mean, variance, ...(w ? [w] : [])], state: { hasWeight: w !== null, hasBias: b !== null } };
     },

@@ -1,4 +1,4 @@
-import { formatShape, ones, ShapeError, ValueError, zeros, tensor, type Tensor } from '@fathom/core';
+import { formatShape, ones, ShapeError, ValueError, zeros, tensor, type BatchNormRunningStatistics, type Tensor } from '@fathom/core';
 import { noGrad } from '@fathom/autograd';
 import { Module } from '../module.js';
 import { batchNormWithStatistics, localBatchStatistics, type BatchStatistics } from './batch-norm-function.js';
@@ -68,13 +68,11 @@ export abstract class BatchNorm extends Module {
     const runningVar = tracking ? this.buffer('running_var') : null;
     // Evaluation: the running statistics, or this batch's where none are kept.
     if (!this.training) return batchNorm(x, runningMean, runningVar, this.weight, this.bias, false, this.eps).output;
-    const { output, mean, variance, count } = this.batchStatistics(x);
-    if (runningMean && runningVar) {
+    // The running variance moves towards the unbiased estimate, as PyTorch's does.
+    const running = runningMean && runningVar ? { mean: runningMean, variance: runningVar, momentum: this.momentum } : null;
+    const { output } = this.batchStatistics(x, running);
+    if (running) {
       noGrad(() => {
-        // Running variance uses the unbiased estimate, as PyTorch does.
-        const unbiasing = count / Math.max(count - 1, 1);
-        runningMean.copy_(runningMean.mul(1 - this.momentum).add(mean, { alpha: this.momentum }));
-        runningVar.copy_(runningVar.mul(1 - this.momentum).add(variance, { alpha: this.momentum * unbiasing }));
         const batches = this.buffer('num_batches_tracked');
         batches.copy_(batches.add(1));
       });
@@ -82,13 +80,13 @@ export abstract class BatchNorm extends Module {
     return output;
   }
 
-  /** Normalises `x` in training with the statistics of its batch. */
-  protected batchStatistics(x: Tensor): BatchStatistics {
+  /** Normalises `x` in training with the statistics of its batch, moving `running` (unless null) towards them. */
+  protected batchStatistics(x: Tensor, running: BatchNormRunningStatistics | null): BatchStatistics {
     // One value per channel normalises to 0 whatever it is: nothing would learn (PyTorch refuses it too).
     if (x.numel === this.numFeatures) {
       throw new ValueError(`${this.constructor.name}(${this.numFeatures}): expected more than 1 value per channel when training, got input ${formatShape(x.shape)}; use a larger batch or eval()`);
     }
-    return batchNormWithStatistics(x, this.weight, this.bias, this.eps, localBatchStatistics);
+    return batchNormWithStatistics(x, this.weight, this.bias, this.eps, localBatchStatistics, running);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { BackendBuffer, BatchNormParams } from '../../backend.js';
+import type { BackendBuffer, BatchNormForwardParams, BatchNormParams } from '../../backend.js';
 import type { CpuBuffer } from '../cpu-buffer.js';
 
 type Round = (v: number) => number;
@@ -16,9 +16,13 @@ function forChannel({ outer, channels, inner }: BatchNormParams, c: number, visi
 /** 1/√(variance + eps), rounded as the composite's add and rsqrt round. */
 const inverseStd = (variance: number, eps: number, round: Round): number => round(1 / Math.sqrt(round(variance + round(eps))));
 
-/** Kernels.batchNorm: sums in float64 in the composite's order (as the reduce kernel's), every other operation rounded as its ops round it: its bits. */
+/**
+ * Kernels.batchNorm: sums in float64 in the composite's order (as the reduce
+ * kernel's), every other operation rounded as its ops round it: its bits.
+ */
 export function batchNormKernel(
-  x: BackendBuffer, weight: BackendBuffer | null, bias: BackendBuffer | null, out: BackendBuffer, mean: BackendBuffer, variance: BackendBuffer, p: BatchNormParams,
+  x: BackendBuffer, weight: BackendBuffer | null, bias: BackendBuffer | null, out: BackendBuffer, mean: BackendBuffer, variance: BackendBuffer,
+  runningMean: BackendBuffer | null, runningVar: BackendBuffer | null, p: BatchNormForwardParams,
 ): void {
   const round = roundFor(out);
   const xs = dataOf(x)!, w = dataOf(weight), b = dataOf(bias), to = dataOf(out)!, means = dataOf(mean)!, variances = dataOf(variance)!;
@@ -38,6 +42,14 @@ export function batchNormKernel(
       const v = round(round(xs[i] - m) * scale);
       to[i] = shift === null ? v : round(v + shift);
     });
+  }
+  if (runningMean === null || runningVar === null) return;
+  // running·(1 − momentum) + momentum·statistic, rounded as `mul` by a scalar and `add` with alpha round it.
+  const keep = round(1 - p.momentum), meanWeight = round(p.momentum), varianceWeight = round(p.momentum * (count / Math.max(count - 1, 1)));
+  const rm = dataOf(runningMean)!, rv = dataOf(runningVar)!;
+  for (let c = 0; c < p.channels; c++) {
+    rm[c] = round(round(rm[c] * keep) + round(meanWeight * means[c]));
+    rv[c] = round(round(rv[c] * keep) + round(varianceWeight * variances[c]));
   }
 }
 

@@ -68,11 +68,28 @@ function channelData(random: () => number, shape: number[], dtype: DType, centre
   return ref(shape, data, dtype);
 }
 
-interface Case { readonly shape: number[]; readonly weight?: boolean; readonly bias?: boolean; readonly centre?: number; readonly layout?: Layout; readonly dtype?: DType; readonly eps?: number }
+interface Case {
+  readonly shape: number[];
+  readonly weight?: boolean;
+  readonly bias?: boolean;
+  readonly centre?: number;
+  readonly layout?: Layout;
+  readonly dtype?: DType;
+  readonly eps?: number;
+  /** Running statistics updated with this momentum (forward only). */
+  readonly momentum?: number;
+}
 
-const describe = ({ shape, weight = true, bias = true, centre = 0, layout = 'contiguous', dtype = 'float32', eps = 1e-5 }: Case): string =>
-  [`[${shape.join(',')}]`, layout, weight ? 'weight' : 'no weight', bias ? 'bias' : 'no bias', centre ? `around ${centre}` : '', dtype === 'float32' ? '' : dtype, eps === 1e-5 ? '' : `eps ${eps}`]
-    .filter((p) => p !== '').join(', ');
+const describe = ({ shape, weight = true, bias = true, centre = 0, layout = 'contiguous', dtype = 'float32', eps = 1e-5, momentum }: Case): string =>
+  [
+    `[${shape.join(',')}]`, layout, weight ? 'weight' : 'no weight', bias ? 'bias' : 'no bias', centre ? `around ${centre}` : '',
+    dtype === 'float32' ? '' : dtype, eps === 1e-5 ? '' : `eps ${eps}`, momentum === undefined ? '' : `running statistics, momentum ${momentum}`,
+  ].filter((p) => p !== '').join(', ');
+
+/** Running statistics after one update towards a batch's mean and biased variance over `count` elements a channel, in float64. */
+function runningReference(running: ReferenceTensor, statistic: ReferenceTensor, momentum: number, unbiasing: number): ReferenceTensor {
+  return { ...running, data: running.data.map((r, c) => r * (1 - momentum) + momentum * unbiasing * statistic.data[c]) };
+}
 
 const CASES: readonly Case[] = [
   { shape: [4, 3] },
@@ -91,29 +108,46 @@ const CASES: readonly Case[] = [
   { shape: [2, 3, 4, 5], layout: 'transposed' },
   { shape: [2, 3, 4, 6], layout: 'strided' },
   { shape: [2, 3, 4, 5], dtype: 'float64' },
+  { shape: [4, 6, 3, 3], momentum: 0.1 },
+  { shape: [16, 32, 4, 4], momentum: 0.3, bias: false },
+  { shape: [2, 3, 4, 5], momentum: 0.1, layout: 'transposed' },
 ];
 
 function forwardSamples(random: () => number): OpSample[] {
   return CASES.map((c) => {
-    const { shape, weight = true, bias = true, centre = 0, layout = 'contiguous', dtype = 'float32', eps = 1e-5 } = c;
+    const { shape, weight = true, bias = true, centre = 0, layout = 'contiguous', dtype = 'float32', eps = 1e-5, momentum } = c;
+    // Inputs: x, weight, bias (where present), then the running mean and variance (with a momentum).
     const inputs = [input(channelData(random, shape, dtype, centre), layout)];
     if (weight) inputs.push(input(randomRef(random, [shape[1]], dtype)));
     if (bias) inputs.push(input(randomRef(random, [shape[1]], dtype)));
+    if (momentum !== undefined) inputs.push(input(randomRef(random, [shape[1]], dtype)), input(randomRef(random, [shape[1]], dtype, 0.5, 3)));
+    const affine = Number(weight) + Number(bias);
     const split = <T>([x, ...rest]: readonly T[]): [T, T | null, T | null] => [x, weight ? rest[0] : null, bias ? rest[weight ? 1 : 0] : null];
+    const count = shape.reduce((p, s) => p * s, 1) / shape[1];
     return {
       name: describe(c),
       inputs,
       run: (tensors) => {
-        const { output, mean, variance } = batchNormTrain(...split(tensors), eps);
-        return [output, mean, variance];
+        if (momentum === undefined) {
+          const { output, mean, variance } = batchNormTrain(...split(tensors), eps);
+          return [output, mean, variance];
+        }
+        const [runningMean, runningVar] = tensors.slice(1 + affine);
+        const { output, mean, variance } = batchNormTrain(...split(tensors), eps, { mean: runningMean, variance: runningVar, momentum });
+        return [output, mean, variance, runningMean, runningVar];
       },
-      reference: (refs) => forwardReference(...split(refs), eps),
+      reference: (refs) => {
+        const [output, mean, variance] = forwardReference(...split(refs), eps);
+        if (momentum === undefined) return [output, mean, variance];
+        const [runningMean, runningVar] = refs.slice(1 + affine);
+        return [output, mean, variance, runningReference(runningMean, mean, momentum, 1), runningReference(runningVar, variance, momentum, count / (count - 1))];
+      },
     };
   });
 }
 
 function backwardSamples(random: () => number): OpSample[] {
-  return CASES.flatMap((c) => [true, false].filter((inputGrad) => inputGrad || c.shape.length === 4 && c.layout === undefined).map((inputGrad) => {
+  return CASES.filter((c) => c.momentum === undefined).flatMap((c) => [true, false].filter((inputGrad) => inputGrad || c.shape.length === 4 && c.layout === undefined).map((inputGrad) => {
     const { shape, weight = true, centre = 0, layout = 'contiguous', dtype = 'float32', eps = 1e-5 } = c;
     const x = channelData(random, shape, dtype, centre);
     const { mean, variance } = statisticsReference(x);
@@ -142,6 +176,14 @@ function errors(random: () => number): OpErrorCase[] {
     { name: 'no channel dim', inputs: [r([6])], run: ([x]) => batchNormTrain(x, null, null, 1e-5), kind: 'ShapeError', message: 'channel dim' },
     { name: 'int32 x', inputs: [r([2, 3], 'int32')], run: ([x]) => batchNormTrain(x, null, null, 1e-5), kind: 'DTypeError', message: 'float' },
     { name: 'negative eps', inputs: [r([2, 3])], run: ([x]) => batchNormTrain(x, null, null, -1), kind: 'ValueError', message: 'eps' },
+    {
+      name: 'momentum out of range', inputs: [r([2, 3]), r([3]), r([3])],
+      run: ([x, m, v]) => batchNormTrain(x, null, null, 1e-5, { mean: m, variance: v, momentum: 1.5 }), kind: 'ValueError', message: 'momentum',
+    },
+    {
+      name: 'running variance of the wrong length', inputs: [r([2, 3]), r([3]), r([4])],
+      run: ([x, m, v]) => batchNormTrain(x, null, null, 1e-5, { mean: m, variance: v, momentum: 0.1 }), kind: 'ShapeError', message: 'running variance must have shape [3]',
+    },
     { name: 'no elements a channel', inputs: [r([0, 3])], run: ([x]) => batchNormTrain(x, null, null, 1e-5), kind: 'ValueError', message: 'no elements' },
     {
       name: 'grad of another shape', inputs: [r([2, 3, 5]), r([2, 3, 4]), r([3]), r([3])],
