@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { manualSeed, randn, tensor, memoryStats, type Tensor } from '@fathom/core';
 import { useAutograd } from '@fathom/autograd';
 import { DataLoader, LabeledTensorDataset } from '@fathom/datasets';
-import { crossEntropy, Dropout, Linear, ReLU, Sequential } from '@fathom/layers';
+import { BatchNorm1d, crossEntropy, Dropout, Linear, ReLU, Sequential } from '@fathom/layers';
 import { SGD, StepLR } from '@fathom/optim';
 import { DivergenceError, evaluate, fit, topkCorrect, type CaptureStatus, type StepRecord } from '../src/index.js';
 
@@ -20,11 +20,12 @@ function blobs(seed: number, perClass = 60): LabeledTensorDataset {
   return new LabeledTensorDataset(x, y);
 }
 
-function makeRun(seed = 0, dropout = true) {
+function makeRun(seed = 0, dropout = true, batchNorm = false) {
   const train = blobs(100);
   const val = blobs(200, 20);
   manualSeed(seed);
-  const model = dropout ? new Sequential(new Linear(4, 16), new ReLU(), new Dropout(0.1), new Linear(16, 3)) : new Sequential(new Linear(4, 16), new ReLU(), new Linear(16, 3));
+  const hidden = [new Linear(4, 16), ...(batchNorm ? [new BatchNorm1d(16)] : []), new ReLU(), ...(dropout ? [new Dropout(0.1)] : [])];
+  const model = new Sequential(...hidden, new Linear(16, 3));
   const optimizer = new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
   const scheduler = new StepLR(optimizer, { stepSize: 2, gamma: 0.5 });
   const trainLoader = new DataLoader(train, { batchSize: 32, shuffle: true, seed: 5 });
@@ -71,6 +72,21 @@ describe('fit', () => {
     expect(captured.statuses).toEqual([{ mode: 'replaying', reason: null }]);
     expect(captured.losses).toEqual(eager.losses); // every epoch's last batch (20 of 180) has other shapes and runs eagerly
     expect(captured.weights).toEqual(eager.weights);
+  });
+
+  it('with captureSteps replays BatchNorm, whose kernel moves the running statistics, to the same losses, weights and statistics', async () => {
+    const train = async (captureSteps: boolean) => {
+      const run = makeRun(0, false, true);
+      const losses: number[] = [];
+      const statuses: CaptureStatus[] = [];
+      await fit({ ...run, epochs: 3, captureSteps, callbacks: { onStep: (s) => { losses.push(s.loss); }, onCapture: (status) => { statuses.push(status); } } });
+      return { losses, statuses, state: Object.values(run.model.stateDict()).map((t) => Array.from(t.dataSync())) };
+    };
+    const eager = await train(false);
+    const captured = await train(true);
+    expect(captured.statuses).toEqual([{ mode: 'replaying', reason: null }]);
+    expect(captured.losses).toEqual(eager.losses);
+    expect(captured.state).toEqual(eager.state); // weights, running mean and variance, batches tracked
   });
 
   it('with captureSteps keeps a model with dropout eager and says why', async () => {
