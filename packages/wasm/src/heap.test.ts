@@ -50,7 +50,7 @@ describe('Heap', () => {
     const heap = new Heap(memory(1, 100), 0);
     const a = heap.allocate(1000) as number;
     heap.allocate(64);
-    heap.release(a);
+    heap.release(a, 0);
     expect(heap.stats()).toMatchObject({ cachedBlocks: 1, cachedBytes: 1024 });
     expect(heap.allocate(1010)).toBe(a);
     expect(heap.lastWasPristine).toBe(false);
@@ -60,12 +60,12 @@ describe('Heap', () => {
   it('hands out fresh memory only from allocateFresh, even below a top that merging lowered', () => {
     const heap = new Heap(memory(1, 3), 0);
     const a = heap.allocate(1000) as number;
-    heap.release(a);
+    heap.release(a, 0);
     // The released block fits, but allocateFresh never reuses one.
     const fresh = heap.allocateFresh(1000) as number;
     expect(fresh).toBeGreaterThanOrEqual(a + 1024);
     const big = heap.allocate(60_000) as number;
-    heap.release(big);
+    heap.release(big, 0);
     // Too large for the memory's last page unless the cached blocks merge: the top drops to `a`.
     expect(heap.allocate(3 * PAGE - 64)).toBeUndefined();
     expect(heap.stats().top).toBeLessThan(big + 60_000);
@@ -108,23 +108,23 @@ describe('Heap', () => {
   it('throws on a double release or an unknown address', () => {
     const heap = new Heap(memory(1, 1), 0);
     const a = heap.allocate(32) as number;
-    heap.release(a);
-    expect(() => heap.release(a)).toThrow(/not a live block/);
-    expect(() => heap.release(12345)).toThrow(/not a live block/);
+    heap.release(a, 0);
+    expect(() => heap.release(a, 0)).toThrow(/not a live block/);
+    expect(() => heap.release(12345, 0)).toThrow(/not a live block/);
   });
 
   it('merges cached neighbours when the memory cannot grow, and lowers the top', () => {
     const heap = new Heap(memory(4, 4), 0); // 256 KiB, fixed
     const blocks = [0, 1, 2, 3].map(() => heap.allocate(48 * 1024) as number); // 4 × 48 KiB
     expect(heap.allocate(80 * 1024)).toBeUndefined();
-    heap.release(blocks[1]);
-    heap.release(blocks[2]);
+    heap.release(blocks[1], 0);
+    heap.release(blocks[2], 0);
     // Two cached 48 KiB blocks side by side make room for 80 KiB.
     const merged = heap.allocate(80 * 1024) as number;
     expect(merged).toBe(blocks[1]);
-    heap.release(merged);
-    heap.release(blocks[3]);
-    heap.release(blocks[0]);
+    heap.release(merged, 0);
+    heap.release(blocks[3], 0);
+    heap.release(blocks[0], 0);
     expect(heap.allocate(250 * 1024)).toBe(0);
     expect(heap.stats().liveBlocks).toBe(1);
   });
@@ -140,7 +140,7 @@ describe('Heap', () => {
     const sizes = [4096, 100, 65536, 4096, 12, 30000];
     const step = (): void => {
       const held = sizes.map((s) => heap.allocate(s) as number);
-      for (const a of held.reverse()) heap.release(a);
+      for (const a of held.reverse()) heap.release(a, 0);
     };
     step();
     const top = heap.stats().top;
@@ -153,12 +153,12 @@ describe('Heap', () => {
     const heap = new Heap(memory(1, 10_000), 0);
     const sizes = (i: number): number => 16 * (1 + (i % 300)); // many classes: many distinct addresses
     const held = Array.from({ length: 20_000 }, (_, i) => heap.allocate(sizes(i)) as number);
-    for (const a of held.slice(0, 19_990)) heap.release(a);
+    for (const a of held.slice(0, 19_990)) heap.release(a, 0);
     expect(heap.stats()).toMatchObject({ liveBlocks: 10 });
-    expect(() => heap.release(held[0])).toThrow(/not a live block/);
+    expect(() => heap.release(held[0], 0)).toThrow(/not a live block/);
     expect(heap.sizeOf(held[0])).toBeUndefined();
     expect(heap.sizeOf(held[19_999])).toBe(sizeClass(sizes(19_999)));
-    for (const a of held.slice(19_990)) heap.release(a);
+    for (const a of held.slice(19_990)) heap.release(a, 0);
     expect(heap.stats()).toMatchObject({ liveBlocks: 0, liveBytes: 0 });
   });
 });

@@ -141,10 +141,12 @@ export class Heap {
    * Returns a block to the heap. `after` numbers the work that may still
    * touch its memory (the wasm backend's count of kernels queued so far),
    * which {@link lastReusableAfter} reports when the memory is handed out
-   * again; numbers must not decrease from one release to the next. Throws on
-   * an address that is not a live block.
+   * again; numbers must not decrease from one release to the next (0: no
+   * work touches it). Required, so that a new caller cannot let an upload
+   * skip the queue by forgetting it. Throws on an address that is not a live
+   * block.
    */
-  release(address: number, after = 0): void {
+  release(address: number, after: number): void {
     const size = this.live.get(address);
     if (!size) throw new Error(`heap: release of ${address}, which is not a live block`);
     this.live.set(address, 0);
