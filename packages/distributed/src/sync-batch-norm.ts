@@ -1,4 +1,4 @@
-import { DTypeError, formatShape, isFloating, ShapeError, tensor, updateRunningStatistics, type BatchNormRunningStatistics, type Tensor } from '@fathom/core';
+import { DTypeError, formatShape, isFloating, ShapeError, tensor, type BatchNormRunningStatistics, type Tensor } from '@fathom/core';
 import { BatchNorm, BatchNorm1d, BatchNorm2d, batchNormWithStatistics, localBatchStatistics, type BatchNormOptions, type BatchStatistics, type Module } from '@fathom/layers';
 import { DistributedError } from './distributed-error.js';
 import type { ProcessGroup } from './process-group.js';
@@ -29,13 +29,17 @@ export type SyncBatchNormResult = BatchStatistics;
  * forward and backward, which cannot await), so `x` must be on a device that
  * reads synchronously (cpu, wasm). Every rank must call it, in the same
  * order; a rank may bring an empty batch. Backward skips its all-reduce when
- * `x` needs no gradient, so that must be the same on every rank too.
+ * `x` needs no gradient, so that must be the same on every rank too. With
+ * `running`, those statistics (a layer's buffers) move towards the global
+ * ones in place, the variance unbiased with the global count.
  *
  * ```ts
  * const { output } = syncBatchNorm(x, weight, bias, group);   // x: (N, C, H, W) on each rank
  * ```
  */
-export function syncBatchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null, group: ProcessGroup, eps = 1e-5): SyncBatchNormResult {
+export function syncBatchNorm(
+  x: Tensor, weight: Tensor | null, bias: Tensor | null, group: ProcessGroup, eps = 1e-5, running: BatchNormRunningStatistics | null = null,
+): SyncBatchNormResult {
   checkInput('syncBatchNorm', x, group);
   const channels = x.shape[1];
   for (const [name, t] of [['weight', weight], ['bias', bias]] as const) {
@@ -56,7 +60,7 @@ export function syncBatchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | n
       const options = { dtype: gradSum.dtype, device: gradSum.device };
       return [tensor(means.subarray(0, channels), options), tensor(means.subarray(channels), options)];
     },
-  });
+  }, running);
 }
 
 /**
@@ -94,9 +98,7 @@ export class SyncBatchNorm extends BatchNorm {
 
   /** The statistics of every rank's batch; the running statistics move towards them, unbiased with their global count. */
   protected override batchStatistics(x: Tensor, running: BatchNormRunningStatistics | null): BatchStatistics {
-    const statistics = syncBatchNorm(x, this.weight, this.bias, this.group, this.eps);
-    if (running) updateRunningStatistics(running, statistics.mean, statistics.variance, statistics.count);
-    return statistics;
+    return syncBatchNorm(x, this.weight, this.bias, this.group, this.eps, running);
   }
 
   /**
