@@ -15,10 +15,6 @@
 // it by under 3%.
 #include "gemm.h"
 
-#define NV (NR / 4)  // MR, NR and KC are in gemm.h
-#ifndef MC
-#define MC (MR * 24)
-#endif
 #ifndef NC
 #define NC 2048
 #endif
@@ -114,56 +110,8 @@ static void pack_b(float* pb, int kc, int nc, const float* b, int rsb, int csb) 
   }
 }
 
-// One MR×NR tile: c (row stride ldc) = or += the product of a packed A sliver
-// and a packed B sliver; only the mr×nr corner is written.
-static void micro_kernel(int kc, const float* pa, const float* pb, float* c, int ldc, int mr, int nr, int add) {
-  v128_t acc[MR][NV];
-#pragma clang loop unroll(full)
-  for (int i = 0; i < MR; i++)
-#pragma clang loop unroll(full)
-    for (int v = 0; v < NV; v++) acc[i][v] = wasm_f32x4_splat(0);
-  for (int p = 0; p < kc; p++) {
-    v128_t bv[NV];
-#pragma clang loop unroll(full)
-    for (int v = 0; v < NV; v++) bv[v] = wasm_v128_load(pb + 4 * v);
-#pragma clang loop unroll(full)
-    for (int i = 0; i < MR; i++) {
-      v128_t av = wasm_v128_load32_splat(pa + i);
-#pragma clang loop unroll(full)
-      for (int v = 0; v < NV; v++) acc[i][v] = wasm_f32x4_add(acc[i][v], wasm_f32x4_mul(av, bv[v]));
-    }
-    pa += MR;
-    pb += NR;
-  }
-  if (mr == MR && nr == NR) {
-#pragma clang loop unroll(full)
-    for (int i = 0; i < MR; i++) {
-      float* row = c + (i64)i * ldc;
-#pragma clang loop unroll(full)
-      for (int v = 0; v < NV; v++) {
-        v128_t x = add ? wasm_f32x4_add(wasm_v128_load(row + 4 * v), acc[i][v]) : acc[i][v];
-        wasm_v128_store(row + 4 * v, x);
-      }
-    }
-    return;
-  }
-  float tile[MR * NR];
-#pragma clang loop unroll(full)
-  for (int i = 0; i < MR; i++)
-#pragma clang loop unroll(full)
-    for (int v = 0; v < NV; v++) wasm_v128_store(tile + i * NR + 4 * v, acc[i][v]);
-  for (int i = 0; i < mr; i++) {
-    float* row = c + (i64)i * ldc;
-    if (add) for (int j = 0; j < nr; j++) row[j] += tile[i * NR + j];
-    else for (int j = 0; j < nr; j++) row[j] = tile[i * NR + j];
-  }
-}
-
 void gemm_pack_b(float* pb, int kc, int nc, const float* b, int rsb, int csb) { pack_b(pb, kc, nc, b, rsb, csb); }
 
-void gemm_micro_kernel(int kc, const float* pa, const float* pb, float* c, int ldc, int mr, int nr, int add) {
-  micro_kernel(kc, pa, pb, c, ldc, mr, nr, add);
-}
 
 // m < MR (a few rows, e.g. one sample through a Linear layer): each row of C
 // is a combination of the rows of B. The sums run in the same order and the
@@ -229,7 +177,7 @@ void sgemm(int m, int n, int k, const float* a, int rsa, int csa, const float* b
           int nr = min_int(NR, nc - jr);
           for (int ir = 0; ir < mc; ir += MR) {
             int mr = min_int(MR, mc - ir);
-            micro_kernel(kc, pa + ir * kc, pb + jr * kc, c + (i64)(ic + ir) * ldc + jc + jr, ldc, mr, nr, add);
+            gemm_micro_kernel(kc, pa + ir * kc, pb + jr * kc, c + (i64)(ic + ir) * ldc + jc + jr, ldc, mr, nr, add);
           }
         }
       }

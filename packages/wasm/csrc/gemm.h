@@ -33,6 +33,9 @@ int gemm_worth_splitting(int m, int n, int k);
 #ifndef KC
 #define KC 256
 #endif
+#ifndef MC
+#define MC (MR * 24)
+#endif
 
 // 4×4 transpose in registers: out[j] holds lane j of in[0…3].
 INLINE void transpose4x4(const v128_t* in, v128_t* out) {
@@ -50,7 +53,52 @@ void gemm_pack_b(float* pb, int kc, int nc, const float* b, int rsb, int csb);
 
 // One MR×NR tile of C (row stride ldc) = or, when `add`, += the product of a
 // packed A sliver (kc steps of MR values) and a packed B sliver; only the
-// mr×nr corner is written.
-void gemm_micro_kernel(int kc, const float* pa, const float* pb, float* c, int ldc, int mr, int nr, int add);
+// mr×nr corner is written. Inline, so drivers that pack their own operands
+// (conv_taps.c, winograd.c) run it as the SGEMM's loops do, not through a
+// call per tile.
+#define NV (NR / 4)
+INLINE void gemm_micro_kernel(int kc, const float* pa, const float* pb, float* c, int ldc, int mr, int nr, int add) {
+  v128_t acc[MR][NV];
+#pragma clang loop unroll(full)
+  for (int i = 0; i < MR; i++)
+#pragma clang loop unroll(full)
+    for (int v = 0; v < NV; v++) acc[i][v] = wasm_f32x4_splat(0);
+  for (int p = 0; p < kc; p++) {
+    v128_t bv[NV];
+#pragma clang loop unroll(full)
+    for (int v = 0; v < NV; v++) bv[v] = wasm_v128_load(pb + 4 * v);
+#pragma clang loop unroll(full)
+    for (int i = 0; i < MR; i++) {
+      v128_t av = wasm_v128_load32_splat(pa + i);
+#pragma clang loop unroll(full)
+      for (int v = 0; v < NV; v++) acc[i][v] = wasm_f32x4_add(acc[i][v], wasm_f32x4_mul(av, bv[v]));
+    }
+    pa += MR;
+    pb += NR;
+  }
+  if (mr == MR && nr == NR) {
+#pragma clang loop unroll(full)
+    for (int i = 0; i < MR; i++) {
+      float* row = c + (i64)i * ldc;
+#pragma clang loop unroll(full)
+      for (int v = 0; v < NV; v++) {
+        v128_t x = add ? wasm_f32x4_add(wasm_v128_load(row + 4 * v), acc[i][v]) : acc[i][v];
+        wasm_v128_store(row + 4 * v, x);
+      }
+    }
+    return;
+  }
+  float tile[MR * NR];
+#pragma clang loop unroll(full)
+  for (int i = 0; i < MR; i++)
+#pragma clang loop unroll(full)
+    for (int v = 0; v < NV; v++) wasm_v128_store(tile + i * NR + 4 * v, acc[i][v]);
+  for (int i = 0; i < mr; i++) {
+    float* row = c + (i64)i * ldc;
+    if (add) for (int j = 0; j < nr; j++) row[j] += tile[i * NR + j];
+    else for (int j = 0; j < nr; j++) row[j] = tile[i * NR + j];
+  }
+}
+
 
 #endif
