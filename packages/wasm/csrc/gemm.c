@@ -110,6 +110,8 @@ static void pack_b(float* pb, int kc, int nc, const float* b, int rsb, int csb) 
   }
 }
 
+void gemm_pack_a(float* pa, int kc, int mc, const float* a, int rsa, int csa) { pack_a(pa, kc, mc, a, rsa, csa); }
+
 void gemm_pack_b(float* pb, int kc, int nc, const float* b, int rsb, int csb) { pack_b(pb, kc, nc, b, rsb, csb); }
 
 

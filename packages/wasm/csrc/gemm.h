@@ -47,6 +47,10 @@ INLINE void transpose4x4(const v128_t* in, v128_t* out) {
   out[3] = wasm_i32x4_shuffle(hi01, hi23, 2, 3, 6, 7);
 }
 
+// Packs an mc×kc block of A (element (i, p) at a[i·rsa + p·csa]) as MR-row
+// slivers of kc·MR floats, rows past mc zero.
+void gemm_pack_a(float* pa, int kc, int mc, const float* a, int rsa, int csa);
+
 // Packs a kc×nc panel of B (element (p, j) at b[p·rsb + j·csb]) as NR-column
 // slivers of kc·NR floats, columns past nc zero.
 void gemm_pack_b(float* pb, int kc, int nc, const float* b, int rsb, int csb);

@@ -79,6 +79,10 @@ for (const threads of [3, 2, 1]) {
         [4, 12, 4, 8, 1, 2, 0, 1],
         // 3×3 on 4×4 planes: forward and input gradient tap by tap, the weight gradient by Winograd
         [4, 32, 4, 48, 3, 1, 1, 1],
+        // tap by tap with channels that fill no whole 4×8 tile: 3×3 (the weight gradient's
+        // nine-tap layout) and 5×5 on 2×2 planes (25 taps, 16 of them reaching nothing)
+        [5, 30, 3, 22, 3, 1, 1, 1],
+        [3, 60, 2, 20, 5, 1, 2, 1],
         // 131,072 outputs through the GEMM: the bias pass splits over the threads
         [4, 8, 64, 32, 3, 2, 1, 1],
       ];
@@ -128,7 +132,13 @@ for (const threads of [3, 2, 1]) {
 
     it('3×3 convolutions on 2×2 planes, tap by tap over several chunks of images, against one image at a time', async () => {
       // max(C, O)·max(P, Q) = 512·4 floats per image: 32 images to a 64K-float chunk, so 40 take two.
+      // The weight gradient's chunks are 4× larger: 128 images, one chunk here.
       await expectChunksMatchImages(10, [40, 512, 2, 2], [512, 512, 3, 3], { padding: 1 });
+    });
+
+    it('3×3 weight gradients on 3×3 planes, tap by tap over two chunks of images (the second adding into the first)', async () => {
+      // 512·9 floats per image: 56 images to the weight gradient's 256K-float chunk, so 60 take two.
+      await expectChunksMatchImages(12, [60, 512, 3, 3], [512, 512, 3, 3], { padding: 1 });
     });
 
     it('3×3 weight gradients on 1×1 planes, tap by tap: the eight taps that reach no position are zero, whatever the scratch held', async () => {
