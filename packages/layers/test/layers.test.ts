@@ -88,6 +88,21 @@ describe('normalization matches PyTorch', () => {
     await expectClose(bn.forward(x), expected('bn_eval') as number[]);
   });
 
+  it('functional batchNorm in training moves the running statistics it is given, by its momentum (F.batch_norm)', async () => {
+    const x = arange(24, undefined, 1, { dtype: 'float32' }).pow(1.5).div(10).reshape(2, 3, 2, 2);
+    const [weight, bias] = [tensor([1, 2, 0.5]), tensor([0, -1, 0.25])];
+    const runningMean = zeros([3]), runningVar = tensor([1, 1, 1]);
+    await expectClose(batchNorm(x, runningMean, runningVar, weight, bias, true).output, expected('bn_train') as number[]);
+    await expectClose(runningMean, expected('bn_running_mean') as number[]);
+    await expectClose(runningVar, expected('bn_running_var') as number[]);
+    // PyTorch's figures are for momentum 0.1 from (0, 1): the batch's mean is 10× the running mean, its unbiased variance 10·(running − 0.9).
+    const [mean, variance] = [(expected('bn_running_mean') as number[]).map((m) => 10 * m), (expected('bn_running_var') as number[]).map((v) => 10 * (v - 0.9))];
+    const halfMean = zeros([3]), halfVar = tensor([1, 1, 1]);
+    batchNorm(x, halfMean, halfVar, null, null, true, 1e-5, 0.5);
+    await expectClose(halfMean, mean.map((m) => 0.5 * m));
+    await expectClose(halfVar, variance.map((v) => 0.5 + 0.5 * v));
+  });
+
   it('training-mode batch norm passes gradcheck in float64, with and without weight and bias', () => {
     // The cpu device runs the fused kernels (Kernels.batchNorm and batchNormBackward): this checks their closed-form backward.
     const f64 = { dtype: 'float64' } as const;

@@ -5,7 +5,7 @@ import { gradientEngine, withoutRecording } from '../gradient-hook.js';
 import { formatShape, sameShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { channelAffine } from './channel-affine.js';
-import { commonBackend } from './operand.js';
+import { checkPerChannel, commonBackend } from './operand.js';
 import { reshape } from './view.js';
 
 /** What {@link batchNormTrain} returns: the normalized output and the statistics it used. */
@@ -166,10 +166,6 @@ function check(op: string, x: Tensor, perChannel: Readonly<Record<string, Tensor
   const [outer, channels] = x.shape;
   const inner = x.numel / Math.max(outer * channels, 1);
   if (outer * inner === 0 && channels > 0) throw new ValueError(`${op}: x ${formatShape(x.shape)} has no elements per channel to take statistics over`);
-  for (const [name, t] of Object.entries(perChannel)) {
-    if (t === null) continue;
-    if (t.dtype !== x.dtype) throw new DTypeError(`${op}: ${name} must be x's dtype (${x.dtype}), got ${t.dtype}`);
-    if (t.ndim !== 1 || t.shape[0] !== channels) throw new ShapeError(`${op}: ${name} must have shape [${channels}], got ${formatShape(t.shape)}`);
-  }
+  checkPerChannel(op, x, perChannel);
   return { outer, channels, inner, eps };
 }

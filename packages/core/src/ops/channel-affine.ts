@@ -4,7 +4,7 @@ import { DTypeError, ShapeError } from '../errors.js';
 import { gradientEngine } from '../gradient-hook.js';
 import { formatShape, sameShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { commonBackend } from './operand.js';
+import { checkPerChannel, commonBackend } from './operand.js';
 import { reshape } from './view.js';
 
 /** What {@link channelAffine} adds to `x·scale`: a second input with its own per-channel scale, and a per-channel shift. */
@@ -33,7 +33,7 @@ export function channelAffine(x: Tensor, scale: Tensor | null, options: ChannelA
   const { plus = null, shift = null } = options;
   const inputs = [x, ...(scale ? [scale] : []), ...(plus ? [plus.y, plus.yScale] : []), ...(shift ? [shift] : [])];
   const backend = commonBackend('channelAffine', inputs);
-  check(x, scale, plus, shift, inputs);
+  check(x, scale, plus, shift);
   const fused = backend.kernels.channelAffine;
   const recording = gradientEngine()?.isRecording() === true && inputs.some((t) => t.requiresGrad);
   if (fused !== undefined && !recording && inputs.every((t) => coversBuffer(t.layout()))) {
@@ -52,16 +52,11 @@ export function channelAffine(x: Tensor, scale: Tensor | null, options: ChannelA
   return shift ? out.add(perChannel(shift)) : out;
 }
 
-function check(x: Tensor, scale: Tensor | null, plus: ChannelAffineOptions['plus'], shift: Tensor | null, inputs: readonly Tensor[]): void {
+function check(x: Tensor, scale: Tensor | null, plus: ChannelAffineOptions['plus'], shift: Tensor | null): void {
   if (x.ndim < 2) throw new ShapeError(`channelAffine: x must have a channel dim (N, C, …), got ${formatShape(x.shape)}`);
-  for (const t of inputs) {
-    if (!isFloating(t.dtype) || t.dtype !== x.dtype) throw new DTypeError(`channelAffine: every input must be x's float dtype (${x.dtype}), got ${t.dtype}`);
-  }
-  const channels = x.shape[1];
-  const perChannel: [string, Tensor | null | undefined][] = [['scale', scale], ['yScale', plus?.yScale], ['shift', shift]];
-  for (const [name, t] of perChannel) {
-    if (t && (t.ndim !== 1 || t.shape[0] !== channels)) throw new ShapeError(`channelAffine: ${name} must have shape [${channels}], got ${formatShape(t.shape)}`);
-  }
+  if (!isFloating(x.dtype)) throw new DTypeError(`channelAffine: x must be a float tensor, got ${x.dtype}`);
+  if (plus && plus.y.dtype !== x.dtype) throw new DTypeError(`channelAffine: y must be x's dtype (${x.dtype}), got ${plus.y.dtype}`);
+  checkPerChannel('channelAffine', x, { scale, yScale: plus?.yScale, shift });
   if (plus && !sameShape(plus.y.shape, x.shape)) {
     throw new ShapeError(`channelAffine: y ${formatShape(plus.y.shape)} must have x's shape ${formatShape(x.shape)}`);
   }

@@ -1,7 +1,7 @@
 import type { Backend } from '../backend.js';
 import { isFloating, type DType } from '../dtype.js';
-import { DeviceError } from '../errors.js';
-import { normalizeDim } from '../shape.js';
+import { DeviceError, DTypeError, ShapeError } from '../errors.js';
+import { formatShape, normalizeDim } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 
 /** A plain number (or boolean) used where a tensor operand is accepted. */
@@ -33,4 +33,18 @@ export function scalarResultType(dtype: DType, value: Scalar): DType {
 /** `value` as a 0-d tensor of `dtype` on `like`'s device. */
 export function scalarTensor(like: Tensor, value: Scalar, dtype: DType): Tensor {
   return like.newFull([], Number(value), dtype);
+}
+
+/**
+ * Refuses, naming `op` and the operand, any of the named per-channel
+ * operands (nulls skipped) that is not `x`'s dtype or not of shape [C],
+ * where C is `x`'s dim 1: batch norm's and channelAffine's vectors.
+ */
+export function checkPerChannel(op: string, x: Tensor, perChannel: Readonly<Record<string, Tensor | null | undefined>>): void {
+  const channels = x.shape[1];
+  for (const [name, t] of Object.entries(perChannel)) {
+    if (!t) continue;
+    if (t.dtype !== x.dtype) throw new DTypeError(`${op}: ${name} must be x's dtype (${x.dtype}), got ${t.dtype}`);
+    if (t.ndim !== 1 || t.shape[0] !== channels) throw new ShapeError(`${op}: ${name} must have shape [${channels}], got ${formatShape(t.shape)}`);
+  }
 }

@@ -16,13 +16,26 @@ export interface BatchNormOptions {
 
 /**
  * Batch normalization over the channel dim 1 of `x`: in training, with the
- * batch's mean and biased variance over every other dim; in evaluation, with
- * the running statistics (`torch.nn.functional.batch_norm`).
+ * batch's mean and biased variance over every other dim, moving
+ * `runningMean` and `runningVar` (when given) towards them in place by
+ * `momentum` (the variance towards the unbiased estimate); in evaluation,
+ * with the running statistics (`torch.nn.functional.batch_norm`, whose
+ * `momentum` comes before `eps`).
+ *
+ * ```ts
+ * const runningMean = zeros([3]), runningVar = ones([3]);
+ * const { output } = batchNorm(randn([8, 3, 4, 4]), runningMean, runningVar, null, null, true);
+ * // runningMean is now 0.1 × this batch's mean
+ * ```
  */
 export function batchNorm(
-  x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null, bias: Tensor | null, training: boolean, eps = 1e-5,
+  x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null, bias: Tensor | null, training: boolean, eps = 1e-5, momentum = 0.1,
 ): { output: Tensor; mean: Tensor | null; variance: Tensor | null } {
-  if (training || !runningMean || !runningVar) return batchNormWithStatistics(x, weight, bias, eps, localBatchStatistics);
+  if (training) {
+    const running = runningMean && runningVar ? { mean: runningMean, variance: runningVar, momentum } : null;
+    return batchNormWithStatistics(x, weight, bias, eps, localBatchStatistics, running);
+  }
+  if (!runningMean || !runningVar) return batchNormWithStatistics(x, weight, bias, eps, localBatchStatistics);
   // Evaluation: (x − running mean) · scale + bias with the per-channel scale = weight / √(running var + eps).
   const broadcast = x.shape.map((size, d) => (d === 1 ? size : 1)); // (1, C, 1, …)
   let scale = runningVar.reshape(broadcast).add(eps).rsqrt();

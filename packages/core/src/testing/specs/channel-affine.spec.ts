@@ -71,6 +71,8 @@ function errors(random: () => number): OpErrorCase[] {
     { name: 'y of another shape', inputs: [r([2, 3, 4]), r([3]), r([2, 3, 5]), r([3])], run: ([x, s, y, t]) => channelAffine(x, s, { plus: { y, yScale: t } }), kind: 'ShapeError', message: "must have x's shape" },
     { name: 'no channel dim', inputs: [r([6]), r([6])], run: ([x, s]) => channelAffine(x, s), kind: 'ShapeError', message: 'channel dim' },
     { name: 'int32 shift', inputs: [r([2, 3]), r([3]), r([3], 'int32')], run: ([x, s, u]) => channelAffine(x, s, { shift: u }), kind: 'DTypeError', message: 'int32' },
+    { name: 'int32 x', inputs: [r([2, 3], 'int32'), r([3], 'int32')], run: ([x, s]) => channelAffine(x, s), kind: 'DTypeError', message: 'x must be a float tensor' },
+    { name: 'float64 y beside float32 x', inputs: [r([2, 3, 4]), r([3]), r([2, 3, 4], 'float64'), r([3])], run: ([x, s, y, t]) => channelAffine(x, s, { plus: { y, yScale: t } }), kind: 'DTypeError', message: "y must be x's dtype (float32)" },
   ];
 }
 
