@@ -10,6 +10,7 @@ import { useCapturedSteps } from './training.js';
 import { describeMachine, finishMachine, jsonReport, markdownReport, type CaseResult, type Outcome } from './report.js';
 import { findPyTorch, runPyTorch, type PyTorchInfo } from './pytorch.js';
 import { resNetCases } from './resnet-workload.js';
+import { medianRound, type RoundOutcomes } from './rounds.js';
 import { sgemmCases } from './sgemm-workload.js';
 import { simdPeak } from './simd-peak.js';
 import { initTfjs, type TfjsInfo } from './tfjs.js';
@@ -149,11 +150,16 @@ async function run(options: BenchOptions): Promise<void> {
   for (const benchCase of cases) {
     const warmupIterations = warmupIterationsFor(benchCase.iterations, options.quick);
     log(`${benchCase.workload} ${benchCase.size}: up to ${benchCase.iterations} iterations after ${warmupIterations} warm-up${warmupMs(options.quick) ? ` and at least ${warmupMs(options.quick) / 1000} s of them` : ''}`);
-    const outcomes: Partial<Record<FrameworkName, Outcome>> = {};
-    // Frameworks take turns within a case so that drift (heat, other load) spreads over all of them.
-    for (const framework of frameworks) outcomes[framework] = await runOne(benchCase, framework, warmupIterations, options.quick, peers);
+    const rounds: RoundOutcomes[] = [];
+    for (let round = 1; round <= options.rounds; round++) {
+      if (options.rounds > 1) log(` round ${round} of ${options.rounds}`);
+      const outcomes: Partial<Record<FrameworkName, Outcome>> = {};
+      // Frameworks take turns within a case so that drift (heat, other load) spreads over all of them.
+      for (const framework of frameworks) outcomes[framework] = await runOne(benchCase, framework, warmupIterations, options.quick, peers);
+      rounds.push(outcomes);
+    }
     const { workload, size, throughput, iterations } = benchCase;
-    results.push({ workload, size, throughput, iterations, warmupIterations, outcomes });
+    results.push({ workload, size, throughput, iterations, warmupIterations, outcomes: medianRound(rounds), rounds });
   }
   await closeFathomDevices();
   const machine = finishMachine(machineAtStart);

@@ -18,9 +18,11 @@ export interface BenchOptions {
   readonly wasmThreads: number;
   /** Fathom's training steps (W3–W5) through `captureStep`: replayed once captured. */
   readonly capture: boolean;
+  /** Times the frameworks take turns on each case; ratios are the median of the rounds' ratios. */
+  readonly rounds: number;
 }
 
-export const USAGE = `Usage: node dist/main.js [--quick] [--only w1,w2,…] [--frameworks a,b,…] [--json FILE]
+export const USAGE = `Usage: node dist/main.js [--quick] [--only w1,w2,…] [--frameworks a,b,…] [--rounds N] [--json FILE]
 
   --quick            small sizes and few iterations everywhere (a smoke run, not figures to quote)
   --only IDS         workloads, comma-separated (default all):
@@ -34,6 +36,9 @@ export const USAGE = `Usage: node dist/main.js [--quick] [--only w1,w2,…] [--f
   --wasm-threads N   threads for @fathom/wasm (default: the number of cores)
   --capture          replay the forward and backward pass of Fathom's training steps (w3–w5) through
                      captureStep once captured, as fathom-train --capture-steps (the update stays eager)
+  --rounds N         the frameworks take turns on each case N times (default 1); each ratio is the
+                     median of the N rounds' ratios, so a slow spell of a shared machine weighs on
+                     both sides of it
   --help             print this text`;
 
 function parseList<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T[] {
@@ -58,6 +63,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       json: { type: 'string' },
       'wasm-threads': { type: 'string' },
       capture: { type: 'boolean', default: false },
+      rounds: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -68,5 +74,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   const frameworks = parseList('--frameworks', values.frameworks, FRAMEWORKS);
   const wasmThreads = values['wasm-threads'] === undefined ? availableParallelism() : Number(values['wasm-threads']);
   if (!Number.isInteger(wasmThreads) || wasmThreads < 1) throw new Error(`--wasm-threads expects a positive integer, got '${values['wasm-threads']}'\n\n${USAGE}`);
-  return { quick: values.quick, workloads, frameworks, jsonPath: values.json ?? null, wasmThreads, capture: values.capture };
+  const rounds = values.rounds === undefined ? 1 : Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds expects a positive integer, got '${values.rounds}'\n\n${USAGE}`);
+  return { quick: values.quick, workloads, frameworks, jsonPath: values.json ?? null, wasmThreads, capture: values.capture, rounds };
 }

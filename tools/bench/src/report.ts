@@ -6,6 +6,7 @@ import type { PyTorchInfo, SgemmCheck } from './pytorch.js';
 import type { SimdPeak, SimdPeakFigure } from './simd-peak.js';
 import type { StepMemory } from './step-memory.js';
 import type { TfjsInfo } from './tfjs.js';
+import { roundRatio, type RoundOutcomes } from './rounds.js';
 
 /** How one framework fared on one case. */
 export type Outcome =
@@ -23,7 +24,10 @@ export interface CaseResult {
   readonly throughput: Throughput;
   readonly iterations: number;
   readonly warmupIterations: number;
-  readonly outcomes: Readonly<Partial<Record<FrameworkName, Outcome>>>;
+  /** Each framework's figures from its median round ({@link medianRound}). */
+  readonly outcomes: RoundOutcomes;
+  /** Every round's outcomes (`--rounds`; one by default). */
+  readonly rounds: readonly RoundOutcomes[];
 }
 
 /** The machine and runtime a run was measured on. */
@@ -102,10 +106,14 @@ function formatThroughput(value: number): string {
 
 /** Peer median ÷ our median: above 1, Fathom's `ours` is faster than `peer` (default its TensorFlow.js peer). */
 export function speedup(result: CaseResult, ours: FathomFramework, peer: FrameworkName = PEERS[ours]): number | null {
-  const mine = result.outcomes[ours];
-  const theirs = result.outcomes[peer];
-  if (mine?.status !== 'ok' || theirs?.status !== 'ok') return null;
-  return theirs.measurement.medianMs / mine.measurement.medianMs;
+  return roundRatio(result.rounds, ours, peer)?.median ?? null;
+}
+
+/** A ratio's cell: with several rounds, their median and (range). */
+function ratioText(result: CaseResult, ours: FathomFramework, peer: FrameworkName): string {
+  const ratio = roundRatio(result.rounds, ours, peer);
+  if (!ratio) return '';
+  return ratio.rounds > 1 ? `${ratio.median.toFixed(2)}× (${ratio.low.toFixed(2)}–${ratio.high.toFixed(2)})` : `${ratio.median.toFixed(2)}×`;
 }
 
 const isFathom = (framework: FrameworkName): framework is FathomFramework => framework in PEERS;
@@ -158,14 +166,13 @@ export function markdownReport(results: readonly CaseResult[], machine: Machine)
         continue;
       }
       const { medianMs, p25Ms, p75Ms, samplesMs } = outcome.measurement;
-      const ratio = isFathom(framework) ? speedup(result, framework) : null;
-      const versusPyTorch = isFathom(framework) ? speedup(result, framework, 'pytorch') : null;
+      const versusPeer = isFathom(framework) ? ratioText(result, framework, PEERS[framework]) : '';
       rows.push([
         result.workload, result.size, framework,
         `${formatMs(medianMs)} (${formatMs(p25Ms)}–${formatMs(p75Ms)})`,
         `${formatThroughput(outcome.throughput)} ${result.throughput.unit}`,
-        ratio === null ? '' : `${ratio.toFixed(2)}× ${PEERS[framework as FathomFramework]}`,
-        versusPyTorch === null ? '' : `${versusPyTorch.toFixed(2)}×`,
+        versusPeer === '' ? '' : `${versusPeer} ${PEERS[framework as FathomFramework]}`,
+        isFathom(framework) ? ratioText(result, framework, 'pytorch') : '',
         memoryText(outcome.memory),
       ]);
       if (samplesMs.length < result.iterations) {
@@ -185,6 +192,9 @@ export function markdownReport(results: readonly CaseResult[], machine: Machine)
     'ms: median (p25–p75) of the timed iterations, after warm-up; each iteration reads back the first element of each result, as PyTorch\'s side reads `[0, 0].item()` (a training step reads its loss).',
     'Throughput from the median: W1 2n³ flops; W2 forward 2·N·OH·OW·O·C·kH·kW, forward+backward 3× that; W3 and W5 images, W4 characters (batch × sequence) per step.',
     '"vs peer" is the peer\'s median ÷ Fathom\'s: above 1× Fathom is faster. Peers: fathom ↔ tfjs-cpu, fathom-wasm ↔ tfjs-wasm, fathom-webgpu ↔ tfjs-webgpu; "vs PyTorch" likewise against PyTorch on the CPU.',
+    ...(results.some((result) => result.rounds.length > 1)
+      ? [`--rounds ${Math.max(...results.map((result) => result.rounds.length))}: the frameworks took turns on each case that many times; ms and throughput are each framework's median round, the ratios the median (and range) of the rounds' own ratios.`]
+      : []),
     'Step MiB: one more iteration after the timed ones. Fathom: the peak of the backend\'s live buffer bytes (`backend.memory().bytes` read after every allocation), and in brackets the bytes held before the step (parameters, gradients, optimizer state, inputs). PyTorch: the process\'s peak resident set during the step (Linux VmHWM, reset through /proc/self/clear_refs just before it) above its resident set right after `import torch, torchvision`, and in brackets the resident set before the step above the same; it counts what glibc keeps after frees and oneDNN\'s scratch, as PyTorch 1.13 keeps no peak counter for CPU tensors.',
     ...targetSummary(results),
     ...peakSummary(results, machine.simdPeak),
