@@ -10,9 +10,10 @@
 // which the packed SGEMM runs at its full rate. That is 16 multiplies per
 // tile and channel pair instead of 36: 2.25× fewer, paid for by the
 // transforms (linear in C + O, not in C·O), so the path wins from moderate
-// channel counts on. F(4×4, 3×3) would save 4× but its transforms have
-// entries up to 8 and lose about two more decimal digits, too many for the
-// float32 tolerance the conformance kit holds convolutions to.
+// channel counts on. F(4×4, 3×3) saves 4× but its transforms have entries
+// up to 8 and lose about one more decimal digit, too many for the float32
+// tolerance the conformance kit holds convolutions to (tried: one element of
+// a 24-channel kit case fell outside it; docs/BENCHMARKS.md).
 //
 // Three passes per chunk of images, each split over the threads: transform
 // the inputs (one task per image and channel), the 16·groups products (per
