@@ -12,7 +12,7 @@ export { configureGarbageCollection, type GarbageCollector, type GarbageCollecti
 export { scope, scopeAsync, keep, isTensorLike } from './scope.js';
 export { Generator, type GeneratorState, defaultGenerator, manualSeed } from './random/generator.js';
 export { philox, randomAt } from './random/philox.js';
-export { type Scalar } from './ops/operand.js';
+export { checkPerChannel, type Scalar } from './ops/operand.js';
 export { cast, clone, contiguous } from './ops/copy.js';
 export {
   neg, abs, sign, exp, expm1, log, log1p, sqrt, rsqrt, reciprocal, square, sin, cos, tanh, sigmoid, relu, gelu, softplus, silu, erf, floor, ceil, round, logicalNot,

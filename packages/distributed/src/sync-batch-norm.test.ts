@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cat, isFathomError, manualSeed, randn, registerBackend, tensor, unregisterBackend, type Backend, type Tensor } from '@fathom/core';
+import { cat, isFathomError, manualSeed, ones, randn, registerBackend, tensor, unregisterBackend, zeros, type Backend, type Tensor } from '@fathom/core';
 import { createCpuBackend } from '@fathom/core/backend';
 import { gradcheck, noGrad } from '@fathom/autograd';
 import { BatchNorm1d, BatchNorm2d, Conv2d, Module, ReLU, Sequential } from '@fathom/layers';
@@ -132,6 +132,8 @@ describe('SyncBatchNorm in a world of one', () => {
     expect(() => synced.forward(randn([3]))).toThrow(/got \[3\]/);
     expect(() => syncBatchNorm(tensor([[1, 2]], { dtype: 'int32' }), null, null, one())).toThrow(/expected a float input, got int32/);
     expect(() => syncBatchNorm(randn([2, 3]), randn([2]), null, one())).toThrow(/weight must have shape \[3\]/);
+    const running = { mean: zeros([3]), variance: ones([4]), momentum: 0.1 };
+    expect(() => syncBatchNorm(randn([2, 3]), null, null, one(), 1e-5, running)).toThrow(/running variance must have shape \[3\], got \[4\]/);
   });
 });
 

@@ -1,4 +1,4 @@
-import { DTypeError, formatShape, isFloating, ShapeError, tensor, type BatchNormRunningStatistics, type Tensor } from '@fathom/core';
+import { checkPerChannel, DTypeError, formatShape, isFloating, ShapeError, tensor, type BatchNormRunningStatistics, type Tensor } from '@fathom/core';
 import { BatchNorm, BatchNorm1d, BatchNorm2d, batchNormWithStatistics, localBatchStatistics, type BatchNormOptions, type BatchStatistics, type Module } from '@fathom/layers';
 import { DistributedError } from './distributed-error.js';
 import type { ProcessGroup } from './process-group.js';
@@ -42,11 +42,8 @@ export function syncBatchNorm(
 ): SyncBatchNormResult {
   checkInput('syncBatchNorm', x, group);
   const channels = x.shape[1];
-  for (const [name, t] of [['weight', weight], ['bias', bias]] as const) {
-    if (t && (t.ndim !== 1 || t.shape[0] !== channels)) {
-      throw new ShapeError(`syncBatchNorm: ${name} must have shape [${channels}] (the channels of input ${formatShape(x.shape)}), got ${formatShape(t.shape)}`);
-    }
-  }
+  // Before any exchange with the other ranks, so a bad operand fails here and not part-way through.
+  checkPerChannel('syncBatchNorm', x, { weight, bias, 'running mean': running?.mean, 'running variance': running?.variance });
   return batchNormWithStatistics(x, weight, bias, eps, {
     name: 'syncBatchNorm',
     statistics: (input, dims) => globalStatistics(input, group, dims),

@@ -38,7 +38,12 @@ export function scalarTensor(like: Tensor, value: Scalar, dtype: DType): Tensor 
 /**
  * Refuses, naming `op` and the operand, any of the named per-channel
  * operands (nulls skipped) that is not `x`'s dtype or not of shape [C],
- * where C is `x`'s dim 1: batch norm's and channelAffine's vectors.
+ * where C is `x`'s dim 1: a {@link DTypeError} or a {@link ShapeError}. Batch
+ * norm's and channelAffine's vectors, and those of ops built on them.
+ *
+ * ```ts
+ * checkPerChannel('myNorm', x, { weight, bias }); // x (N, C, …), weight and bias (C) or null
+ * ```
  */
 export function checkPerChannel(op: string, x: Tensor, perChannel: Readonly<Record<string, Tensor | null | undefined>>): void {
   const channels = x.shape[1];
